@@ -1,0 +1,52 @@
+/* cbd-synth.h — a seeded synthetic three-phase FIB-SEM-like cathode volume
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cbd-progress.h"
+#include "cbd-volume.h"
+
+G_BEGIN_DECLS
+
+#define CBD_SYNTH_ERROR (cbd_synth_error_quark ())
+
+typedef enum
+{
+  CBD_SYNTH_ERROR_INVALID,
+  CBD_SYNTH_ERROR_CANCELLED,
+} CbdSynthError;
+
+/* Labels follow the FIB-SEM convention (black pore, grey CBD, white CAM), so
+ * the automatic label guess maps them right. */
+#define CBD_SYNTH_PORE 0
+#define CBD_SYNTH_CBD  128
+#define CBD_SYNTH_CAM  255
+
+typedef struct
+{
+  gsize   dims[3];
+  guint64 seed;
+  double  voxel_nm;            /* default 10 */
+  double  cam_fraction;        /* target CAM volume fraction */
+  double  cbd_porosity_min;    /* range of the CBD's local inner porosity */
+  double  cbd_porosity_max;
+} CbdSynthParams;
+
+GQuark      cbd_synth_error_quark (void);
+
+void        cbd_synth_params_init (CbdSynthParams        *params,
+                                   gsize                  size);
+
+/* @porosity_field: (out) (optional) (transfer full): the local CBD inner
+ * porosity the generator aimed for, one float per voxel (g_free). */
+CbdVolume  *cbd_synth_generate    (const CbdSynthParams  *params,
+                                   float                **porosity_field,
+                                   GCancellable          *cancellable,
+                                   CbdProgressFunc        progress,
+                                   gpointer               progress_data,
+                                   GError               **error);
+
+G_END_DECLS
