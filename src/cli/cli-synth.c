@@ -66,6 +66,8 @@ cli_command_synth (int argc, char **argv)
     }
   else if (!cli_parse_size_list (size_spec, 3, dims, &error))
     return cli_usage_error ("synth", "%s", error->message);
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
+    return cli_usage_error ("synth", "--size must be at least 1 voxel along each axis");
   if (seed < 0)
     return cli_usage_error ("synth", "--seed must not be negative");
 

@@ -169,7 +169,18 @@ cbd_json_double (CbdJsonWriter *writer,
       return;
     }
   before_item (writer);
-  g_string_append (writer->out, g_ascii_dtostr (buffer, sizeof buffer, value));
+  /* The fewest digits that read back as the same double: 0.4499, not
+   * 0.44990000000000002. */
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  g_string_append (writer->out, buffer);
 }
 
 void
