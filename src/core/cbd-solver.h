@@ -1,0 +1,63 @@
+/* cbd-solver.h — steady-state conduction through one voxel phase
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cbd-progress.h"
+#include "cbd-volume.h"
+
+G_BEGIN_DECLS
+
+#define CBD_SOLVER_ERROR (cbd_solver_error_quark ())
+
+typedef enum
+{
+  CBD_SOLVER_ERROR_NO_MEMORY,
+  CBD_SOLVER_ERROR_CANCELLED,
+} CbdSolverError;
+
+typedef struct
+{
+  double tolerance;       /* relative residual, default 1e-6 */
+  guint  max_iterations;  /* give up (converged = FALSE) after this many */
+} CbdSolverOptions;
+
+/* One axis. Lengths in voxels; conductivities relative to the bulk phase. */
+typedef struct
+{
+  gboolean percolating;
+  gboolean converged;
+  double   eps;               /* every voxel of the phase / all voxels */
+  double   eps_percolating;   /* voxels connected to both driven faces */
+  double   dropped_fraction;  /* phase voxels removed as not connected, of all voxels */
+  double   sigma_rel;         /* I * n_axis / A; 0 when not percolating */
+  double   tau;               /* eps / sigma_rel; NAN when not percolating */
+  double   tau_percolating;   /* eps_percolating / sigma_rel */
+  guint    iterations;
+  double   residual;          /* final relative residual */
+  double   imbalance;         /* |I_in - I_out| / I_in */
+  double   seconds;
+} CbdAxisResult;
+
+GQuark   cbd_solver_error_quark (void);
+void     cbd_solver_options_init (CbdSolverOptions *options);
+
+/* Drives the faces normal to @axis at potentials 0 and 1 (on the outer voxel
+ * faces) and solves for the potential in the voxels whose label is marked in
+ * @conducting. @potential: (out) (optional) (transfer full): one float per
+ * voxel, NAN outside the conducting cluster. */
+gboolean cbd_solver_solve_axis (const CbdVolume        *volume,
+                                const gboolean          conducting[256],
+                                CbdAxis                 axis,
+                                const CbdSolverOptions *options,
+                                CbdAxisResult          *result,
+                                float                 **potential,
+                                GCancellable           *cancellable,
+                                CbdProgressFunc         progress,
+                                gpointer                progress_data,
+                                GError                **error);
+
+G_END_DECLS

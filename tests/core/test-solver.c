@@ -1,0 +1,256 @@
+/* test-solver.c — the transport solver against analytic and hand-solved cases
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "test-solver"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "cbd-solver.h"
+
+static const gboolean label_one_conducts[256] = { [1] = TRUE };
+
+static CbdVolume *
+new_volume (gsize nx, gsize ny, gsize nz)
+{
+  g_autoptr(GError) error = NULL;
+  CbdVolume *volume = cbd_volume_new (nx, ny, nz, &error);
+
+  g_assert_no_error (error);
+  return volume;
+}
+
+static CbdAxisResult
+solve (const CbdVolume *volume, CbdAxis axis)
+{
+  g_autoptr(GError) error = NULL;
+  CbdSolverOptions options;
+  CbdAxisResult result;
+
+  cbd_solver_options_init (&options);
+  options.tolerance = 1e-10;
+  g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, axis, &options, &result,
+                                        NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return result;
+}
+
+static void
+test_full_block (void)
+{
+  g_autoptr(CbdVolume) volume = new_volume (7, 5, 4);
+
+  memset (volume->labels, 1, cbd_volume_n_voxels (volume));
+  for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
+    {
+      CbdAxisResult result = solve (volume, axis);
+
+      g_assert_true (result.percolating);
+      g_assert_true (result.converged);
+      g_assert_cmpfloat_with_epsilon (result.sigma_rel, 1.0, 1e-9);
+      g_assert_cmpfloat_with_epsilon (result.tau, 1.0, 1e-9);
+      g_assert_cmpfloat (result.imbalance, <, 1e-8);
+    }
+}
+
+/* Straight channels of any cross-section along the axis: sigma_rel = eps. */
+static void
+test_straight_channels (void)
+{
+  g_autoptr(CbdVolume) volume = new_volume (9, 8, 12);
+  CbdAxisResult result;
+  gsize n_open = 0;
+
+  for (gsize y = 0; y < 8; y++)
+    for (gsize x = 0; x < 9; x++)
+      {
+        /* An irregular cross-section: a disc plus an L. */
+        gboolean open = (x - 3.0) * (x - 3.0) + (y - 3.0) * (y - 3.0) < 6.0 || x == 8 || (y == 7 && x > 5);
+        n_open += open;
+        for (gsize z = 0; z < 12; z++)
+          volume->labels[cbd_volume_index (volume, x, y, z)] = open;
+      }
+  result = solve (volume, CBD_AXIS_Z);
+  g_assert_cmpfloat_with_epsilon (result.eps, n_open / 72.0, 1e-15);
+  g_assert_cmpfloat_with_epsilon (result.sigma_rel, result.eps, 1e-9);
+  g_assert_cmpfloat_with_epsilon (result.tau, 1.0, 1e-9);
+  g_assert_cmpfloat (result.dropped_fraction, ==, 0.0);
+
+  /* Across the channels nothing percolates. */
+  result = solve (volume, CBD_AXIS_X);
+  g_assert_false (result.percolating);
+  g_assert_cmpfloat (result.sigma_rel, ==, 0.0);
+  g_assert_true (isnan (result.tau));
+}
+
+/* Resistances by hand: inlet 1/2, each link 1, outlet 1/2. */
+static void
+test_hand_cases (void)
+{
+  g_autoptr(CbdVolume) line = new_volume (3, 1, 1);
+  g_autoptr(CbdVolume) corner = new_volume (2, 2, 1);
+  CbdAxisResult result;
+
+  memset (line->labels, 1, 3);
+  result = solve (line, CBD_AXIS_X);
+  /* R = 0.5 + 1 + 1 + 0.5 = 3, I = 1/3, sigma = I * 3 / 1 = 1. */
+  g_assert_cmpfloat_with_epsilon (result.sigma_rel, 1.0, 1e-12);
+
+  /* An L: (0,0), (1,0), (1,1) conduct. Along x: inlet 0.5, link 1, then
+   * (1,0) reaches the outlet directly (0.5) and through (1,1) (1 + 0.5):
+   * R = 0.5 + 1 + 0.5*1.5/2 = 1.875, I = 1/1.875, sigma = I * 2 / 2. */
+  corner->labels[cbd_volume_index (corner, 0, 0, 0)] = 1;
+  corner->labels[cbd_volume_index (corner, 1, 0, 0)] = 1;
+  corner->labels[cbd_volume_index (corner, 1, 1, 0)] = 1;
+  result = solve (corner, CBD_AXIS_X);
+  g_assert_cmpfloat_with_epsilon (result.sigma_rel, 1.0 / 1.875, 1e-12);
+  g_assert_cmpfloat_with_epsilon (result.tau, 0.75 * 1.875, 1e-11);
+  /* Along y it is the mirror image. */
+  result = solve (corner, CBD_AXIS_Y);
+  g_assert_cmpfloat_with_epsilon (result.sigma_rel, 1.0 / 1.875, 1e-12);
+}
+
+static void
+test_dead_ends_and_islands (void)
+{
+  g_autoptr(CbdVolume) volume = new_volume (6, 3, 3);
+  CbdAxisResult result;
+
+  /* A straight path along x through the middle row. */
+  for (gsize x = 0; x < 6; x++)
+    volume->labels[cbd_volume_index (volume, x, 1, 1)] = 1;
+  /* A dead end hanging off it: connected, carries no current, stays in. */
+  volume->labels[cbd_volume_index (volume, 2, 0, 1)] = 1;
+  /* An island: dropped from the system, counted in eps. */
+  volume->labels[cbd_volume_index (volume, 4, 0, 0)] = 1;
+
+  result = solve (volume, CBD_AXIS_X);
+  g_assert_true (result.percolating);
+  g_assert_cmpfloat_with_epsilon (result.eps, 8.0 / 54, 1e-15);
+  g_assert_cmpfloat_with_epsilon (result.eps_percolating, 7.0 / 54, 1e-15);
+  g_assert_cmpfloat_with_epsilon (result.dropped_fraction, 1.0 / 54, 1e-15);
+  /* One channel of 6 voxels in a 9-voxel cross-section. */
+  g_assert_cmpfloat_with_epsilon (result.sigma_rel, 1.0 / 9, 1e-11);
+  g_assert_cmpfloat_with_epsilon (result.tau, (8.0 / 54) * 9, 1e-9);
+  g_assert_cmpfloat_with_epsilon (result.tau_percolating, (7.0 / 54) * 9, 1e-9);
+}
+
+static void
+test_empty_and_single_layer (void)
+{
+  g_autoptr(CbdVolume) empty = new_volume (4, 4, 4);
+  g_autoptr(CbdVolume) layer = new_volume (5, 5, 1);
+  CbdAxisResult result = solve (empty, CBD_AXIS_Y);
+
+  g_assert_false (result.percolating);
+  g_assert_cmpfloat (result.eps, ==, 0.0);
+  g_assert_cmpfloat (result.sigma_rel, ==, 0.0);
+
+  /* One voxel thick along the driven axis: inlet and outlet on each voxel. */
+  memset (layer->labels, 1, 25);
+  layer->labels[0] = 0;
+  result = solve (layer, CBD_AXIS_Z);
+  g_assert_cmpfloat_with_epsilon (result.sigma_rel, 24.0 / 25, 1e-12);
+}
+
+/* Transposing the volume swaps the axis results. */
+static void
+test_transpose (void)
+{
+  g_autoptr(CbdVolume) volume = new_volume (10, 9, 8);
+  g_autoptr(CbdVolume) permuted = NULL;
+  g_autoptr(GError) error = NULL;
+  const CbdAxis order[3] = { CBD_AXIS_Y, CBD_AXIS_Z, CBD_AXIS_X };
+  guint32 state = 12345;
+
+  for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+    {
+      state = state * 1664525u + 1013904223u;
+      volume->labels[i] = (state >> 24) < 170;   /* about 66 % conducting */
+    }
+  permuted = cbd_volume_permute (volume, order, &error);
+  g_assert_no_error (error);
+
+  for (guint new_axis = 0; new_axis < 3; new_axis++)
+    {
+      CbdAxisResult original = solve (volume, order[new_axis]);
+      CbdAxisResult swapped = solve (permuted, new_axis);
+
+      g_assert_true (original.percolating);
+      g_assert_cmpfloat_with_epsilon (swapped.sigma_rel, original.sigma_rel, 1e-9);
+    }
+}
+
+/* A simple cubic array of insulating spheres: Maxwell's dilute limit
+ * sigma = 2 (1 - f) / (2 + f), with f the voxelised sphere fraction
+ * (Rayleigh's next term is O(f^(10/3)), negligible here). Refining the grid at
+ * fixed f must approach it: the staircase error shrinks with the radius. */
+static double
+sphere_array_error (gsize radius_voxels)
+{
+  const gsize cell = 4 * radius_voxels;
+  const double radius = radius_voxels;
+  g_autoptr(CbdVolume) volume = new_volume (cell, cell, cell);
+  CbdAxisResult result;
+  double f, maxwell;
+
+  for (gsize z = 0; z < cell; z++)
+    for (gsize y = 0; y < cell; y++)
+      for (gsize x = 0; x < cell; x++)
+        {
+          double dx = x + 0.5 - cell / 2.0, dy = y + 0.5 - cell / 2.0, dz = z + 0.5 - cell / 2.0;
+          volume->labels[cbd_volume_index (volume, x, y, z)] = dx * dx + dy * dy + dz * dz > radius * radius;
+        }
+  result = solve (volume, CBD_AXIS_X);
+  f = 1.0 - result.eps;
+  maxwell = 2.0 * (1.0 - f) / (2.0 + f);
+  g_test_message ("r = %" G_GSIZE_FORMAT ": f = %.4f, sigma_rel = %.5f, Maxwell %.5f",
+                  radius_voxels, f, result.sigma_rel, maxwell);
+  return fabs (result.sigma_rel - maxwell) / maxwell;
+}
+
+static void
+test_sphere_array_maxwell (void)
+{
+  double coarse = sphere_array_error (3);
+  double medium = sphere_array_error (6);
+  double fine = sphere_array_error (12);
+
+  g_assert_cmpfloat (medium, <, coarse);
+  g_assert_cmpfloat (fine, <, medium);
+  g_assert_cmpfloat (fine, <, 0.006);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(CbdVolume) volume = new_volume (16, 16, 16);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  CbdAxisResult result;
+
+  memset (volume->labels, 1, cbd_volume_n_voxels (volume));
+  volume->labels[100] = 0;
+  g_cancellable_cancel (cancellable);
+  g_assert_false (cbd_solver_solve_axis (volume, label_one_conducts, CBD_AXIS_X, NULL, &result,
+                                         NULL, cancellable, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/solver/full-block", test_full_block);
+  g_test_add_func ("/solver/straight-channels", test_straight_channels);
+  g_test_add_func ("/solver/hand-cases", test_hand_cases);
+  g_test_add_func ("/solver/dead-ends-and-islands", test_dead_ends_and_islands);
+  g_test_add_func ("/solver/empty-and-single-layer", test_empty_and_single_layer);
+  g_test_add_func ("/solver/transpose", test_transpose);
+  g_test_add_func ("/solver/sphere-array-maxwell", test_sphere_array_maxwell);
+  g_test_add_func ("/solver/cancel", test_cancel);
+  return g_test_run ();
+}
