@@ -740,7 +740,17 @@ cbd_tiff_read (const char      *path,
 
       if (!reader_open_file (reader, path, error))
         return NULL;
+      g_clear_pointer (&reader->tiff_message, g_free);
       n_pages = TIFFNumberOfDirectories (reader->tif);
+      /* A chain of pages that breaks off (bad offset, truncated file) is an
+       * error, not a shorter volume. */
+      if (reader->tiff_message != NULL)
+        {
+          g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_CORRUPT,
+                       "%s: damaged list of pages after page %u: %s",
+                       reader->display, n_pages, reader->tiff_message);
+          return NULL;
+        }
       if (n_pages == 0)
         {
           g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_CORRUPT,
