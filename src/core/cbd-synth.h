@@ -33,10 +33,18 @@ typedef struct
   double  cam_fraction;        /* target CAM volume fraction */
   double  cbd_porosity_min;    /* range of the CBD's local inner porosity */
   double  cbd_porosity_max;
+  /* Share of the space outside CAM carved out as macropores (spheres of
+   * 200-500 nm radius, scaled down in small boxes); 0 for none. */
+  double  macropore_fraction;
+  /* Worker threads, 0 for one per processor. The result does not depend on
+   * it. */
+  guint   n_threads;
 } CbdSynthParams;
 
 GQuark      cbd_synth_error_quark (void);
 
+/* Defaults for a size^3 box: seed 1, 10 nm voxels, 35 % CAM, CBD inner
+ * porosity 0.10-0.70, 5 % macropores. */
 void        cbd_synth_params_init (CbdSynthParams        *params,
                                    gsize                  size);
 
