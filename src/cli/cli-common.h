@@ -8,6 +8,7 @@
 
 #include "cbd-json.h"
 #include "cbd-labels.h"
+#include "cbd-progress.h"
 #include "cbd-volume.h"
 
 G_BEGIN_DECLS
@@ -66,5 +67,6 @@ extern gboolean cli_json_output;
 /* Commands, one file each. */
 int cli_command_info      (int argc, char **argv);
 int cli_command_synth     (int argc, char **argv);
+int cli_command_solve     (int argc, char **argv);
 
 G_END_DECLS

@@ -1,0 +1,186 @@
+/* cli-solve.c — `cbdscope-cli solve VOLUME --phase P`
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cbdscope-cli"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "cbd-solver.h"
+#include "cli-common.h"
+
+static const char axis_names[3] = { 'x', 'y', 'z' };
+
+static gboolean
+parse_axes (const char *spec, gboolean axes[3])
+{
+  axes[0] = axes[1] = axes[2] = FALSE;
+  if (spec == NULL || strcmp (spec, "all") == 0)
+    {
+      axes[0] = axes[1] = axes[2] = TRUE;
+      return TRUE;
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    if (spec[0] == axis_names[axis] && spec[1] == '\0')
+      {
+        axes[axis] = TRUE;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+write_axis_json (CbdJsonWriter *writer, const CbdAxisResult *result)
+{
+  cbd_json_begin_object (writer);
+  cbd_json_member_double (writer, "sigma_rel", result->sigma_rel);
+  cbd_json_member_double (writer, "tau", result->percolating ? result->tau : NAN);
+  cbd_json_member_double (writer, "tau_percolating", result->percolating ? result->tau_percolating : NAN);
+  cbd_json_member_double (writer, "eps_percolating", result->eps_percolating);
+  cbd_json_member_double (writer, "dropped_fraction", result->dropped_fraction);
+  cbd_json_member_boolean (writer, "percolating", result->percolating);
+  cbd_json_member_boolean (writer, "converged", result->converged);
+  cbd_json_member_int (writer, "iterations", result->iterations);
+  cbd_json_member_double (writer, "residual", result->residual);
+  cbd_json_member_double (writer, "imbalance", result->imbalance);
+  cbd_json_member_double (writer, "seconds", result->seconds);
+  cbd_json_end_object (writer);
+}
+
+/* Mean and sample standard deviation of sigma_rel over the solved axes. */
+static void
+axis_statistics (const CbdAxisResult results[3], const gboolean axes[3], double *mean, double *std)
+{
+  double sum = 0, sum_sq = 0;
+  guint n = 0;
+
+  for (guint axis = 0; axis < 3; axis++)
+    if (axes[axis])
+      {
+        sum += results[axis].sigma_rel;
+        n++;
+      }
+  *mean = sum / n;
+  for (guint axis = 0; axis < 3; axis++)
+    if (axes[axis])
+      sum_sq += (results[axis].sigma_rel - *mean) * (results[axis].sigma_rel - *mean);
+  *std = n > 1 ? sqrt (sum_sq / (n - 1)) : 0.0;
+}
+
+int
+cli_command_solve (int argc, char **argv)
+{
+  g_autofree char *labels_spec = NULL, *raw_spec = NULL, *phase_spec = NULL;
+  g_autofree char *axis_spec = NULL, *crop_spec = NULL;
+  double tolerance = 1e-6;
+  GOptionEntry entries[] = {
+    { "phase", 'p', 0, G_OPTION_ARG_STRING, &phase_spec, "Conducting phase: pore, cbd, cam or a label value", "PHASE" },
+    { "labels", 'l', 0, G_OPTION_ARG_STRING, &labels_spec, "Which values are which phase, e.g. pore=0,cbd=170,cam=85", "SPEC" },
+    { "axis", 'a', 0, G_OPTION_ARG_STRING, &axis_spec, "x, y, z or all (default)", "AXIS" },
+    { "crop", 0, 0, G_OPTION_ARG_STRING, &crop_spec, "Solve only the cube of edge N at this origin", "X0,Y0,Z0,N" },
+    { "tol", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance, "Relative residual to reach (default 1e-6)", "T" },
+    { "raw", 0, 0, G_OPTION_ARG_STRING, &raw_spec, "Read VOLUME as raw voxels", "NX,NY,NZ[:u8|u16le|u16be]" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdVolume) volume = NULL;
+  CbdAxisResult results[3];
+  CbdSolverOptions options;
+  CbdLabelMap map;
+  guint64 counts[256];
+  gboolean conducting[256], axes[3];
+  int phase_value;
+  double mean, std;
+
+  if (!cli_parse_options ("solve", "VOLUME", "Relative conductivity and tortuosity of one phase "
+                          "along x, y and z (Laplace equation, driven faces at 0 and 1).",
+                          entries, &argc, &argv))
+    return CLI_EXIT_USAGE;
+  if (argc != 2)
+    return cli_usage_error ("solve", "expected one VOLUME");
+  if (phase_spec == NULL)
+    return cli_usage_error ("solve", "--phase is required");
+  if (!parse_axes (axis_spec, axes))
+    return cli_usage_error ("solve", "--axis must be x, y, z or all, not “%s”", axis_spec);
+  if (!(tolerance > 0 && tolerance < 1))
+    return cli_usage_error ("solve", "--tol must lie between 0 and 1");
+
+  cbd_solver_options_init (&options);
+  options.tolerance = tolerance;
+
+  volume = cli_load_volume (argv[1], raw_spec, &error);
+  if (volume == NULL)
+    return cli_fail ("solve", error);
+  /* The label map belongs to the whole stack, not to what a crop happens to hold. */
+  if (!cli_resolve_labels (volume, labels_spec, &map, counts, &error) ||
+      !cli_phase_labels (phase_spec, volume, &map, conducting, &phase_value, &error))
+    return cli_fail ("solve", error);
+  if (crop_spec != NULL)
+    {
+      gsize crop[4];
+      CbdVolume *cropped;
+
+      if (!cli_parse_size_list (crop_spec, 4, crop, &error))
+        return cli_usage_error ("solve", "--crop: %s", error->message);
+      cropped = cbd_volume_crop (volume, crop, (gsize[3]) { crop[3], crop[3], crop[3] }, &error);
+      if (cropped == NULL)
+        {
+          g_prefix_error (&error, "%s: ", argv[1]);
+          return cli_fail ("solve", error);
+        }
+      g_clear_pointer (&volume, cbd_volume_unref);
+      volume = cropped;
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    if (axes[axis] &&
+        !cbd_solver_solve_axis (volume, conducting, axis, &options, &results[axis], NULL, NULL,
+                                cli_progress, (gpointer) "Solving", &error))
+      return cli_fail ("solve", error);
+  axis_statistics (results, axes, &mean, &std);
+
+  if (cli_json_output)
+    {
+      CbdJsonWriter *writer = cbd_json_writer_new (FALSE);
+      guint first = axes[0] ? 0 : axes[1] ? 1 : 2;
+
+      cbd_json_begin_object (writer);
+      cbd_json_member_int (writer, "phase_value", phase_value);
+      cbd_json_member_double (writer, "volume_fraction", results[first].eps);
+      cbd_json_key (writer, "axes");
+      cbd_json_begin_object (writer);
+      for (guint axis = 0; axis < 3; axis++)
+        if (axes[axis])
+          {
+            char name[2] = { axis_names[axis], '\0' };
+            cbd_json_key (writer, name);
+            write_axis_json (writer, &results[axis]);
+          }
+      cbd_json_end_object (writer);
+      cbd_json_member_double (writer, "sigma_rel_mean", mean);
+      cbd_json_member_double (writer, "sigma_rel_std", std);
+      cbd_json_end_object (writer);
+      cli_print_json (writer);
+      return CLI_EXIT_OK;
+    }
+
+  g_print ("phase value %d, volume fraction %.4f\n", phase_value,
+           results[axes[0] ? 0 : axes[1] ? 1 : 2].eps);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      const CbdAxisResult *result = &results[axis];
+
+      if (!axes[axis])
+        continue;
+      if (result->percolating)
+        g_print ("  %c: sigma_rel %.6f  tau %.4f  (%u iterations, %s, %.2f s)\n", axis_names[axis],
+                 result->sigma_rel, result->tau, result->iterations,
+                 result->converged ? "converged" : "NOT converged", result->seconds);
+      else
+        g_print ("  %c: does not percolate (sigma_rel 0, no tortuosity)\n", axis_names[axis]);
+    }
+  g_print ("  sigma_rel mean %.6f ± %.6f\n", mean, std);
+  return CLI_EXIT_OK;
+}
