@@ -29,6 +29,7 @@ typedef struct
   TIFF      *tif;           /* currently open file */
   char      *tif_name;      /* its basename */
   char      *tiff_message;  /* last message from libtiff for this handle */
+  char      *tiff_warning;  /* last warning, only consulted for page loops */
 } TiffReader;
 
 /* What every page must agree on. */
@@ -60,7 +61,12 @@ reader_tiff_warning (TIFF       *tif,
                      const char *fmt,
                      va_list     ap)
 {
-  return 1;  /* unknown tags and the like are no concern of ours */
+  TiffReader *reader = user_data;
+
+  /* unknown tags and the like are no concern of ours, but keep the text */
+  g_free (reader->tiff_warning);
+  reader->tiff_warning = g_strdup_vprintf (fmt, ap);
+  return 1;
 }
 
 static void
@@ -80,6 +86,7 @@ reader_free (TiffReader *reader)
   g_free (reader->display);
   g_clear_pointer (&reader->files, g_ptr_array_unref);
   g_free (reader->tiff_message);
+  g_free (reader->tiff_warning);
   g_free (reader);
 }
 
@@ -741,9 +748,13 @@ cbd_tiff_read (const char      *path,
       if (!reader_open_file (reader, path, error))
         return NULL;
       g_clear_pointer (&reader->tiff_message, g_free);
+      g_clear_pointer (&reader->tiff_warning, g_free);
       n_pages = TIFFNumberOfDirectories (reader->tif);
-      /* A chain of pages that breaks off (bad offset, truncated file) is an
-       * error, not a shorter volume. */
+      /* A chain of pages that breaks off (bad offset, truncated file) or
+       * loops back is an error, not a shorter volume. */
+      if (reader->tiff_message == NULL && reader->tiff_warning != NULL &&
+          strstr (reader->tiff_warning, "loop") != NULL)
+        reader->tiff_message = g_strdup (reader->tiff_warning);
       if (reader->tiff_message != NULL)
         {
           g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_CORRUPT,
