@@ -275,6 +275,19 @@ reader_goto_page (TiffReader  *reader,
   if (TIFFCurrentDirectory (reader->tif) == page)
     return TRUE;
   g_clear_pointer (&reader->tiff_message, g_free);
+  /* Walking forward page by page is the common case and needs no seek
+   * through the chain from the start. */
+  if (TIFFCurrentDirectory (reader->tif) + 1 == page)
+    {
+      if (!TIFFReadDirectory (reader->tif))
+        {
+          g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_CORRUPT,
+                       "%s: cannot read page %u: %s", reader->display, page + 1,
+                       reader_detail (reader, "damaged directory"));
+          return FALSE;
+        }
+      return TRUE;
+    }
   if (!TIFFSetDirectory (reader->tif, page))
     {
       g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_CORRUPT,

@@ -586,6 +586,116 @@ test_shared_volume (void)
   g_assert_cmpfloat_with_epsilon (counts[170] / n, 0.1496, 1e-4);
 }
 
+/* A 4 × 4 × 2 8-bit stack with the given resolution tags and description. */
+static CbdVolume *
+read_with_resolution (const char *name,
+                      guint16     unit,
+                      float       resolution,
+                      const char *description)
+{
+  g_autofree char *path = test_path (name);
+  g_autoptr(GError) error = NULL;
+  guint8 row[4] = { 1, 2, 3, 4 };
+  TIFF *tif = TIFFOpen (path, "w");
+  CbdVolume *volume;
+
+  g_assert_nonnull (tif);
+  for (guint z = 0; z < 2; z++)
+    {
+      TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, 4);
+      TIFFSetField (tif, TIFFTAG_IMAGELENGTH, 4);
+      TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 8);
+      TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+      TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+      TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT, unit);
+      TIFFSetField (tif, TIFFTAG_XRESOLUTION, resolution);
+      TIFFSetField (tif, TIFFTAG_YRESOLUTION, resolution);
+      if (description != NULL && z == 0)
+        TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, description);
+      for (guint y = 0; y < 4; y++)
+        g_assert_cmpint (TIFFWriteScanline (tif, row, y, 0), ==, 1);
+      g_assert_true (TIFFWriteDirectory (tif));
+    }
+  TIFFClose (tif);
+
+  volume = cbd_tiff_read (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return volume;
+}
+
+static void
+test_voxel_size (void)
+{
+  /* ImageJ: no resolution unit, pixels per micron, spacing in microns */
+  {
+    g_autoptr(CbdVolume) volume =
+      read_with_resolution ("imagej.tif", RESUNIT_NONE, 2.0f,
+                            "ImageJ=1.53t\nimages=2\nslices=2\nunit=micron\n"
+                            "spacing=0.02\nloop=false\n");
+
+    g_assert_cmpfloat_with_epsilon (volume->voxel_nm[0], 500.0, 1e-6);
+    g_assert_cmpfloat_with_epsilon (volume->voxel_nm[1], 500.0, 1e-6);
+    g_assert_cmpfloat_with_epsilon (volume->voxel_nm[2], 20.0, 1e-9);
+  }
+  /* 1e6 pixels per centimetre: 10 nm; no spacing, so z keeps the default */
+  {
+    g_autoptr(CbdVolume) volume =
+      read_with_resolution ("cm.tif", RESUNIT_CENTIMETER, 1e6f, NULL);
+
+    g_assert_cmpfloat_with_epsilon (volume->voxel_nm[0], 10.0, 1e-5);
+    g_assert_cmpfloat (volume->voxel_nm[2], ==, CBD_DEFAULT_VOXEL_NM);
+  }
+  /* 2540000 dpi: 10 nm */
+  {
+    g_autoptr(CbdVolume) volume =
+      read_with_resolution ("inch.tif", RESUNIT_INCH, 2540000.0f,
+                            "ImageJ=1.53t\nunit=nm\nspacing=15\n");
+
+    g_assert_cmpfloat_with_epsilon (volume->voxel_nm[1], 10.0, 1e-5);
+    g_assert_cmpfloat_with_epsilon (volume->voxel_nm[2], 15.0, 1e-9);
+  }
+}
+
+static void
+count_progress (const CbdProgress *progress,
+                gpointer           user_data)
+{
+  double *last = user_data;
+
+  g_assert_cmpfloat (progress->fraction, >=, *last);
+  g_assert_cmpfloat (progress->fraction, <=, 1.0);
+  *last = progress->fraction;
+}
+
+static void
+test_progress_and_cancel (void)
+{
+  g_autofree char *path = test_path ("progress.tif");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  TiffSpec spec = { 16, 16, 6, 16, COMPRESSION_NONE, FALSE, FALSE, 1, 0,
+                    value_16bit_few, 0 };
+  double last = 0.0;
+
+  write_test_tiff (path, &spec);
+  {
+    g_autoptr(CbdVolume) volume =
+      cbd_tiff_read (path, cancellable, count_progress, &last, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (last, ==, 1.0);
+  }
+
+  g_cancellable_cancel (cancellable);
+  {
+    g_autoptr(CbdVolume) volume =
+      cbd_tiff_read (path, cancellable, NULL, NULL, &error);
+
+    g_assert_null (volume);
+    assert_error_names (error, CBD_IO_ERROR_CANCELLED, "progress.tif");
+  }
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -624,6 +734,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tiff/read/bad-inputs", test_bad_inputs);
   g_test_add_func ("/tiff/read/unreadable", test_unreadable);
   g_test_add_func ("/tiff/read/shared-volume", test_shared_volume);
+  g_test_add_func ("/tiff/read/voxel-size", test_voxel_size);
+  g_test_add_func ("/tiff/read/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/tiff/write/round-trip", test_round_trip);
   g_test_add_func ("/tiff/write/float", test_write_float);
   g_test_add_func ("/tiff/write/keeps-old-file", test_save_keeps_old_file);
