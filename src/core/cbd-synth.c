@@ -4,15 +4,17 @@
  *
  * How the volume is built:
  *
- * 1. A few 136^3 "CBD-rich" boxes are reserved; no CAM particle may touch
- *    them, so CAM-free 128^3 cutouts exist wherever the box allows.
- * 2. CAM particles (randomly rotated ellipsoids, polydisperse, micrometre
- *    size) are placed by random sequential addition with limited overlap,
- *    centres allowed outside the box, until a coarse sample of the volume
- *    reaches the target CAM fraction.
- * 3. The CBD's local inner porosity target is a low-frequency sum of random
+ * 1. The CBD's local inner porosity target is a low-frequency sum of random
  *    cosines, evaluated on a coarse grid, mapped linearly onto
  *    [cbd_porosity_min, cbd_porosity_max] and interpolated trilinearly.
+ * 2. A few 136^3 "CBD-rich" boxes are reserved, placed so that their mean
+ *    targets spread over the porosity range; no CAM particle may touch them,
+ *    so CAM-free 128^3 cutouts with different porosities exist wherever the
+ *    box allows (two or more from 256^3 on).
+ * 3. CAM particles (randomly rotated ellipsoids, polydisperse, micrometre
+ *    size, shrunk in boxes under 400 voxels) are placed by random sequential
+ *    addition with limited overlap, centres allowed outside the box, until a
+ *    coarse sample of the volume reaches the target CAM fraction.
  * 4. The nanostructure (aggregated 30-50 nm carbon particles and binder) is a
  *    level set of a Gaussian random field: white noise blurred with a
  *    separable, periodic Gaussian kernel normalised to unit variance, so the
@@ -368,13 +370,39 @@ box_distance (const Box *box, const double point[3])
   return sqrt (sum);
 }
 
+/* Mean porosity target over the coarse nodes inside a box. */
+static double
+box_mean_truth (const Synth *synth, const Box *box)
+{
+  gsize lo[3], hi[3];
+  double sum = 0, count = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      lo[i] = (gsize) ceil (box->origin[i] / TRUTH_STEP);
+      hi[i] = MIN ((gsize) floor ((box->origin[i] + box->edge - 1) / TRUTH_STEP),
+                   synth->tdims[i] - 1);
+    }
+  for (gsize k = lo[2]; k <= hi[2]; k++)
+    for (gsize j = lo[1]; j <= hi[1]; j++)
+      for (gsize i = lo[0]; i <= hi[0]; i++)
+        {
+          sum += synth->truth[i + synth->tdims[0] * (j + synth->tdims[1] * k)];
+          count++;
+        }
+  return count > 0 ? sum / count : 0.5 * (synth->params.cbd_porosity_min
+                                          + synth->params.cbd_porosity_max);
+}
+
 static void
 place_reserved (Synth *synth, SynthRng *rng)
 {
   const gsize dims[3] = { synth->nx, synth->ny, synth->nz };
   gsize min_dim = MIN (dims[0], MIN (dims[1], dims[2]));
   double edge, volume = (double) dims[0] * dims[1] * dims[2];
-  guint wanted;
+  double pmin = synth->params.cbd_porosity_min;
+  double pmax = synth->params.cbd_porosity_max;
+  guint wanted, *order;
 
   synth->reserved = g_array_new (FALSE, FALSE, sizeof (Box));
   if (synth->params.cam_fraction <= 0)
@@ -387,29 +415,62 @@ place_reserved (Synth *synth, SynthRng *rng)
     return;   /* no 128^3 cutout fits anyway */
 
   wanted = (guint) MAX (2.0, round (RESERVED_SHARE * volume / (edge * edge * edge)));
-  for (guint attempt = 0; attempt < 200 * wanted && synth->reserved->len < wanted; attempt++)
+  order = g_new (guint, wanted);
+  for (guint k = 0; k < wanted; k++)
+    order[k] = k;
+  for (guint k = wanted - 1; k > 0; k--)
     {
-      Box box;
-      gboolean ok = TRUE;
+      guint j = (guint) (rng_uniform (rng) * (k + 1)), tmp = order[k];
 
-      box.edge = edge;
-      for (guint i = 0; i < 3; i++)
-        box.origin[i] = floor (rng_uniform (rng) * (dims[i] - edge + 1));
-
-      /* Distinct regions: at most a third of a box shared with another. */
-      for (guint k = 0; k < synth->reserved->len && ok; k++)
-        {
-          const Box *other = &g_array_index (synth->reserved, Box, k);
-          double shared = 1;
-
-          for (guint i = 0; i < 3; i++)
-            shared *= MAX (0.0, edge - fabs (box.origin[i] - other->origin[i]));
-          if (shared > edge * edge * edge / 3.0)
-            ok = FALSE;
-        }
-      if (ok)
-        g_array_append_val (synth->reserved, box);
+      order[k] = order[j];
+      order[j] = tmp;
     }
+
+  /* The regions should span the porosity range, not all sit where the
+   * target happens to be middling: region k goes, among a few random
+   * candidates, to the one whose mean target is nearest its own level. */
+  for (guint k = 0; k < wanted; k++)
+    {
+      double level = pmin + (pmax - pmin) * (order[k] + 0.5) / wanted;
+      double best_error = G_MAXDOUBLE;
+      guint n_candidates = 0;
+      Box best = { { 0, 0, 0 }, edge };
+
+      for (guint attempt = 0; attempt < 400 && n_candidates < 24; attempt++)
+        {
+          Box box;
+          gboolean ok = TRUE;
+          double error;
+
+          box.edge = edge;
+          for (guint i = 0; i < 3; i++)
+            box.origin[i] = floor (rng_uniform (rng) * (dims[i] - edge + 1));
+
+          /* Distinct regions: at most a third of a box shared with another. */
+          for (guint j = 0; j < synth->reserved->len && ok; j++)
+            {
+              const Box *other = &g_array_index (synth->reserved, Box, j);
+              double shared = 1;
+
+              for (guint i = 0; i < 3; i++)
+                shared *= MAX (0.0, edge - fabs (box.origin[i] - other->origin[i]));
+              if (shared > edge * edge * edge / 3.0)
+                ok = FALSE;
+            }
+          if (!ok)
+            continue;
+          n_candidates++;
+          error = fabs (box_mean_truth (synth, &box) - level);
+          if (error < best_error)
+            {
+              best_error = error;
+              best = box;
+            }
+        }
+      if (n_candidates > 0)
+        g_array_append_val (synth->reserved, best);
+    }
+  g_free (order);
   /* A box too small for two distinct regions still gets one. */
   if (synth->reserved->len == 0)
     {
@@ -1040,14 +1101,14 @@ cbd_synth_generate (const CbdSynthParams  *params,
   cbd_progress_report (progress, progress_data, "Placing particles", 0.0);
   /* One stream per step, so that changing one parameter (say, no
    * macropores) leaves the other steps' draws alone. */
+  rng_seed (&rng, params->seed, 4);
+  build_truth (&synth, &rng);
   rng_seed (&rng, params->seed, 1);
   place_reserved (&synth, &rng);
   rng_seed (&rng, params->seed, 2);
   place_particles (&synth, &rng);
   rng_seed (&rng, params->seed, 3);
   place_macropores (&synth, &rng);
-  rng_seed (&rng, params->seed, 4);
-  build_truth (&synth, &rng);
   build_tables (&synth);
 
   synth.field = g_try_malloc_n (n_voxels, sizeof (float));

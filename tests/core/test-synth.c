@@ -14,6 +14,10 @@
 #define CUTOUT 128
 #define BLOCK  16
 
+#ifndef TEST_SEED
+#define TEST_SEED 2026
+#endif
+
 static CbdVolume *
 generate (const CbdSynthParams *params,
           float               **field)
@@ -134,6 +138,33 @@ test_determinism (void)
   g_assert_true (memcmp (a->labels, d->labels, n) != 0);
 }
 
+/* Boxes smaller than the blur kernel, odd shapes, coarse voxels. */
+static void
+test_small_boxes (void)
+{
+  const gsize shapes[][3] = { { 1, 1, 1 }, { 3, 5, 2 }, { 17, 1, 9 }, { 40, 33, 7 } };
+
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (guint coarse = 0; coarse < 2; coarse++)
+      {
+        CbdSynthParams params;
+        g_autoptr(CbdVolume) volume = NULL;
+        g_autofree float *field = NULL;
+        guint64 counts[256];
+
+        cbd_synth_params_init (&params, 1);
+        memcpy (params.dims, shapes[s], sizeof params.dims);
+        params.voxel_nm = coarse ? 50 : 10;
+        volume = generate (&params, &field);
+        cbd_volume_histogram (volume, counts);
+        g_assert_cmpuint (counts[CBD_SYNTH_PORE] + counts[CBD_SYNTH_CBD]
+                          + counts[CBD_SYNTH_CAM], ==, cbd_volume_n_voxels (volume));
+        g_assert_cmpfloat (volume->voxel_nm[2], ==, params.voxel_nm);
+        for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+          g_assert_true (field[i] >= 0.1f - 1e-6f && field[i] <= 0.7f + 1e-6f);
+      }
+}
+
 /* A 256^3 volume with the default parameters, shared by several tests. */
 static CbdVolume *big_volume;
 static float *big_field;
@@ -148,7 +179,7 @@ ensure_big (void)
   if (big_volume != NULL)
     return;
   cbd_synth_params_init (&params, 256);
-  params.seed = 2026;
+  params.seed = TEST_SEED;
   big_volume = generate (&params, &big_field);
   params.macropore_fraction = 0;
   plain_volume = generate (&params, &plain_field);
@@ -273,6 +304,7 @@ test_cam_free_cubes (void)
     }
   g_test_message ("mean target porosity of CAM-free cubes %.3f..%.3f", pmin, pmax);
   g_assert_true (distinct);
+  g_assert_cmpfloat (pmax - pmin, >, 0.08);
 }
 
 /* In 16^3 blocks without CAM (and no macropores), the measured pore
@@ -377,6 +409,7 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/invalid", test_invalid);
   g_test_add_func ("/synth/cancel", test_cancel);
   g_test_add_func ("/synth/determinism", test_determinism);
+  g_test_add_func ("/synth/small-boxes", test_small_boxes);
   g_test_add_func ("/synth/labels-and-fractions", test_labels_and_fractions);
   g_test_add_func ("/synth/truth-span", test_truth_span);
   g_test_add_func ("/synth/cam-free-cubes", test_cam_free_cubes);
