@@ -1,0 +1,31 @@
+/* cbd-window.h — the main window: one volume, its XY slice and its numbers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "cbd-slice-view.h"
+#include "cbd-volume.h"
+
+G_BEGIN_DECLS
+
+#define CBD_TYPE_WINDOW (cbd_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (CbdWindow, cbd_window, CBD, WINDOW, GtkApplicationWindow)
+
+CbdWindow    *cbd_window_new              (GtkApplication *application);
+void          cbd_window_open             (CbdWindow      *self,
+                                           GFile          *file);
+void          cbd_window_set_volume       (CbdWindow      *self,
+                                           CbdVolume      *volume,
+                                           const char     *name);
+void          cbd_window_set_interactive  (CbdWindow      *self,
+                                           gboolean        interactive);
+gboolean      cbd_window_get_loaded       (CbdWindow      *self);
+CbdSliceView *cbd_window_get_slice_view   (CbdWindow      *self);
+void          cbd_window_set_phase_colors (CbdWindow      *self,
+                                           GSettings      *settings);
+
+G_END_DECLS
