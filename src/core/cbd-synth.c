@@ -222,6 +222,15 @@ ellipsoid_row_span (const Ellipsoid *shape,
 
 /* ---- the generator's state ------------------------------------------------ */
 
+/* Coarse occupancy sample used to steer the CAM fraction. */
+typedef struct
+{
+  gsize   step;
+  gsize   dims[3];
+  guint8 *hit;            /* 0 free, 1 CAM, 2 macropore */
+  gsize   n_total;
+} Sample;
+
 typedef struct
 {
   double origin[3];
@@ -236,6 +245,7 @@ typedef struct
   GArray        *reserved;    /* Box */
   GArray        *particles;   /* Ellipsoid */
   GArray        *macropores;  /* Ellipsoid (spheres) */
+  Sample        *sample;      /* coarse CAM/macropore occupancy */
 
   /* porosity target on a coarse grid, node (i, j, k) at voxel i*TRUTH_STEP… */
   float         *truth;
@@ -255,6 +265,11 @@ synth_clear (Synth *synth)
   g_clear_pointer (&synth->reserved, g_array_unref);
   g_clear_pointer (&synth->particles, g_array_unref);
   g_clear_pointer (&synth->macropores, g_array_unref);
+  if (synth->sample != NULL)
+    {
+      g_free (synth->sample->hit);
+      g_clear_pointer (&synth->sample, g_free);
+    }
   g_clear_pointer (&synth->truth, g_free);
   g_clear_pointer (&synth->kernel, g_free);
   g_clear_pointer (&synth->field, g_free);
@@ -480,15 +495,6 @@ place_reserved (Synth *synth, SynthRng *rng)
     }
 }
 
-/* Coarse occupancy sample used to steer the CAM fraction. */
-typedef struct
-{
-  gsize   step;
-  gsize   dims[3];
-  guint8 *hit;
-  gsize   n_hit;
-  gsize   n_total;
-} Sample;
 
 static void
 sample_init (Sample *sample, const gsize dims[3])
@@ -503,7 +509,6 @@ sample_init (Sample *sample, const gsize dims[3])
       sample->n_total *= sample->dims[i];
     }
   sample->hit = g_malloc0 (sample->n_total);
-  sample->n_hit = 0;
 }
 
 static double
@@ -512,10 +517,11 @@ sample_coord (const Sample *sample, gsize index)
   return (double) (index * sample->step + sample->step / 2);
 }
 
-static void
-sample_add (Sample *sample, const Ellipsoid *shape)
+/* Marks the unmarked sample points inside the shape; returns how many. */
+static gsize
+sample_add (Sample *sample, const Ellipsoid *shape, guint8 mark)
 {
-  gsize lo[3], hi[3];
+  gsize lo[3], hi[3], added = 0;
 
   for (guint i = 0; i < 3; i++)
     {
@@ -536,10 +542,11 @@ sample_add (Sample *sample, const Ellipsoid *shape)
                                      sample_coord (sample, j),
                                      sample_coord (sample, k)))
             {
-              sample->hit[idx] = 1;
-              sample->n_hit++;
+              sample->hit[idx] = mark;
+              added++;
             }
         }
+  return added;
 }
 
 static gboolean
@@ -570,21 +577,21 @@ place_particles (Synth *synth, SynthRng *rng)
   double r_max = MAX (r_min, CAM_RADIUS_MAX_NM * scale);
   double overlap = 0.85;     /* allowed: distance >= overlap * (R1 + R2) */
   guint failures = 0;
-  Sample sample;
+  gsize n_hit = 0;
+  Sample *sample = synth->sample;
 
   synth->particles = g_array_new (FALSE, FALSE, sizeof (Ellipsoid));
   if (synth->params.cam_fraction <= 0)
     return;
 
-  sample_init (&sample, dims);
   for (guint attempt = 0; attempt < 200000; attempt++)
     {
-      double target = synth->params.cam_fraction * sample.n_total;
+      double target = synth->params.cam_fraction * sample->n_total;
       double radius, centre[3], semi[3];
       gboolean ok = TRUE;
       Ellipsoid shape;
 
-      if (sample.n_hit >= target)
+      if (n_hit >= target)
         break;
 
       /* Log-uniform radii; bigger ones first while space is plenty. */
@@ -622,9 +629,8 @@ place_particles (Synth *synth, SynthRng *rng)
       failures = 0;
       ellipsoid_init (&shape, centre, semi, rng);
       g_array_append_val (synth->particles, shape);
-      sample_add (&sample, &shape);
+      n_hit += sample_add (sample, &shape, 1);
     }
-  g_free (sample.hit);
 }
 
 static void
@@ -634,12 +640,14 @@ place_macropores (Synth *synth, SynthRng *rng)
   double scale = size_scale (synth) / synth->params.voxel_nm;
   double r_min = MAX (2.0, MACRO_RADIUS_MIN_NM * scale);
   double r_max = MAX (r_min, MACRO_RADIUS_MAX_NM * scale);
-  double volume = (double) dims[0] * dims[1] * dims[2];
-  double wanted, carved = 0;
+  Sample *sample = synth->sample;
+  gsize outside_cam = 0, carved = 0;
+  double wanted;
 
   synth->macropores = g_array_new (FALSE, FALSE, sizeof (Ellipsoid));
-  wanted = synth->params.macropore_fraction * volume
-           * MAX (0.0, 1.0 - synth->params.cam_fraction);
+  for (gsize n = 0; n < sample->n_total; n++)
+    outside_cam += sample->hit[n] == 0;
+  wanted = synth->params.macropore_fraction * outside_cam;
   for (guint attempt = 0; attempt < 100000 && carved < wanted; attempt++)
     {
       double radius = rng_range (rng, r_min, r_max);
@@ -653,9 +661,7 @@ place_macropores (Synth *synth, SynthRng *rng)
         continue;
       sphere_init (&shape, centre, radius);
       g_array_append_val (synth->macropores, shape);
-      /* Roughly the part outside CAM: a half of the sphere when it touches
-       * a particle is a fair guess and keeps this cheap. */
-      carved += 4.0 / 3.0 * G_PI * radius * radius * radius * 0.7;
+      carved += sample_add (sample, &shape, 2);
     }
 }
 
@@ -1105,6 +1111,8 @@ cbd_synth_generate (const CbdSynthParams  *params,
   build_truth (&synth, &rng);
   rng_seed (&rng, params->seed, 1);
   place_reserved (&synth, &rng);
+  synth.sample = g_new0 (Sample, 1);
+  sample_init (synth.sample, params->dims);
   rng_seed (&rng, params->seed, 2);
   place_particles (&synth, &rng);
   rng_seed (&rng, params->seed, 3);
