@@ -40,6 +40,10 @@ typedef struct
   guint16 bits;
 } PageFormat;
 
+/* libtiff hands us its own format strings. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 static int
 reader_tiff_error (TIFF       *tif,
                    void       *user_data,
@@ -68,6 +72,8 @@ reader_tiff_warning (TIFF       *tif,
   reader->tiff_warning = g_strdup_vprintf (fmt, ap);
   return 1;
 }
+
+#pragma GCC diagnostic pop
 
 static void
 reader_close_file (TiffReader *reader)
@@ -382,6 +388,25 @@ reader_page_format (TiffReader  *reader,
                    compression_name (compression), compression);
       return FALSE;
     }
+
+  /* A few bytes must not make us allocate gigabytes: no supported codec
+   * expands data by more than about 3000:1 (LZW; Deflate 1032:1). */
+  {
+    guint64 stored = 0;
+    guint64 needed = ((guint64) width * bits + 7) / 8 * height;
+    guint64 factor = compression == COMPRESSION_NONE ? 1 : 4096;
+    guint32 n_striles = TIFFNumberOfStrips (tif);
+
+    for (guint32 i = 0; i < n_striles; i++)
+      stored += TIFFGetStrileByteCount (tif, i);
+    if (stored * factor + 4096 < needed)
+      {
+        g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_CORRUPT,
+                     "%s claims %u × %u pixels but stores only %" G_GUINT64_FORMAT
+                     " bytes of image data", where, width, height, stored);
+        return FALSE;
+      }
+  }
 
   format->width = width;
   format->height = height;

@@ -25,6 +25,10 @@ typedef struct
   char *message;
 } WriteErrors;
 
+/* libtiff hands us its own format strings. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 static int
 writer_tiff_error (TIFF       *tif,
                    void       *user_data,
@@ -49,6 +53,8 @@ writer_tiff_warning (TIFF       *tif,
   return 1;
 }
 
+#pragma GCC diagnostic pop
+
 /* Writes @nz planes of @bytes_per_sample samples to a temporary file beside
  * @path and renames it over @path only when everything succeeded. */
 static gboolean
@@ -63,7 +69,6 @@ write_stack (const guint8  *data,
   g_autofree char *name = g_path_get_basename (path);
   g_autofree char *tmp_path = g_strconcat (path, ".tmp-XXXXXX", NULL);
   g_autofree char *description = NULL;
-  g_autofree char *spacing = NULL;
   WriteErrors errors = { NULL };
   TIFFOpenOptions *options;
   TIFF *tif;
