@@ -28,6 +28,7 @@ typedef struct
 
   TIFF      *tif;           /* currently open file */
   char      *tif_name;      /* its basename */
+  guint64    file_size;     /* its size in bytes */
   char      *tiff_message;  /* last message from libtiff for this handle */
   char      *tiff_warning;  /* last warning, only consulted for page loops */
 } TiffReader;
@@ -228,6 +229,9 @@ reader_open_file (TiffReader  *reader,
       return FALSE;
     }
   header_len = fread (header, 1, sizeof header, stream);
+  reader->file_size = 0;
+  if (fseeko (stream, 0, SEEK_END) == 0)
+    reader->file_size = MAX (ftello (stream), 0);
   fclose (stream);
 
   if (header_len < sizeof header ||
@@ -399,6 +403,8 @@ reader_page_format (TiffReader  *reader,
 
     for (guint32 i = 0; i < n_striles; i++)
       stored += TIFFGetStrileByteCount (tif, i);
+    /* the counts are only claims; the file bounds what is really there */
+    stored = MIN (stored, reader->file_size);
     if (stored * factor + 4096 < needed)
       {
         g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_CORRUPT,
