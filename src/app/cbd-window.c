@@ -24,6 +24,7 @@ struct _CbdWindow
   GtkLabel             *error_label;
   CbdSliceView         *slice_view;
   GtkAdjustment        *slice_adjustment;
+  GtkWidget            *slice_scale;
   GtkLabel             *slice_label;
   GtkLabel             *file_label;
   GtkLabel             *dims_voxels_label;
@@ -442,6 +443,8 @@ cbd_window_set_volume (CbdWindow  *self,
   gtk_window_set_title (GTK_WINDOW (self), title);
 
   gtk_stack_set_visible_child_name (self->stack, "volume");
+  /* The arrow and page keys then move through the stack straight away. */
+  gtk_widget_grab_focus (self->slice_scale);
   self->loaded = TRUE;
 }
 
@@ -657,6 +660,7 @@ cbd_window_class_init (CbdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_view);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_scale);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_label);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, file_label);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, dims_voxels_label);

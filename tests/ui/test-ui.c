@@ -10,6 +10,7 @@
 
 #include <gtk/gtk.h>
 
+#include "cbd-application.h"
 #include "cbd-slice-view.h"
 #include "cbd-window.h"
 
@@ -246,6 +247,17 @@ test_slice_view_new (void)
 }
 
 static void
+test_application_new (void)
+{
+  g_autoptr(CbdApplication) application = cbd_application_new ();
+
+  g_assert_true (CBD_IS_APPLICATION (application));
+  g_assert_cmpstr (g_application_get_application_id (G_APPLICATION (application)), ==, APPLICATION_ID);
+  g_assert_null (cbd_application_get_settings (application));
+  g_assert_cmpint (cbd_application_get_exit_status (application), ==, 0);
+}
+
+static void
 test_window_new (void)
 {
   CbdWindow *window = cbd_window_new (NULL);
@@ -309,6 +321,55 @@ test_window_ambiguous (void)
   voxel_to_pixel (capture, 50, 20, &px, &py);
   assert_grey (capture_pixel (capture, px, py), 255);
 
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Colours come from GSettings when the schema is there (memory backend). */
+static void
+test_window_settings_colours (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(CbdVolume) volume = make_stripes_volume ();
+  g_autoptr(Capture) capture = NULL;
+  CbdWindow *window;
+  GtkWidget *view;
+  guint32 pixel;
+  int px, py;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_test_skip ("the GSettings schema is not compiled");
+      return;
+    }
+
+  settings = g_settings_new_full (schema, NULL, NULL);
+  g_assert_cmpuint (g_settings_get_uint (settings, "cutout-edge"), ==, 128);
+  g_settings_set_string (settings, "cbd-color", "#ff0000");
+
+  window = cbd_window_new (NULL);
+  view = GTK_WIDGET (cbd_window_get_slice_view (window));
+  cbd_window_set_interactive (window, FALSE);
+  cbd_window_set_phase_colors (window, settings);
+  cbd_window_set_volume (window, volume, "stripes");
+  cbd_slice_view_set_slice (CBD_SLICE_VIEW (view), 0);
+  gtk_window_present (GTK_WINDOW (window));
+
+  capture = capture_widget (view);
+  voxel_to_pixel (capture, 32, 24, &px, &py);
+  pixel = capture_pixel (capture, px, py);
+  g_assert_cmphex (pixel, ==, 0xffff0000);
+  g_clear_pointer (&capture, capture_free);
+
+  /* A change applies to the open window. */
+  g_settings_set_string (settings, "cbd-color", "#0000ff");
+  capture = capture_widget (view);
+  g_assert_cmphex (capture_pixel (capture, px, py), ==, 0xff0000ff);
+
+  g_settings_reset (settings, "cbd-color");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -397,7 +458,9 @@ main (int   argc,
     }
 
   g_test_add_func ("/ui/slice-view/new", test_slice_view_new);
+  g_test_add_func ("/ui/application/new", test_application_new);
   g_test_add_func ("/ui/window/new", test_window_new);
+  g_test_add_func ("/ui/window/settings-colours", test_window_settings_colours);
   g_test_add_func ("/ui/window/phase-colours", test_window_phase_colours);
   g_test_add_func ("/ui/window/ambiguous", test_window_ambiguous);
   g_test_add_func ("/ui/window/load-error", test_window_load_error);
