@@ -428,6 +428,9 @@ place_reserved (Synth *synth, SynthRng *rng)
     edge = min_dim;
   else
     return;   /* no 128^3 cutout fits anyway */
+  /* A box not much bigger than a cutout is better spent on the CAM target. */
+  if (edge * edge * edge > 0.5 * volume)
+    return;
 
   wanted = (guint) MAX (2.0, round (RESERVED_SHARE * volume / (edge * edge * edge)));
   order = g_new (guint, wanted);

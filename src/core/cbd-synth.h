@@ -48,7 +48,13 @@ GQuark      cbd_synth_error_quark (void);
 void        cbd_synth_params_init (CbdSynthParams        *params,
                                    gsize                  size);
 
-/* @porosity_field: (out) (optional) (transfer full): the local CBD inner
+/* Boxes with room for them (136^3 at most half the volume, so from about
+ * 172^3 on) keep CAM out of a few 136^3 regions whose mean target porosities
+ * spread over the range: at least two distinct CAM-free 128^3 cutouts from
+ * 256^3 on.  Those regions win over the CAM target, which a 256^3 box
+ * therefore reaches only up to about 0.55.
+ *
+ * @porosity_field: (out) (optional) (transfer full): the local CBD inner
  * porosity the generator aimed for, one float per voxel (g_free). */
 CbdVolume  *cbd_synth_generate    (const CbdSynthParams  *params,
                                    float                **porosity_field,

@@ -88,6 +88,32 @@ test_cancel (void)
 }
 
 static void
+cancel_midway (const CbdProgress *progress,
+               gpointer           user_data)
+{
+  if (progress->fraction > 0.5)
+    g_cancellable_cancel (user_data);
+}
+
+/* Cancelled while labelling: an error, nothing half-done handed out. */
+static void
+test_cancel_midway (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdVolume) volume = NULL;
+  float *field = (float *) &error;   /* must be reset to NULL */
+  CbdSynthParams params;
+
+  cbd_synth_params_init (&params, 96);
+  volume = cbd_synth_generate (&params, &field, cancellable, cancel_midway,
+                               cancellable, &error);
+  g_assert_null (volume);
+  g_assert_null (field);
+  g_assert_error (error, CBD_SYNTH_ERROR, CBD_SYNTH_ERROR_CANCELLED);
+}
+
+static void
 count_progress (const CbdProgress *progress,
                 gpointer           user_data)
 {
@@ -203,6 +229,19 @@ test_labels_and_fractions (void)
   g_assert_cmpfloat (fabs (cam - 0.35), <, 0.07);
   g_assert_cmpuint (counts[CBD_SYNTH_PORE], >, 0);
   g_assert_cmpuint (counts[CBD_SYNTH_CBD], >, 0);
+
+  /* A box too small for CAM-free regions still gets its CAM. */
+  {
+    CbdSynthParams params;
+    g_autoptr(CbdVolume) volume = NULL;
+
+    cbd_synth_params_init (&params, 128);
+    params.cam_fraction = 0.3;
+    volume = generate (&params, NULL);
+    cbd_volume_histogram (volume, counts);
+    g_assert_cmpfloat (fabs (counts[CBD_SYNTH_CAM] / (double) cbd_volume_n_voxels (volume)
+                             - 0.3), <, 0.07);
+  }
 
   /* A box with no CAM asked for has none. */
   {
@@ -424,6 +463,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/synth/invalid", test_invalid);
   g_test_add_func ("/synth/cancel", test_cancel);
+  g_test_add_func ("/synth/cancel-midway", test_cancel_midway);
   g_test_add_func ("/synth/determinism", test_determinism);
   g_test_add_func ("/synth/small-boxes", test_small_boxes);
   g_test_add_func ("/synth/labels-and-fractions", test_labels_and_fractions);
