@@ -289,6 +289,13 @@ test_window_phase_colours (void)
   g_assert_cmpuint (cbd_slice_view_get_slice (CBD_SLICE_VIEW (view)), ==, 6);
   assert_stripes (view, 6);
 
+  /* The key bindings' action: Page Down jumps 10 back (clamped to 0). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "slice.move", "i", -10));
+  g_assert_cmpuint (cbd_slice_view_get_slice (CBD_SLICE_VIEW (view)), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "slice.move", "i", 1));
+  g_assert_cmpuint (cbd_slice_view_get_slice (CBD_SLICE_VIEW (view)), ==, 1);
+  assert_stripes (view, 1);
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
