@@ -12,7 +12,7 @@ with open(sys.argv[1], encoding="utf-8") as log:
     for line in log:
         entry = json.loads(line)
         result = entry["result"]
-        lines = (entry.get("stdo") or "").splitlines()
+        lines = (entry.get("stdout") or "").splitlines()
         oks = [l for l in lines if re.match(r"ok\b", l)]
         not_oks = [l for l in lines if re.match(r"not ok\b", l)]
         skips = [l for l in oks if "# SKIP" in l.upper()]
