@@ -758,9 +758,13 @@ reader_read_volume (TiffReader       *reader,
 /**
  * cbd_tiff_read:
  *
- * Reads a multi-page (Big)TIFF or a folder of single-page TIFFs. The volume
- * is allocated once from the page count and first page size, and each page
- * is decoded straight into it.
+ * Reads a multi-page (Big)TIFF or a folder of single-page TIFFs (only the
+ * first page of each slice file is used). The volume is allocated once from
+ * the page count and first page size, and each page is decoded straight into
+ * it. Sample values are labels: 1-bit data keeps 0 and 1 whatever the
+ * photometric interpretation, 8-bit data is stored as is, 16-bit data with
+ * at most 256 distinct values is stored as the rank of each value, with the
+ * original values in source_value[].
  */
 CbdVolume *
 cbd_tiff_read (const char      *path,

@@ -32,6 +32,8 @@ typedef struct
 
 static char *test_dir;
 
+static void assert_error_names (GError *error, gint code, const char *name);
+
 static char *
 test_path (const char *name)
 {
@@ -282,6 +284,27 @@ test_folder_natural_sort (void)
   volume = cbd_volume_load (folder, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_volume_matches (volume, &whole);
+
+  /* a slice of another size is named in the error */
+  {
+    g_autofree char *odd = g_build_filename (folder, "s13.tif", NULL);
+    TiffSpec wide = { 21, 10, 1, 8, COMPRESSION_NONE, FALSE, FALSE, 1, 0,
+                      value_folder, 0 };
+    g_autoptr(CbdVolume) broken = NULL;
+
+    write_test_tiff (odd, &wide);
+    broken = cbd_tiff_read (folder, NULL, NULL, NULL, &error);
+    g_assert_null (broken);
+    assert_error_names (error, CBD_IO_ERROR_INCONSISTENT, "s13.tif");
+    g_clear_error (&error);
+
+    /* and so is a slice that is no TIFF at all */
+    g_assert_true (g_file_set_contents (odd, "garbage", -1, NULL));
+    broken = cbd_tiff_read (folder, NULL, NULL, NULL, &error);
+    g_assert_null (broken);
+    assert_error_names (error, CBD_IO_ERROR_NOT_TIFF, "s13.tif");
+    g_clear_error (&error);
+  }
 }
 
 static void
