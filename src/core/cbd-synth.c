@@ -17,16 +17,21 @@
  *    coarse sample of the volume reaches the target CAM fraction.
  * 4. The nanostructure (aggregated 30-50 nm carbon particles and binder) is a
  *    level set of a Gaussian random field: white noise blurred with a
- *    separable, periodic Gaussian kernel normalised to unit variance, so the
- *    field is standard normal and a voxel is solid where
- *    noise < Phi^-1(1 - porosity).  That makes the local porosity follow the
- *    target field without any calibration.
- * 5. Macropores (spheres) are carved out of the CBD.
+ *    separable, periodic Gaussian kernel normalised to unit variance (the
+ *    primary particles, 14 nm blur), plus a 35 nm-blurred field on a grid of
+ *    half the resolution, interpolated and rescaled to unit variance (the
+ *    aggregates and the larger pores between them), mixed 65:35 in variance.
+ *    The sum is standard normal at every voxel, so a voxel is solid where
+ *    noise < Phi^-1(1 - porosity) and the local porosity follows the target
+ *    field without any calibration.
+ * 5. Macropores (spheres centred outside CAM) are carved out of the CBD
+ *    until the coarse sample says they hold macropore_fraction of the space
+ *    outside CAM.
  *
  * Every random choice is either drawn serially from one seeded generator or
  * is a hash of (seed, voxel index), so the result does not depend on the
  * number of threads.  Extra memory is one float per voxel, which becomes the
- * returned porosity field.
+ * returned porosity field, plus half a byte per voxel for the aggregate grid.
  */
 #define G_LOG_DOMAIN "cbd-synth"
 
@@ -50,7 +55,9 @@ G_DEFINE_QUARK (cbd-synth-error-quark, cbd_synth_error)
 #define CAM_RADIUS_MAX_NM  1500.0
 #define MACRO_RADIUS_MIN_NM 200.0
 #define MACRO_RADIUS_MAX_NM 500.0
-#define CARBON_SIGMA_NM    14.0    /* blur of the nanostructure field */
+#define CARBON_SIGMA_NM    14.0    /* blur of the primary-particle field */
+#define AGGREGATE_SIGMA_NM 35.0    /* blur of the aggregate field */
+#define AGGREGATE_SHARE    0.35    /* its share of the variance */
 
 /* ---- random numbers ---------------------------------------------------- */
 
@@ -237,6 +244,16 @@ typedef struct
   double edge;
 } Box;
 
+/* A periodic, unit-variance Gaussian random field on a grid. */
+typedef struct
+{
+  float   *data;
+  gsize    n[3];
+  float   *kernel;          /* 2 * radius + 1 taps, sum of squares 1 */
+  guint    radius;
+  guint64  key;
+} NoiseGrid;
+
 typedef struct
 {
   CbdSynthParams params;
@@ -252,10 +269,14 @@ typedef struct
   gsize          tdims[3];
 
   double         pinv[PINV_TABLE_SIZE + 1]; /* Phi^-1 of the solid fraction */
-  float         *kernel;                    /* 2 * radius + 1 taps */
-  guint          kernel_radius;
 
-  float         *field;       /* noise, then the porosity target */
+  /* Primary particles: full resolution; its data become the porosity field.
+   * Aggregates: half resolution, interpolated, scaled to unit variance. */
+  NoiseGrid      fine;
+  NoiseGrid      medium;
+  double         medium_inv_std[2];        /* at offset 0 and 1/2 per axis */
+
+  float         *field;       /* fine noise, then the porosity target */
   guint8        *labels;
 } Synth;
 
@@ -271,7 +292,9 @@ synth_clear (Synth *synth)
       g_clear_pointer (&synth->sample, g_free);
     }
   g_clear_pointer (&synth->truth, g_free);
-  g_clear_pointer (&synth->kernel, g_free);
+  g_clear_pointer (&synth->fine.kernel, g_free);
+  g_clear_pointer (&synth->medium.kernel, g_free);
+  g_clear_pointer (&synth->medium.data, g_free);
   g_clear_pointer (&synth->field, g_free);
   g_clear_pointer (&synth->labels, g_free);
 }
@@ -734,11 +757,52 @@ build_truth (Synth *synth, SynthRng *rng)
 }
 
 static void
+noise_grid_init (NoiseGrid *grid,
+                 gsize      nx,
+                 gsize      ny,
+                 gsize      nz,
+                 double     sigma,
+                 guint64    seed,
+                 guint64    stream)
+{
+  guint radius = (guint) ceil (3.0 * sigma);
+  double sum = 0;
+
+  grid->n[0] = nx;
+  grid->n[1] = ny;
+  grid->n[2] = nz;
+  grid->key = splitmix64_mix (seed ^ G_GUINT64_CONSTANT (0x5ca1ab1e0ddba11))
+              ^ splitmix64_mix (stream);
+  /* Unit-sum-of-squares taps: three passes over unit-variance white noise
+   * then give a unit-variance field. */
+  grid->radius = radius;
+  grid->kernel = g_new (float, 2 * radius + 1);
+  for (guint k = 0; k <= 2 * radius; k++)
+    {
+      double d = (double) k - radius;
+      double w = exp (-0.5 * d * d / (sigma * sigma));
+
+      grid->kernel[k] = w;
+      sum += w * w;
+    }
+  for (guint k = 0; k <= 2 * radius; k++)
+    grid->kernel[k] /= sqrt (sum);
+}
+
+static gsize
+noise_grid_scratch (const NoiseGrid *grid)
+{
+  gsize r = grid->radius;
+
+  return MAX (grid->n[0] * (grid->n[1] + 2 * r),
+              MAX (grid->n[0] * (grid->n[2] + 2 * r), grid->n[0] + 2 * r));
+}
+
+static void
 build_tables (Synth *synth)
 {
   double sigma = MAX (0.7, CARBON_SIGMA_NM / synth->params.voxel_nm);
-  double sum = 0;
-  guint radius = (guint) ceil (3.0 * sigma);
+  double rho = 0;
 
   for (guint n = 0; n <= PINV_TABLE_SIZE; n++)
     {
@@ -752,20 +816,22 @@ build_tables (Synth *synth)
         synth->pinv[n] = gsl_cdf_ugaussian_Pinv (solid);
     }
 
-  /* Unit-sum-of-squares taps: three passes over unit-variance white noise
-   * then give a unit-variance field. */
-  synth->kernel_radius = radius;
-  synth->kernel = g_new (float, 2 * radius + 1);
-  for (guint k = 0; k <= 2 * radius; k++)
-    {
-      double d = (double) k - radius;
-      double w = exp (-0.5 * d * d / (sigma * sigma));
+  /* The fine grid is the voxel grid; the medium one has half the
+   * resolution and a margin so that interpolation never leaves it. */
+  noise_grid_init (&synth->fine, synth->nx, synth->ny, synth->nz, sigma,
+                   synth->params.seed, 11);
+  noise_grid_init (&synth->medium, synth->nx / 2 + 2, synth->ny / 2 + 2,
+                   synth->nz / 2 + 2,
+                   MAX (0.7, AGGREGATE_SIGMA_NM / (2 * synth->params.voxel_nm)),
+                   synth->params.seed, 12);
 
-      synth->kernel[k] = w;
-      sum += w * w;
-    }
-  for (guint k = 0; k <= 2 * radius; k++)
-    synth->kernel[k] /= sqrt (sum);
+  /* Trilinear interpolation halfway between two nodes of correlation rho
+   * has variance (1 + rho) / 2 per axis; dividing by it keeps the field
+   * standard normal at every voxel. */
+  for (guint k = 0; k + 1 <= 2 * synth->medium.radius; k++)
+    rho += (double) synth->medium.kernel[k] * synth->medium.kernel[k + 1];
+  synth->medium_inv_std[0] = 1.0;
+  synth->medium_inv_std[1] = 1.0 / sqrt (0.5 * (1.0 + rho));
 }
 
 /* Phi^-1 (solid), interpolated; the ends stay "never" and "always". */
@@ -919,13 +985,13 @@ run_stage (Synth           *synth,
 
 /* Slice z: white noise, then the x and y passes of the blur. */
 static void
-slab_noise_xy (Synth *synth, gsize z, float *scratch)
+grid_noise_xy (NoiseGrid *grid, gsize z, float *scratch)
 {
-  const gsize nx = synth->nx, ny = synth->ny;
-  const guint r = synth->kernel_radius, taps = 2 * r + 1;
-  const float *w = synth->kernel;
-  float *slice = synth->field + nx * ny * z;
-  guint64 key = splitmix64_mix (synth->params.seed ^ G_GUINT64_CONSTANT (0x5ca1ab1e0ddba11));
+  const gsize nx = grid->n[0], ny = grid->n[1];
+  const guint r = grid->radius, taps = 2 * r + 1;
+  const float *w = grid->kernel;
+  float *slice = grid->data + nx * ny * z;
+  guint64 key = grid->key;
   const double scale = sqrt (12.0) / 16777216.0;
 
   for (gsize n = 0; n < nx * ny; n++)
@@ -975,21 +1041,21 @@ slab_noise_xy (Synth *synth, gsize z, float *scratch)
 
 /* Row y of every slice: the z pass of the blur. */
 static void
-slab_blur_z (Synth *synth, gsize y, float *scratch)
+grid_blur_z (NoiseGrid *grid, gsize y, float *scratch)
 {
-  const gsize nx = synth->nx, ny = synth->ny, nz = synth->nz;
-  const guint r = synth->kernel_radius, taps = 2 * r + 1;
-  const float *w = synth->kernel;
+  const gsize nx = grid->n[0], ny = grid->n[1], nz = grid->n[2];
+  const guint r = grid->radius, taps = 2 * r + 1;
+  const float *w = grid->kernel;
 
   for (gsize i = 0; i < nz + 2 * r; i++)
     {
       gsize z = ((i + nz * (r / nz + 1)) - r) % nz;
 
-      memcpy (scratch + nx * i, synth->field + nx * (y + ny * z), nx * sizeof (float));
+      memcpy (scratch + nx * i, grid->data + nx * (y + ny * z), nx * sizeof (float));
     }
   for (gsize z = 0; z < nz; z++)
     {
-      float *row = synth->field + nx * (y + ny * z);
+      float *row = grid->data + nx * (y + ny * z);
 
       for (gsize x = 0; x < nx; x++)
         row[x] = 0;
@@ -1002,6 +1068,30 @@ slab_blur_z (Synth *synth, gsize y, float *scratch)
             row[x] += wk * src[x];
         }
     }
+}
+
+static void
+slab_fine_xy (Synth *synth, gsize z, float *scratch)
+{
+  grid_noise_xy (&synth->fine, z, scratch);
+}
+
+static void
+slab_fine_z (Synth *synth, gsize y, float *scratch)
+{
+  grid_blur_z (&synth->fine, y, scratch);
+}
+
+static void
+slab_medium_xy (Synth *synth, gsize z, float *scratch)
+{
+  grid_noise_xy (&synth->medium, z, scratch);
+}
+
+static void
+slab_medium_z (Synth *synth, gsize y, float *scratch)
+{
+  grid_blur_z (&synth->medium, y, scratch);
 }
 
 static void
@@ -1040,9 +1130,18 @@ slab_label (Synth *synth, gsize z, float *scratch)
   guint8 *slice = synth->labels + nx * ny * z;
   gsize kz = z / TRUTH_STEP;
   float tz = (float) (z % TRUTH_STEP) / TRUTH_STEP;
+  const gsize mx = synth->medium.n[0], my = synth->medium.n[1];
+  float *aggregate = scratch + tx;
+  const float fine_weight = sqrt (1.0 - AGGREGATE_SHARE);
+  const float medium_weight = sqrt (AGGREGATE_SHARE);
 
   for (gsize y = 0; y < ny; y++)
     {
+      const float *m00 = synth->medium.data + mx * (y / 2 + my * (z / 2));
+      const float *m10 = m00 + mx, *m01 = m00 + mx * my, *m11 = m01 + mx;
+      float my_frac = (y & 1) ? 0.5f : 0.0f, mz_frac = (z & 1) ? 0.5f : 0.0f;
+      float yz_scale = medium_weight * synth->medium_inv_std[y & 1]
+                       * synth->medium_inv_std[z & 1];
       gsize ky = y / TRUTH_STEP;
       float ty_frac = (float) (y % TRUTH_STEP) / TRUTH_STEP;
       const float *t00 = synth->truth + tx * (ky + ty * kz);
@@ -1058,13 +1157,25 @@ slab_label (Synth *synth, gsize z, float *scratch)
 
           scratch[kx] = a + tz * (b - a);
         }
+      for (gsize kx = 0; kx < mx; kx++)
+        {
+          float a = m00[kx] + my_frac * (m10[kx] - m00[kx]);
+          float b = m01[kx] + my_frac * (m11[kx] - m01[kx]);
+
+          aggregate[kx] = (a + mz_frac * (b - a)) * yz_scale;
+        }
       for (gsize x = 0; x < nx; x++)
         {
-          gsize n = nx * y + x, kx = x / TRUTH_STEP;
+          gsize n = nx * y + x, kx = x / TRUTH_STEP, hx = x / 2;
           float tx_frac = (float) (x % TRUTH_STEP) / TRUTH_STEP;
           float porosity = scratch[kx] + tx_frac * (scratch[kx + 1] - scratch[kx]);
+          float medium = (x & 1)
+                         ? 0.5f * (aggregate[hx] + aggregate[hx + 1])
+                           * (float) synth->medium_inv_std[1]
+                         : aggregate[hx];
+          float noise = fine_weight * field[n] + medium;
 
-          slice[n] = field[n] < solid_threshold (synth, porosity)
+          slice[n] = noise < solid_threshold (synth, porosity)
                      ? CBD_SYNTH_CBD : CBD_SYNTH_PORE;
           field[n] = porosity;
         }
@@ -1091,7 +1202,7 @@ cbd_synth_generate (const CbdSynthParams  *params,
   Synth synth = { 0 };
   SynthRng rng;
   CbdVolume *volume;
-  gsize n_voxels, r, scratch;
+  gsize n_voxels, scratch;
 
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1124,7 +1235,9 @@ cbd_synth_generate (const CbdSynthParams  *params,
 
   synth.field = g_try_malloc_n (n_voxels, sizeof (float));
   synth.labels = g_try_malloc (n_voxels);
-  if (synth.field == NULL || synth.labels == NULL)
+  synth.medium.data = g_try_malloc_n (synth.medium.n[0] * synth.medium.n[1],
+                                      synth.medium.n[2] * sizeof (float));
+  if (synth.field == NULL || synth.labels == NULL || synth.medium.data == NULL)
     {
       g_set_error (error, CBD_SYNTH_ERROR, CBD_SYNTH_ERROR_INVALID,
                    "Not enough memory for a %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
@@ -1134,15 +1247,18 @@ cbd_synth_generate (const CbdSynthParams  *params,
       return NULL;
     }
 
-  r = synth.kernel_radius;
-  scratch = MAX (synth.nx * (synth.ny + 2 * r), synth.nx * (synth.nz + 2 * r));
-  scratch = MAX (scratch, synth.nx + 2 * r);
-  if (!run_stage (&synth, slab_noise_xy, synth.nz, scratch, "Carbon-binder noise",
-                  0.02, 0.40, cancellable, progress, progress_data, error)
-      || !run_stage (&synth, slab_blur_z, synth.ny, scratch, "Carbon-binder noise",
-                     0.42, 0.30, cancellable, progress, progress_data, error)
-      || !run_stage (&synth, slab_label, synth.nz, synth.tdims[0] + 1, "Labelling",
-                     0.72, 0.28, cancellable, progress, progress_data, error))
+  synth.fine.data = synth.field;
+  scratch = MAX (noise_grid_scratch (&synth.fine), noise_grid_scratch (&synth.medium));
+  if (!run_stage (&synth, slab_medium_xy, synth.medium.n[2], scratch, "Carbon-binder noise",
+                  0.02, 0.04, cancellable, progress, progress_data, error)
+      || !run_stage (&synth, slab_medium_z, synth.medium.n[1], scratch, "Carbon-binder noise",
+                     0.06, 0.04, cancellable, progress, progress_data, error)
+      || !run_stage (&synth, slab_fine_xy, synth.nz, scratch, "Carbon-binder noise",
+                     0.10, 0.35, cancellable, progress, progress_data, error)
+      || !run_stage (&synth, slab_fine_z, synth.ny, scratch, "Carbon-binder noise",
+                     0.45, 0.27, cancellable, progress, progress_data, error)
+      || !run_stage (&synth, slab_label, synth.nz, synth.tdims[0] + synth.medium.n[0] + 1,
+                     "Labelling", 0.72, 0.28, cancellable, progress, progress_data, error))
     {
       synth_clear (&synth);
       return NULL;

@@ -347,14 +347,24 @@ test_cam_free_cubes (void)
 }
 
 /* In 16^3 blocks without CAM (and no macropores), the measured pore
- * fraction follows the generator's target. */
+ * fraction follows the generator's target: block by block with the scatter
+ * of a structure whose aggregates span several voxels, and closely once
+ * averaged over blocks of similar target. */
+#define N_BINS 6
+
+static double
+correlation (double n, double sx, double sy, double sxx, double syy, double sxy)
+{
+  return (n * sxy - sx * sy) / sqrt ((n * sxx - sx * sx) * (n * syy - sy * sy));
+}
+
 static void
 test_porosity_tracks_truth (void)
 {
   const gsize nb = 256 / BLOCK;
   double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, count = 0, abs_err = 0;
-  double bin_sum[5] = { 0 }, bin_truth[5] = { 0 }, bin_n[5] = { 0 };
-  double r;
+  double bin_sum[N_BINS] = { 0 }, bin_truth[N_BINS] = { 0 }, bin_n[N_BINS] = { 0 };
+  double bx_sum = 0, by_sum = 0, bxx = 0, byy = 0, bxy = 0, r, r_bins;
   guint used_bins = 0;
   double previous = -1;
 
@@ -391,35 +401,43 @@ test_porosity_tracks_truth (void)
             sxy += truth * measured;
             abs_err += fabs (measured - truth);
             count++;
-            bin = CLAMP ((int) ((truth - 0.10) / 0.12), 0, 4);
+            bin = CLAMP ((int) ((truth - 0.10) / (0.60 / N_BINS)), 0, N_BINS - 1);
             bin_sum[bin] += measured;
             bin_truth[bin] += truth;
             bin_n[bin]++;
           }
         }
   g_assert_cmpfloat (count, >=, 100);
-  r = (count * sxy - sx * sy)
-      / sqrt ((count * sxx - sx * sx) * (count * syy - sy * sy));
+  r = correlation (count, sx, sy, sxx, syy, sxy);
   g_test_message ("%.0f CAM-free blocks, correlation %.3f, mean |error| %.3f",
                   count, r, abs_err / count);
-  g_assert_cmpfloat (r, >, 0.8);
-  g_assert_cmpfloat (abs_err / count, <, 0.06);
+  g_assert_cmpfloat (r, >, 0.55);
+  g_assert_cmpfloat (abs_err / count, <, 0.12);
 
-  for (guint b = 0; b < 5; b++)
+  for (guint b = 0; b < N_BINS; b++)
     {
-      double measured;
+      double measured, truth;
 
-      if (bin_n[b] < 3)
+      if (bin_n[b] < 10)
         continue;
       measured = bin_sum[b] / bin_n[b];
-      g_test_message ("truth %.3f -> measured %.3f (%.0f blocks)",
-                      bin_truth[b] / bin_n[b], measured, bin_n[b]);
-      g_assert_cmpfloat (fabs (measured - bin_truth[b] / bin_n[b]), <, 0.05);
+      truth = bin_truth[b] / bin_n[b];
+      g_test_message ("truth %.3f -> measured %.3f (%.0f blocks)", truth, measured,
+                      bin_n[b]);
+      g_assert_cmpfloat (fabs (measured - truth), <, 0.05);
       g_assert_cmpfloat (measured, >, previous);
       previous = measured;
+      bx_sum += truth;
+      by_sum += measured;
+      bxx += truth * truth;
+      byy += measured * measured;
+      bxy += truth * measured;
       used_bins++;
     }
-  g_assert_cmpuint (used_bins, >=, 3);
+  g_assert_cmpuint (used_bins, >=, 4);
+  r_bins = correlation (used_bins, bx_sum, by_sum, bxx, byy, bxy);
+  g_test_message ("correlation of the bin means %.4f", r_bins);
+  g_assert_cmpfloat (r_bins, >, 0.95);
 }
 
 /* Macropores add pore space without touching CAM. */
