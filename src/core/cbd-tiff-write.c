@@ -121,12 +121,14 @@ write_stack (const guint8  *data,
       return FALSE;
     }
 
-  /* ImageJ-style description so that ImageJ/Fiji and our reader agree on
-   * the slice spacing; x and y go in the resolution tags in centimetres. */
-  g_ascii_dtostr (spacing_buf, sizeof spacing_buf, voxel_nm[2]);
+  /* x and y go in the resolution tags in centimetres; the slice spacing
+   * goes in an ImageJ-style description. ImageJ reads the resolution in the
+   * description's unit, so that unit is centimetres too and the spacing is
+   * given in cm (full precision), which our reader and ImageJ/Fiji agree on. */
+  g_ascii_dtostr (spacing_buf, sizeof spacing_buf, voxel_nm[2] * 1e-7);
   description = g_strdup_printf ("ImageJ=1.11a\nimages=%" G_GSIZE_FORMAT
                                  "\nslices=%" G_GSIZE_FORMAT
-                                 "\nunit=nm\nspacing=%s\nloop=false\n",
+                                 "\nunit=cm\nspacing=%s\nloop=false\n",
                                  dims[2], dims[2], spacing_buf);
 
   for (gsize z = 0; z < dims[2] && ok; z++)
