@@ -540,6 +540,30 @@ test_raw (void)
     g_clear_error (&error);
   }
 
+  /* 300 distinct little-endian values: too many labels */
+  {
+    const gsize dims_many[3] = { 10, 10, 3 };
+    guint8 many[600];
+    g_autoptr(CbdVolume) volume = NULL;
+
+    for (guint i = 0; i < 300; i++)
+      {
+        many[2 * i] = (i * 7) & 0xff;
+        many[2 * i + 1] = (i * 7) >> 8;
+      }
+    g_assert_true (g_file_set_contents (path, (char *) many, sizeof many, NULL));
+    volume = cbd_raw_read (path, dims_many, CBD_RAW_U16_LE, NULL, &error);
+    g_assert_null (volume);
+    assert_error_names (error, CBD_IO_ERROR_TOO_MANY_LABELS, "volume.raw");
+    g_clear_error (&error);
+
+    /* the generic loader points raw files to the raw importer */
+    volume = cbd_volume_load (path, NULL, NULL, NULL, &error);
+    g_assert_null (volume);
+    assert_error_names (error, CBD_IO_ERROR_UNSUPPORTED, "volume.raw");
+    g_clear_error (&error);
+  }
+
   g_assert_true (cbd_raw_type_from_string ("u16be", &type));
   g_assert_cmpint (type, ==, CBD_RAW_U16_BE);
   g_assert_true (cbd_raw_type_from_string ("u8", &type));
