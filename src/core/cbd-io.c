@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "cbd-io.h"
+#include "cbd-io-private.h"
 
 G_DEFINE_QUARK (cbd-io-error-quark, cbd_io_error)
 
@@ -87,4 +88,44 @@ cbd_volume_load (const char      *path,
 
   /* The TIFF reader handles both a single file and a folder of slices. */
   return cbd_tiff_read (path, cancellable, progress, progress_data, error);
+}
+
+/**
+ * cbd_io_remap_seen_values:
+ *
+ * 16-bit labels are stored as 8 bits: the distinct values seen, ascending,
+ * become labels 0..n-1 and are remembered in @volume's source_value.
+ * Returns the 65536-entry lookup table, or %NULL with more than 256 values.
+ */
+guint8 *
+cbd_io_remap_seen_values (const guint32  seen[CBD_IO_SEEN_WORDS],
+                          CbdVolume     *volume,
+                          const char    *display_name,
+                          GError       **error)
+{
+  g_autofree guint8 *lookup = NULL;
+  guint n_values = 0;
+
+  for (guint value = 0; value < 65536; value++)
+    n_values += (seen[value / 32] >> (value % 32)) & 1u;
+  if (n_values > 256)
+    {
+      g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_TOO_MANY_LABELS,
+                   "%s: the 16-bit data has %u distinct values; at most 256 labels are supported",
+                   display_name, n_values);
+      return NULL;
+    }
+
+  lookup = g_new0 (guint8, 65536);
+  n_values = 0;
+  for (guint value = 0; value < 65536; value++)
+    if ((seen[value / 32] >> (value % 32)) & 1u)
+      {
+        lookup[value] = n_values;
+        volume->source_value[n_values++] = value;
+      }
+  for (guint label = n_values; label < 256; label++)
+    volume->source_value[label] = 0;
+  volume->remapped = TRUE;
+  return g_steal_pointer (&lookup);
 }

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "cbd-io.h"
+#include "cbd-io-private.h"
 
 #define RAW_CHUNK_BYTES (8u << 20)
 
@@ -153,31 +154,12 @@ cbd_raw_read (const char    *path,
     {
       if (pass == 1)
         {
-          guint n_values = 0;
-
-          for (guint value = 0; value < 65536; value++)
-            if (seen[value / 32] & (1u << (value % 32)))
-              n_values++;
-          if (n_values > 256)
+          lookup = cbd_io_remap_seen_values (seen, volume, name, error);
+          if (lookup == NULL)
             {
-              g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_TOO_MANY_LABELS,
-                           "%s: the 16-bit data has %u distinct values; at "
-                           "most 256 labels are supported", name, n_values);
               fclose (stream);
               return NULL;
             }
-          lookup = g_new0 (guint8, 65536);
-          n_values = 0;
-          for (guint value = 0; value < 65536; value++)
-            if (seen[value / 32] & (1u << (value % 32)))
-              {
-                lookup[value] = n_values;
-                volume->source_value[n_values] = value;
-                n_values++;
-              }
-          for (guint label = n_values; label < 256; label++)
-            volume->source_value[label] = 0;
-          volume->remapped = TRUE;
           rewind (stream);
         }
 

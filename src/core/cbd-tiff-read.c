@@ -16,6 +16,7 @@
 #include <tiffio.h>
 
 #include "cbd-io.h"
+#include "cbd-io-private.h"
 
 /* One page source: either the pages of one multi-page file, or one page per
  * file of a folder. The same reader is walked twice for 16-bit data. */
@@ -673,31 +674,11 @@ reader_read_volume (TiffReader       *reader,
 
       if (mapping)
         {
-          guint n_values = 0;
-
-          for (guint value = 0; value < 65536; value++)
-            if (seen[value / 32] & (1u << (value % 32)))
-              n_values++;
-          if (n_values > 256)
+          lookup = cbd_io_remap_seen_values (seen, volume, reader->display, error);
+          if (lookup == NULL)
             {
-              g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_TOO_MANY_LABELS,
-                           "%s: the 16-bit data has %u distinct values; at "
-                           "most 256 labels are supported", reader->display,
-                           n_values);
               return NULL;
             }
-          lookup = g_new0 (guint8, 65536);
-          n_values = 0;
-          for (guint value = 0; value < 65536; value++)
-            if (seen[value / 32] & (1u << (value % 32)))
-              {
-                lookup[value] = n_values;
-                volume->source_value[n_values] = value;
-                n_values++;
-              }
-          for (guint label = n_values; label < 256; label++)
-            volume->source_value[label] = 0;
-          volume->remapped = TRUE;
         }
 
       for (guint page = 0; page < reader->n_pages; page++)
