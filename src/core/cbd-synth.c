@@ -984,6 +984,30 @@ run_stage (Synth           *synth,
 }
 
 /* Slice z: white noise, then the x and y passes of the blur. */
+
+/* One blur pass across rows: @padded holds @n_rows + taps - 1 rows of @nx
+ * floats (periodically wrapped); output row i goes to out + i * out_step. */
+static void
+convolve_padded_rows (const float *padded, gsize nx, gsize n_rows, const float *w, guint taps,
+                      float *out, gsize out_step)
+{
+  for (gsize i = 0; i < n_rows; i++)
+    {
+      float *row = out + out_step * i;
+
+      for (gsize x = 0; x < nx; x++)
+        row[x] = 0;
+      for (guint k = 0; k < taps; k++)
+        {
+          const float *src = padded + nx * (i + k);
+          float wk = w[k];
+
+          for (gsize x = 0; x < nx; x++)
+            row[x] += wk * src[x];
+        }
+    }
+}
+
 static void
 grid_noise_xy (NoiseGrid *grid, gsize z, float *scratch)
 {
@@ -1022,21 +1046,7 @@ grid_noise_xy (NoiseGrid *grid, gsize z, float *scratch)
   for (gsize i = 0; i < ny + 2 * r; i++)
     memcpy (scratch + nx * i, slice + nx * (((i + ny * (r / ny + 1)) - r) % ny),
             nx * sizeof (float));
-  for (gsize y = 0; y < ny; y++)
-    {
-      float *row = slice + nx * y;
-
-      for (gsize x = 0; x < nx; x++)
-        row[x] = 0;
-      for (guint k = 0; k < taps; k++)
-        {
-          const float *src = scratch + nx * (y + k);
-          float wk = w[k];
-
-          for (gsize x = 0; x < nx; x++)
-            row[x] += wk * src[x];
-        }
-    }
+  convolve_padded_rows (scratch, nx, ny, w, taps, slice, nx);
 }
 
 /* Row y of every slice: the z pass of the blur. */
@@ -1053,21 +1063,7 @@ grid_blur_z (NoiseGrid *grid, gsize y, float *scratch)
 
       memcpy (scratch + nx * i, grid->data + nx * (y + ny * z), nx * sizeof (float));
     }
-  for (gsize z = 0; z < nz; z++)
-    {
-      float *row = grid->data + nx * (y + ny * z);
-
-      for (gsize x = 0; x < nx; x++)
-        row[x] = 0;
-      for (guint k = 0; k < taps; k++)
-        {
-          const float *src = scratch + nx * (z + k);
-          float wk = w[k];
-
-          for (gsize x = 0; x < nx; x++)
-            row[x] += wk * src[x];
-        }
-    }
+  convolve_padded_rows (scratch, nx, nz, w, taps, grid->data + nx * y, nx * ny);
 }
 
 static void
