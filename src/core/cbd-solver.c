@@ -98,6 +98,7 @@ flood_from_face (const Grid *grid, const guint8 *is_conducting, guint8 *marks,
 typedef struct
 {
   gsize    n_active;
+  gsize    n_red;         /* active [0, n_red) have even coordinate sum */
   gint32  *neighbours;   /* 6 per active voxel, -1 where none */
   double  *diagonal;
   double  *rhs;
@@ -158,17 +159,36 @@ build_system (const Grid *grid, const guint8 *marks, gsize n_voxels, System *sys
 
   if (active_index == NULL)
     return out_of_memory (error, "voxel index");
+  /* Red voxels (even coordinate sum) first, then black: the multigrid
+   * smoother sweeps each colour as one contiguous block. */
+  for (guint colour = 0; colour < 2; colour++)
+    for (gsize index = 0; index < n_voxels; index++)
+      {
+        gsize cx = index % grid->dims[0];
+        gsize cy = (index / grid->dims[0]) % grid->dims[1];
+        gsize cz = index / (grid->dims[0] * grid->dims[1]);
+
+        if (((cx + cy + cz) & 1) != colour)
+          continue;
+        if (marks[index] == (REACHED_INLET | REACHED_OUTLET))
+          {
+            if (n_active >= G_MAXINT32)
+              return out_of_memory (error, "active voxel list (over 2^31 voxels)");
+            active_index[index] = n_active++;
+          }
+        else
+          active_index[index] = -1;
+      }
+  system->n_red = 0;
   for (gsize index = 0; index < n_voxels; index++)
-    {
-      if (marks[index] == (REACHED_INLET | REACHED_OUTLET))
-        {
-          if (n_active >= G_MAXINT32)
-            return out_of_memory (error, "active voxel list (over 2^31 voxels)");
-          active_index[index] = n_active++;
-        }
-      else
-        active_index[index] = -1;
-    }
+    if (active_index[index] >= 0)
+      {
+        gsize cx = index % grid->dims[0];
+        gsize cy = (index / grid->dims[0]) % grid->dims[1];
+        gsize cz = index / (grid->dims[0] * grid->dims[1]);
+        if (((cx + cy + cz) & 1) == 0)
+          system->n_red++;
+      }
 
   system->n_active = n_active;
   if (n_active == 0)
@@ -220,6 +240,308 @@ build_system (const Grid *grid, const guint8 *marks, gsize n_voxels, System *sys
   return TRUE;
 }
 
+/* Multigrid preconditioner: unsmoothed aggregation of 2×2×2 blocks of active
+ * voxels with the exact Galerkin coarse operator PᵀAP. Every level is again
+ * a set of cells on a grid coupled to its 6 face neighbours, so each level is
+ * stored like the fine system (6 neighbour indices and weights) and smoothed
+ * by red-black Gauss-Seidel, red then black before the coarse correction and
+ * black then red after it, which keeps the V-cycle symmetric for CG. The
+ * coarsest level is factorised densely (Cholesky). */
+#define MG_MAX_LEVELS 24
+#define MG_COARSEST 700
+#define MG_COARSE_SCALE 1.0
+#define MG_SWEEPS 1
+
+typedef struct
+{
+  gsize   n, n_red;
+  gsize   dims[3];
+  gsize  *cell;      /* index in this level's grid */
+  double *diag;
+  gint32 *nb;        /* 6 per cell, -1 where none */
+  float  *w;         /* 6 per cell: conductance (integer sums, exact in float) */
+  gint32 *agg;       /* cell → coarse cell; NULL on the coarsest level */
+  double *b, *x, *r;
+  double *chol;      /* coarsest only: n×n lower Cholesky factor */
+} Level;
+
+typedef struct
+{
+  guint n_levels;
+  Level level[MG_MAX_LEVELS];
+} Multigrid;
+
+static void
+multigrid_clear (Multigrid *mg)
+{
+  for (guint l = 0; l < mg->n_levels; l++)
+    {
+      Level *lv = &mg->level[l];
+      g_free (lv->cell);
+      g_free (lv->diag);
+      g_free (lv->nb);
+      g_free (lv->w);
+      g_free (lv->agg);
+      g_free (lv->b);
+      g_free (lv->x);
+      g_free (lv->r);
+      g_free (lv->chol);
+    }
+  mg->n_levels = 0;
+}
+
+static gboolean
+level_alloc (Level *lv, gsize n)
+{
+  lv->n = n;
+  lv->cell = g_try_new (gsize, MAX (n, 1));
+  lv->diag = g_try_new0 (double, MAX (n, 1));
+  lv->nb = g_try_new (gint32, 6 * MAX (n, 1));
+  lv->w = g_try_new0 (float, 6 * MAX (n, 1));
+  lv->b = g_try_new (double, MAX (n, 1));
+  lv->x = g_try_new (double, MAX (n, 1));
+  lv->r = g_try_new (double, MAX (n, 1));
+  return lv->cell && lv->diag && lv->nb && lv->w && lv->b && lv->x && lv->r;
+}
+
+static gboolean
+level_coarsen (const Level *fine, Level *coarse, gint32 **agg_out)
+{
+  gsize cd[3], n_cells, n = 0, n_red = 0;
+  g_autofree gint32 *map = NULL;
+  gint32 *agg;
+
+  for (guint d = 0; d < 3; d++)
+    cd[d] = (fine->dims[d] + 1) / 2;
+  n_cells = cd[0] * cd[1] * cd[2];
+  map = g_try_new (gint32, n_cells);
+  agg = g_try_new (gint32, MAX (fine->n, 1));
+  if (map == NULL || agg == NULL)
+    {
+      g_free (agg);
+      return FALSE;
+    }
+  for (gsize c = 0; c < n_cells; c++)
+    map[c] = -1;
+  for (gsize i = 0; i < fine->n; i++)
+    {
+      gsize cell = fine->cell[i];
+      gsize x = cell % fine->dims[0], y = (cell / fine->dims[0]) % fine->dims[1];
+      gsize z = cell / (fine->dims[0] * fine->dims[1]);
+      gsize c = x / 2 + cd[0] * (y / 2 + cd[1] * (z / 2));
+      map[c] = -2;
+      agg[i] = (gint32) c;   /* coarse grid cell for now */
+    }
+  for (guint colour = 0; colour < 2; colour++)
+    for (gsize c = 0; c < n_cells; c++)
+      {
+        gsize x = c % cd[0], y = (c / cd[0]) % cd[1], z = c / (cd[0] * cd[1]);
+        if (map[c] == -2 && ((x + y + z) & 1) == colour)
+          {
+            map[c] = (gint32) n++;
+            n_red += colour == 0;
+          }
+      }
+  memcpy (coarse->dims, cd, sizeof cd);
+  if (!level_alloc (coarse, n))
+    {
+      g_free (agg);
+      return FALSE;
+    }
+  coarse->n_red = n_red;
+  for (gsize c = 0; c < n_cells; c++)
+    if (map[c] >= 0)
+      coarse->cell[map[c]] = c;
+  for (gsize I = 0; I < 6 * n; I++)
+    coarse->nb[I] = -1;
+  for (gsize i = 0; i < fine->n; i++)
+    agg[i] = map[agg[i]];
+  for (gsize i = 0; i < fine->n; i++)
+    {
+      gint32 I = agg[i];
+      coarse->diag[I] += fine->diag[i];
+      for (guint k = 0; k < 6; k++)
+        {
+          gint32 j = fine->nb[6 * i + k];
+          gint32 J;
+          if (j < 0)
+            continue;
+          J = agg[j];
+          if (J == I)
+            coarse->diag[I] -= fine->w[6 * i + k];
+          else
+            {
+              coarse->w[6 * (gsize) I + k] += fine->w[6 * i + k];
+              coarse->nb[6 * (gsize) I + k] = J;
+            }
+        }
+    }
+  *agg_out = agg;
+  return TRUE;
+}
+
+static gboolean
+level_factorise (Level *lv)
+{
+  gsize n = lv->n;
+
+  lv->chol = g_try_new0 (double, MAX (n * n, 1));
+  if (lv->chol == NULL)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      lv->chol[i * n + i] = lv->diag[i];
+      for (guint k = 0; k < 6; k++)
+        if (lv->nb[6 * i + k] >= 0)
+          lv->chol[i * n + lv->nb[6 * i + k]] -= lv->w[6 * i + k];
+    }
+  for (gsize j = 0; j < n; j++)
+    {
+      double *Lj = &lv->chol[j * n];
+      double s = Lj[j];
+      for (gsize k = 0; k < j; k++)
+        s -= Lj[k] * Lj[k];
+      s = sqrt (MAX (s, G_MINDOUBLE));
+      Lj[j] = s;
+      for (gsize i = j + 1; i < n; i++)
+        {
+          double *Li = &lv->chol[i * n];
+          double t = Li[j];
+          for (gsize k = 0; k < j; k++)
+            t -= Li[k] * Lj[k];
+          Li[j] = t / s;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+multigrid_build (Multigrid *mg, const System *system, const Grid *grid)
+{
+  Level *top = &mg->level[0];
+  gsize n = system->n_active;
+
+  memset (mg, 0, sizeof *mg);
+  mg->n_levels = 1;
+  memcpy (top->dims, grid->dims, sizeof top->dims);
+  if (!level_alloc (top, n))
+    return FALSE;
+  top->n_red = system->n_red;
+  for (gsize i = 0; i < n; i++)
+    {
+      top->cell[i] = system->voxel[i];
+      top->diag[i] = system->diagonal[i];
+    }
+  for (gsize i = 0; i < 6 * n; i++)
+    {
+      top->nb[i] = system->neighbours[i];
+      top->w[i] = top->nb[i] >= 0 ? 1.0f : 0.0f;
+    }
+  while (mg->level[mg->n_levels - 1].n > MG_COARSEST && mg->n_levels < MG_MAX_LEVELS)
+    {
+      Level *fine = &mg->level[mg->n_levels - 1];
+      if (!level_coarsen (fine, &mg->level[mg->n_levels], &fine->agg))
+        {
+          mg->n_levels++;
+          return FALSE;
+        }
+      mg->n_levels++;
+    }
+  return level_factorise (&mg->level[mg->n_levels - 1]);
+}
+
+static void
+level_sweep (Level *lv, gsize lo, gsize hi)
+{
+  const gint32 *nb = lv->nb;
+  const float *w = lv->w;
+  const double *b = lv->b;
+  double *x = lv->x;
+
+  for (gsize i = lo; i < hi; i++)
+    {
+      double s = b[i];
+      for (guint k = 0; k < 6; k++)
+        {
+          gint32 j = nb[6 * i + k];
+          if (j >= 0)
+            s += w[6 * i + k] * x[j];
+        }
+      x[i] = s / lv->diag[i];
+    }
+}
+
+static void
+multigrid_vcycle (Multigrid *mg, guint l)
+{
+  Level *lv = &mg->level[l];
+  gsize n = lv->n;
+
+  if (l + 1 == mg->n_levels)
+    {
+      /* L Lᵀ x = b */
+      double *x = lv->x;
+      for (gsize i = 0; i < n; i++)
+        {
+          const double *Li = &lv->chol[i * n];
+          double s = lv->b[i];
+          for (gsize k = 0; k < i; k++)
+            s -= Li[k] * x[k];
+          x[i] = s / Li[i];
+        }
+      for (gsize i = n; i-- > 0;)
+        {
+          double s = x[i];
+          for (gsize k = i + 1; k < n; k++)
+            s -= lv->chol[k * n + i] * x[k];
+          x[i] = s / lv->chol[i * n + i];
+        }
+      return;
+    }
+
+  {
+    Level *cv = &mg->level[l + 1];
+
+    memset (lv->x, 0, n * sizeof (double));
+    for (guint s = 0; s < MG_SWEEPS; s++)
+      {
+        level_sweep (lv, 0, lv->n_red);
+        level_sweep (lv, lv->n_red, n);
+      }
+    memset (cv->b, 0, cv->n * sizeof (double));
+    for (gsize i = 0; i < n; i++)
+      {
+        double s = lv->b[i] - lv->diag[i] * lv->x[i];
+        for (guint k = 0; k < 6; k++)
+          {
+            gint32 j = lv->nb[6 * i + k];
+            if (j >= 0)
+              s += lv->w[6 * i + k] * lv->x[j];
+          }
+        cv->b[lv->agg[i]] += s;
+      }
+    multigrid_vcycle (mg, l + 1);
+    for (gsize i = 0; i < n; i++)
+      lv->x[i] += MG_COARSE_SCALE * cv->x[lv->agg[i]];
+    for (guint s = 0; s < MG_SWEEPS; s++)
+      {
+        level_sweep (lv, lv->n_red, n);
+        level_sweep (lv, 0, lv->n_red);
+      }
+  }
+}
+
+/* z = M⁻¹ r, one V-cycle */
+static void
+multigrid_apply (Multigrid *mg, const double *r, double *z)
+{
+  Level *top = &mg->level[0];
+
+  memcpy (top->b, r, top->n * sizeof (double));
+  multigrid_vcycle (mg, 0);
+  memcpy (z, top->x, top->n * sizeof (double));
+}
+
 /* Preconditioned conjugate gradients from a linear ramp. */
 static gboolean
 solve_system (const System *system, const Grid *grid, const CbdSolverOptions *options,
@@ -234,9 +556,16 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
   double rhs_norm, rz, residual = 1.0;
   CbdAxis a = grid->axis;
   guint iteration = 0;
+  Multigrid mg;
+  gboolean ok = FALSE;
 
   if (!r || !z || !p || !q)
     return out_of_memory (error, "iteration vectors");
+  if (!multigrid_build (&mg, system, grid))
+    {
+      multigrid_clear (&mg);
+      return out_of_memory (error, "multigrid hierarchy");
+    }
 
   for (gsize i = 0; i < n; i++)
     {
@@ -249,9 +578,9 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
   for (gsize i = 0; i < n; i++)
     {
       r[i] = system->rhs[i] - q[i];
-      z[i] = r[i] / system->diagonal[i];
-      p[i] = z[i];
     }
+  multigrid_apply (&mg, r, z);
+  memcpy (p, z, n * sizeof (double));
   rhs_norm = sqrt (dot (system->rhs, system->rhs, n));
   rz = dot (r, z, n);
   residual = sqrt (dot (r, r, n)) / rhs_norm;
@@ -266,8 +595,8 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
         {
           x[i] += alpha * p[i];
           r[i] -= alpha * q[i];
-          z[i] = r[i] / system->diagonal[i];
         }
+      multigrid_apply (&mg, r, z);
       rz_next = dot (r, z, n);
       beta = rz_next / rz;
       rz = rz_next;
@@ -276,22 +605,22 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
       residual = sqrt (dot (r, r, n)) / rhs_norm;
       iteration++;
 
-      if (iteration % 16 == 0)
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
+      if (progress != NULL)
         {
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            return FALSE;
-          if (progress != NULL)
-            {
-              CbdProgress report = { "Solving", -1.0, iteration, residual };
-              progress (&report, progress_data);
-            }
+          CbdProgress report = { "Solving", -1.0, iteration, residual };
+          progress (&report, progress_data);
         }
     }
 
   result->iterations = iteration;
   result->residual = residual;
   result->converged = residual <= options->tolerance;
-  return TRUE;
+  ok = TRUE;
+out:
+  multigrid_clear (&mg);
+  return ok;
 }
 
 gboolean
