@@ -52,6 +52,46 @@ typedef struct
   Scratch *scratch;
 } Worker;
 
+/* Appends the parabola (p - position)^2 + value to the lower envelope whose
+ * rightmost parabola is number *k (-1: empty). */
+static inline void
+envelope_push (double  *apex,
+               double  *height,
+               double  *bound,
+               gssize  *k,
+               double   position,
+               double   value)
+{
+  double crossing;
+  gssize top = *k;
+
+  if (top < 0)
+    {
+      apex[0] = position;
+      height[0] = value;
+      bound[0] = -INFINITY;
+      bound[1] = INFINITY;
+      *k = 0;
+      return;
+    }
+  for (;;)
+    {
+      /* Where this parabola meets the rightmost one of the envelope;
+       * written without squaring positions to keep the precision. */
+      crossing = 0.5 * ((value - height[top]) / (position - apex[top])
+                        + position + apex[top]);
+      if (crossing > bound[top])
+        break;
+      top--;  /* bound[0] is -inf, so top stays >= 0 */
+    }
+  top++;
+  apex[top] = position;
+  height[top] = value;
+  bound[top] = crossing;
+  bound[top + 1] = INFINITY;
+  *k = top;
+}
+
 /* values[q] is the squared distance known at q*spacing (+inf: none yet);
  * with @solid, zero-valued samples sit just outside both ends. */
 static void
@@ -66,50 +106,14 @@ envelope_1d (const double *values,
   double *height = scratch->height;
   double *bound = scratch->bound;
   gssize k = -1;
-  gsize total = n + (solid ? 2 : 0);
 
-  for (gsize i = 0; i < total; i++)
-    {
-      double position, value, crossing;
-
-      if (solid)
-        {
-          position = ((double) i - 1.0) * spacing;
-          value = (i == 0 || i == total - 1) ? 0.0 : values[i - 1];
-        }
-      else
-        {
-          position = (double) i * spacing;
-          value = values[i];
-        }
-      if (!isfinite (value))
-        continue;
-      if (k < 0)
-        {
-          k = 0;
-          apex[0] = position;
-          height[0] = value;
-          bound[0] = -INFINITY;
-          bound[1] = INFINITY;
-          continue;
-        }
-      for (;;)
-        {
-          /* Where this parabola meets the rightmost one of the envelope;
-           * written without squaring positions to keep the precision. */
-          crossing = 0.5 * ((value - height[k]) / (position - apex[k])
-                            + position + apex[k]);
-          if (crossing <= bound[k])
-            k--;  /* bound[0] is -inf, so k stays >= 0 */
-          else
-            break;
-        }
-      k++;
-      apex[k] = position;
-      height[k] = value;
-      bound[k] = crossing;
-      bound[k + 1] = INFINITY;
-    }
+  if (solid)
+    envelope_push (apex, height, bound, &k, -spacing, 0.0);
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (values[i]))
+      envelope_push (apex, height, bound, &k, (double) i * spacing, values[i]);
+  if (solid)
+    envelope_push (apex, height, bound, &k, (double) n * spacing, 0.0);
 
   if (k < 0)
     {
@@ -145,12 +149,28 @@ run_x_unit (Pass *pass, Scratch *scratch, guint unit)
       const guint8 *labels = volume->labels + row * nx;
       float *data = pass->data + row * nx;
 
+      /* Along the first axis the input is binary: the nearest background
+       * voxel in the row, found by one sweep each way, in voxels. */
+      double *nearest = scratch->values;
+      double background = pass->solid ? -1.0 : -INFINITY;
+      double spacing = volume->voxel_nm[0];
+
       for (gsize x = 0; x < nx; x++)
-        scratch->values[x] = pass->phase[labels[x]] ? INFINITY : 0.0;
-      envelope_1d (scratch->values, nx, volume->voxel_nm[0], pass->solid,
-                   scratch, scratch->out);
-      for (gsize x = 0; x < nx; x++)
-        data[x] = (float) scratch->out[x];
+        {
+          if (!pass->phase[labels[x]])
+            background = (double) x;
+          nearest[x] = (double) x - background;
+        }
+      background = pass->solid ? (double) nx : INFINITY;
+      for (gsize x = nx; x-- > 0;)
+        {
+          double offset;
+
+          if (!pass->phase[labels[x]])
+            background = (double) x;
+          offset = MIN (nearest[x], background - (double) x) * spacing;
+          data[x] = (float) (offset * offset);
+        }
     }
 }
 
