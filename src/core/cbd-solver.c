@@ -6,9 +6,8 @@
  * compare 1:1. Voxels not connected to both driven faces carry no current and
  * would make the system singular, so they are removed first.
  *
- * This first version uses conjugate gradients with a Jacobi preconditioner
- * on a compact list of active voxels; a multigrid preconditioner and threads
- * come next (issue 3).
+ * Conjugate gradients on a compact list of active voxels, preconditioned by
+ * one V-cycle of aggregation multigrid (see "Multigrid preconditioner").
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -161,34 +160,27 @@ build_system (const Grid *grid, const guint8 *marks, gsize n_voxels, System *sys
     return out_of_memory (error, "voxel index");
   /* Red voxels (even coordinate sum) first, then black: the multigrid
    * smoother sweeps each colour as one contiguous block. */
-  for (guint colour = 0; colour < 2; colour++)
-    for (gsize index = 0; index < n_voxels; index++)
-      {
-        gsize cx = index % grid->dims[0];
-        gsize cy = (index / grid->dims[0]) % grid->dims[1];
-        gsize cz = index / (grid->dims[0] * grid->dims[1]);
-
-        if (((cx + cy + cz) & 1) != colour)
-          continue;
-        if (marks[index] == (REACHED_INLET | REACHED_OUTLET))
-          {
-            if (n_active >= G_MAXINT32)
-              return out_of_memory (error, "active voxel list (over 2^31 voxels)");
-            active_index[index] = n_active++;
-          }
-        else
-          active_index[index] = -1;
-      }
   system->n_red = 0;
-  for (gsize index = 0; index < n_voxels; index++)
-    if (active_index[index] >= 0)
-      {
-        gsize cx = index % grid->dims[0];
-        gsize cy = (index / grid->dims[0]) % grid->dims[1];
-        gsize cz = index / (grid->dims[0] * grid->dims[1]);
-        if (((cx + cy + cz) & 1) == 0)
-          system->n_red++;
-      }
+  for (guint colour = 0; colour < 2; colour++)
+    {
+      for (gsize cz = 0, index = 0; cz < grid->dims[2]; cz++)
+        for (gsize cy = 0; cy < grid->dims[1]; cy++)
+          for (gsize cx = 0; cx < grid->dims[0]; cx++, index++)
+            {
+              if (((cx + cy + cz) & 1) != colour)
+                continue;
+              if (marks[index] == (REACHED_INLET | REACHED_OUTLET))
+                {
+                  if (n_active >= G_MAXINT32)
+                    return out_of_memory (error, "active voxel list (over 2^31 voxels)");
+                  active_index[index] = n_active++;
+                }
+              else
+                active_index[index] = -1;
+            }
+      if (colour == 0)
+        system->n_red = n_active;
+    }
 
   system->n_active = n_active;
   if (n_active == 0)
@@ -201,17 +193,16 @@ build_system (const Grid *grid, const guint8 *marks, gsize n_voxels, System *sys
   if (!system->neighbours || !system->diagonal || !system->rhs || !system->on_face || !system->voxel)
     return out_of_memory (error, "linear system");
 
-  for (gsize index = 0; index < n_voxels; index++)
+  for (gsize cz = 0, index = 0; cz < grid->dims[2]; cz++)
+   for (gsize cy = 0; cy < grid->dims[1]; cy++)
+    for (gsize cx = 0; cx < grid->dims[0]; cx++, index++)
     {
       gint32 i = active_index[index];
-      gsize coord[3];
+      gsize coord[3] = { cx, cy, cz };
       double diagonal = 0.0;
 
       if (i < 0)
         continue;
-      coord[0] = index % grid->dims[0];
-      coord[1] = (index / grid->dims[0]) % grid->dims[1];
-      coord[2] = index / (grid->dims[0] * grid->dims[1]);
       system->voxel[i] = index;
 
       for (guint d = 0; d < 3; d++)
@@ -249,8 +240,8 @@ build_system (const Grid *grid, const guint8 *marks, gsize n_voxels, System *sys
  * coarsest level is factorised densely (Cholesky). */
 #define MG_MAX_LEVELS 24
 #define MG_COARSEST 700
-#define MG_COARSE_SCALE 1.0
-#define MG_SWEEPS 1
+#define MG_COARSE_SCALE 2.0
+#define MG_SWEEPS 2
 
 typedef struct
 {
@@ -263,6 +254,7 @@ typedef struct
   gint32 *agg;       /* cell → coarse cell; NULL on the coarsest level */
   double *b, *x, *r;
   double *chol;      /* coarsest only: n×n lower Cholesky factor */
+  gboolean unit;     /* every existing weight is 1 (the fine level) */
 } Level;
 
 typedef struct
@@ -298,9 +290,9 @@ level_alloc (Level *lv, gsize n)
   lv->diag = g_try_new0 (double, MAX (n, 1));
   lv->nb = g_try_new (gint32, 6 * MAX (n, 1));
   lv->w = g_try_new0 (float, 6 * MAX (n, 1));
-  lv->b = g_try_new (double, MAX (n, 1));
-  lv->x = g_try_new (double, MAX (n, 1));
-  lv->r = g_try_new (double, MAX (n, 1));
+  lv->b = g_try_new0 (double, n + 1);
+  lv->x = g_try_new0 (double, n + 1);   /* x[n] = 0: the missing neighbour */
+  lv->r = g_try_new0 (double, n + 1);
   return lv->cell && lv->diag && lv->nb && lv->w && lv->b && lv->x && lv->r;
 }
 
@@ -353,7 +345,7 @@ level_coarsen (const Level *fine, Level *coarse, gint32 **agg_out)
     if (map[c] >= 0)
       coarse->cell[map[c]] = c;
   for (gsize I = 0; I < 6 * n; I++)
-    coarse->nb[I] = -1;
+    coarse->nb[I] = (gint32) n;
   for (gsize i = 0; i < fine->n; i++)
     agg[i] = map[agg[i]];
   for (gsize i = 0; i < fine->n; i++)
@@ -364,7 +356,7 @@ level_coarsen (const Level *fine, Level *coarse, gint32 **agg_out)
         {
           gint32 j = fine->nb[6 * i + k];
           gint32 J;
-          if (j < 0)
+          if ((gsize) j >= fine->n)
             continue;
           J = agg[j];
           if (J == I)
@@ -392,7 +384,7 @@ level_factorise (Level *lv)
     {
       lv->chol[i * n + i] = lv->diag[i];
       for (guint k = 0; k < 6; k++)
-        if (lv->nb[6 * i + k] >= 0)
+        if ((gsize) lv->nb[6 * i + k] < n)
           lv->chol[i * n + lv->nb[6 * i + k]] -= lv->w[6 * i + k];
     }
   for (gsize j = 0; j < n; j++)
@@ -427,6 +419,7 @@ multigrid_build (Multigrid *mg, const System *system, const Grid *grid)
   if (!level_alloc (top, n))
     return FALSE;
   top->n_red = system->n_red;
+  top->unit = TRUE;
   for (gsize i = 0; i < n; i++)
     {
       top->cell[i] = system->voxel[i];
@@ -434,8 +427,8 @@ multigrid_build (Multigrid *mg, const System *system, const Grid *grid)
     }
   for (gsize i = 0; i < 6 * n; i++)
     {
-      top->nb[i] = system->neighbours[i];
-      top->w[i] = top->nb[i] >= 0 ? 1.0f : 0.0f;
+      top->nb[i] = system->neighbours[i] >= 0 ? system->neighbours[i] : (gint32) n;
+      top->w[i] = system->neighbours[i] >= 0 ? 1.0f : 0.0f;
     }
   while (mg->level[mg->n_levels - 1].n > MG_COARSEST && mg->n_levels < MG_MAX_LEVELS)
     {
@@ -458,17 +451,23 @@ level_sweep (Level *lv, gsize lo, gsize hi)
   const double *b = lv->b;
   double *x = lv->x;
 
-  for (gsize i = lo; i < hi; i++)
-    {
-      double s = b[i];
-      for (guint k = 0; k < 6; k++)
-        {
-          gint32 j = nb[6 * i + k];
-          if (j >= 0)
-            s += w[6 * i + k] * x[j];
-        }
-      x[i] = s / lv->diag[i];
-    }
+  /* Missing neighbours point at x[n] = 0, so no branches. */
+  if (lv->unit)
+    for (gsize i = lo; i < hi; i++)
+      {
+        const gint32 *ni = &nb[6 * i];
+        double s = b[i] + x[ni[0]] + x[ni[1]] + x[ni[2]] + x[ni[3]] + x[ni[4]] + x[ni[5]];
+        x[i] = s / lv->diag[i];
+      }
+  else
+    for (gsize i = lo; i < hi; i++)
+      {
+        const gint32 *ni = &nb[6 * i];
+        const float *wi = &w[6 * i];
+        double s = b[i] + wi[0] * x[ni[0]] + wi[1] * x[ni[1]] + wi[2] * x[ni[2]]
+                        + wi[3] * x[ni[3]] + wi[4] * x[ni[4]] + wi[5] * x[ni[5]];
+        x[i] = s / lv->diag[i];
+      }
 }
 
 static void
@@ -511,12 +510,16 @@ multigrid_vcycle (Multigrid *mg, guint l)
     memset (cv->b, 0, cv->n * sizeof (double));
     for (gsize i = 0; i < n; i++)
       {
-        double s = lv->b[i] - lv->diag[i] * lv->x[i];
-        for (guint k = 0; k < 6; k++)
+        const gint32 *ni = &lv->nb[6 * i];
+        const double *x = lv->x;
+        double s = lv->b[i] - lv->diag[i] * x[i];
+        if (lv->unit)
+          s += x[ni[0]] + x[ni[1]] + x[ni[2]] + x[ni[3]] + x[ni[4]] + x[ni[5]];
+        else
           {
-            gint32 j = lv->nb[6 * i + k];
-            if (j >= 0)
-              s += lv->w[6 * i + k] * lv->x[j];
+            const float *wi = &lv->w[6 * i];
+            s += wi[0] * x[ni[0]] + wi[1] * x[ni[1]] + wi[2] * x[ni[2]]
+               + wi[3] * x[ni[3]] + wi[4] * x[ni[4]] + wi[5] * x[ni[5]];
           }
         cv->b[lv->agg[i]] += s;
       }
@@ -531,15 +534,34 @@ multigrid_vcycle (Multigrid *mg, guint l)
   }
 }
 
+/* out = A in on the fine level, returns in·out; in[n] must be 0 */
+static double
+level_apply_unit (const Level *lv, const double *in, double *out)
+{
+  double dot_sum = 0.0;
+
+  for (gsize i = 0; i < lv->n; i++)
+    {
+      const gint32 *ni = &lv->nb[6 * i];
+      out[i] = lv->diag[i] * in[i] - (in[ni[0]] + in[ni[1]] + in[ni[2]] + in[ni[3]] + in[ni[4]] + in[ni[5]]);
+      dot_sum += in[i] * out[i];
+    }
+  return dot_sum;
+}
+
 /* z = M⁻¹ r, one V-cycle */
 static void
 multigrid_apply (Multigrid *mg, const double *r, double *z)
 {
   Level *top = &mg->level[0];
+  double *b = top->b, *x = top->x;
 
-  memcpy (top->b, r, top->n * sizeof (double));
+  /* Work in place: z needs the zero slot z[n] like every level's x. */
+  top->b = (double *) r;
+  top->x = z;
   multigrid_vcycle (mg, 0);
-  memcpy (z, top->x, top->n * sizeof (double));
+  top->b = b;
+  top->x = x;
 }
 
 /* Preconditioned conjugate gradients from a linear ramp. */
@@ -550,8 +572,8 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
 {
   gsize n = system->n_active;
   g_autofree double *r = g_try_new (double, n);
-  g_autofree double *z = g_try_new (double, n);
-  g_autofree double *p = g_try_new (double, n);
+  g_autofree double *z = g_try_new0 (double, n + 1);   /* z[n] = 0 */
+  g_autofree double *p = g_try_new0 (double, n + 1);   /* p[n] = 0 */
   g_autofree double *q = g_try_new (double, n);
   double rhs_norm, rz, residual = 1.0;
   CbdAxis a = grid->axis;
@@ -561,7 +583,8 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
 
   if (!r || !z || !p || !q)
     return out_of_memory (error, "iteration vectors");
-  if (!multigrid_build (&mg, system, grid))
+  gboolean built = multigrid_build (&mg, system, grid);
+  if (!built)
     {
       multigrid_clear (&mg);
       return out_of_memory (error, "multigrid hierarchy");
@@ -587,14 +610,14 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
 
   while (residual > options->tolerance && iteration < options->max_iterations)
     {
-      double alpha, beta, rz_next;
+      double alpha, beta, rz_next, rr = 0.0;
 
-      apply_operator (system, p, q);
-      alpha = rz / dot (p, q, n);
+      alpha = rz / level_apply_unit (&mg.level[0], p, q);
       for (gsize i = 0; i < n; i++)
         {
           x[i] += alpha * p[i];
           r[i] -= alpha * q[i];
+          rr += r[i] * r[i];
         }
       multigrid_apply (&mg, r, z);
       rz_next = dot (r, z, n);
@@ -602,7 +625,7 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
       rz = rz_next;
       for (gsize i = 0; i < n; i++)
         p[i] = z[i] + beta * p[i];
-      residual = sqrt (dot (r, r, n)) / rhs_norm;
+      residual = sqrt (rr) / rhs_norm;
       iteration++;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
