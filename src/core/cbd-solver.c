@@ -29,6 +29,7 @@ cbd_solver_options_init (CbdSolverOptions *options)
 {
   options->tolerance = 1e-6;
   options->max_iterations = 100000;
+  options->n_threads = 0;
 }
 
 typedef struct
@@ -261,7 +262,167 @@ typedef struct
 {
   guint n_levels;
   Level level[MG_MAX_LEVELS];
+  GThreadPool *pool;   /* NULL: one thread */
+  guint n_workers;
 } Multigrid;
+/* Threads: every parallel loop is cut into PAR_CHUNKS fixed chunks, which
+ * the threads take in any order; reductions are summed per chunk and then in
+ * chunk order, so results do not depend on the number of threads. */
+#define PAR_CHUNKS 16
+#define PAR_MIN 32768
+
+enum { K_SWEEP, K_RESIDUAL, K_PROLONG, K_MATVEC, K_UPDATE, K_DOT, K_DIRECTION };
+
+typedef struct
+{
+  guint         op;
+  gsize         lo, count;
+  Level        *lv, *cv;
+  const double *a, *b;
+  double       *x, *r, *p, *q;
+  double        alpha;
+  double        partial[PAR_CHUNKS];
+} Kernel;
+
+typedef struct
+{
+  Kernel *kernel;
+  gint    next;
+  guint   pushed, finished;
+  GMutex  mutex;
+  GCond   cond;
+} Job;
+
+static void level_sweep (Level *lv, gsize lo, gsize hi);
+
+/* out = A in on the fine level, returns in·out; in[n] must be 0 */
+static double
+level_apply_unit (const Level *lv, const double *in, double *out, gsize lo, gsize hi)
+{
+  double dot_sum = 0.0;
+
+  for (gsize i = lo; i < hi; i++)
+    {
+      const gint32 *ni = &lv->nb[6 * i];
+      out[i] = lv->diag[i] * in[i] - (in[ni[0]] + in[ni[1]] + in[ni[2]] + in[ni[3]] + in[ni[4]] + in[ni[5]]);
+      dot_sum += in[i] * out[i];
+    }
+  return dot_sum;
+}
+
+static void
+kernel_chunk (Kernel *k, guint chunk)
+{
+  gsize lo = k->lo + k->count * chunk / PAR_CHUNKS;
+  gsize hi = k->lo + k->count * (chunk + 1) / PAR_CHUNKS;
+  Level *lv = k->lv;
+  double sum = 0.0;
+
+  switch (k->op)
+    {
+    case K_SWEEP:
+      level_sweep (lv, lo, hi);
+      break;
+    case K_RESIDUAL:
+      for (gsize i = lo; i < hi; i++)
+        {
+          const gint32 *ni = &lv->nb[6 * i];
+          const double *x = lv->x;
+          double s = lv->b[i] - lv->diag[i] * x[i];
+          if (lv->unit)
+            s += x[ni[0]] + x[ni[1]] + x[ni[2]] + x[ni[3]] + x[ni[4]] + x[ni[5]];
+          else
+            {
+              const float *wi = &lv->w[6 * i];
+              s += wi[0] * x[ni[0]] + wi[1] * x[ni[1]] + wi[2] * x[ni[2]]
+                 + wi[3] * x[ni[3]] + wi[4] * x[ni[4]] + wi[5] * x[ni[5]];
+            }
+          lv->r[i] = s;
+        }
+      break;
+    case K_PROLONG:
+      for (gsize i = lo; i < hi; i++)
+        lv->x[i] += MG_COARSE_SCALE * k->cv->x[lv->agg[i]];
+      break;
+    case K_MATVEC:
+      sum = level_apply_unit (lv, k->p, k->q, lo, hi);
+      break;
+    case K_UPDATE:
+      for (gsize i = lo; i < hi; i++)
+        {
+          k->x[i] += k->alpha * k->p[i];
+          k->r[i] -= k->alpha * k->q[i];
+          sum += k->r[i] * k->r[i];
+        }
+      break;
+    case K_DOT:
+      for (gsize i = lo; i < hi; i++)
+        sum += k->a[i] * k->b[i];
+      break;
+    case K_DIRECTION:
+      for (gsize i = lo; i < hi; i++)
+        k->p[i] = k->a[i] + k->alpha * k->p[i];
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  k->partial[chunk] = sum;
+}
+
+static void
+job_work (Job *job)
+{
+  gint chunk;
+
+  while ((chunk = g_atomic_int_add (&job->next, 1)) < PAR_CHUNKS)
+    kernel_chunk (job->kernel, chunk);
+}
+
+static void
+worker (gpointer data, gpointer user_data)
+{
+  Job *job = data;
+
+  job_work (job);
+  g_mutex_lock (&job->mutex);
+  job->finished++;
+  g_cond_signal (&job->cond);
+  g_mutex_unlock (&job->mutex);
+}
+
+/* Runs @k over its range; returns the sum of its partial reductions. */
+static double
+kernel_run (GThreadPool *pool, guint n_workers, Kernel *k)
+{
+  double sum = 0.0;
+
+  if (pool == NULL || k->count < PAR_MIN)
+    {
+      for (guint c = 0; c < PAR_CHUNKS; c++)
+        kernel_chunk (k, c);
+    }
+  else
+    {
+      Job job = { k, 0, 0, 0 };
+
+      g_mutex_init (&job.mutex);
+      g_cond_init (&job.cond);
+      for (guint t = 0; t < n_workers; t++)
+        if (g_thread_pool_push (pool, &job, NULL))
+          job.pushed++;
+      job_work (&job);
+      g_mutex_lock (&job.mutex);
+      while (job.finished < job.pushed)
+        g_cond_wait (&job.cond, &job.mutex);
+      g_mutex_unlock (&job.mutex);
+      g_mutex_clear (&job.mutex);
+      g_cond_clear (&job.cond);
+    }
+  for (guint c = 0; c < PAR_CHUNKS; c++)
+    sum += k->partial[c];
+  return sum;
+}
+
 
 static void
 multigrid_clear (Multigrid *mg)
@@ -501,52 +662,29 @@ multigrid_vcycle (Multigrid *mg, guint l)
   {
     Level *cv = &mg->level[l + 1];
 
+    Kernel red = { .op = K_SWEEP, .lo = 0, .count = lv->n_red, .lv = lv };
+    Kernel black = { .op = K_SWEEP, .lo = lv->n_red, .count = n - lv->n_red, .lv = lv };
+    Kernel all = { .op = K_RESIDUAL, .lo = 0, .count = n, .lv = lv, .cv = cv };
+
     memset (lv->x, 0, n * sizeof (double));
     for (guint s = 0; s < MG_SWEEPS; s++)
       {
-        level_sweep (lv, 0, lv->n_red);
-        level_sweep (lv, lv->n_red, n);
+        kernel_run (mg->pool, mg->n_workers, &red);
+        kernel_run (mg->pool, mg->n_workers, &black);
       }
+    kernel_run (mg->pool, mg->n_workers, &all);
     memset (cv->b, 0, cv->n * sizeof (double));
     for (gsize i = 0; i < n; i++)
-      {
-        const gint32 *ni = &lv->nb[6 * i];
-        const double *x = lv->x;
-        double s = lv->b[i] - lv->diag[i] * x[i];
-        if (lv->unit)
-          s += x[ni[0]] + x[ni[1]] + x[ni[2]] + x[ni[3]] + x[ni[4]] + x[ni[5]];
-        else
-          {
-            const float *wi = &lv->w[6 * i];
-            s += wi[0] * x[ni[0]] + wi[1] * x[ni[1]] + wi[2] * x[ni[2]]
-               + wi[3] * x[ni[3]] + wi[4] * x[ni[4]] + wi[5] * x[ni[5]];
-          }
-        cv->b[lv->agg[i]] += s;
-      }
+      cv->b[lv->agg[i]] += lv->r[i];
     multigrid_vcycle (mg, l + 1);
-    for (gsize i = 0; i < n; i++)
-      lv->x[i] += MG_COARSE_SCALE * cv->x[lv->agg[i]];
+    all.op = K_PROLONG;
+    kernel_run (mg->pool, mg->n_workers, &all);
     for (guint s = 0; s < MG_SWEEPS; s++)
       {
-        level_sweep (lv, lv->n_red, n);
-        level_sweep (lv, 0, lv->n_red);
+        kernel_run (mg->pool, mg->n_workers, &black);
+        kernel_run (mg->pool, mg->n_workers, &red);
       }
   }
-}
-
-/* out = A in on the fine level, returns in·out; in[n] must be 0 */
-static double
-level_apply_unit (const Level *lv, const double *in, double *out)
-{
-  double dot_sum = 0.0;
-
-  for (gsize i = 0; i < lv->n; i++)
-    {
-      const gint32 *ni = &lv->nb[6 * i];
-      out[i] = lv->diag[i] * in[i] - (in[ni[0]] + in[ni[1]] + in[ni[2]] + in[ni[3]] + in[ni[4]] + in[ni[5]]);
-      dot_sum += in[i] * out[i];
-    }
-  return dot_sum;
 }
 
 /* z = M⁻¹ r, one V-cycle */
@@ -584,10 +722,19 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
   if (!r || !z || !p || !q)
     return out_of_memory (error, "iteration vectors");
   gboolean built = multigrid_build (&mg, system, grid);
+  guint n_threads = options->n_threads ? options->n_threads : g_get_num_processors ();
+  Kernel k = { .lo = 0, .count = n, .lv = &mg.level[0], .x = x, .r = r, .p = p, .q = q };
+
   if (!built)
     {
       multigrid_clear (&mg);
       return out_of_memory (error, "multigrid hierarchy");
+    }
+  n_threads = CLAMP (n_threads, 1, 64);
+  if (n_threads > 1 && n >= PAR_MIN)
+    {
+      mg.pool = g_thread_pool_new (worker, NULL, n_threads - 1, TRUE, NULL);
+      mg.n_workers = mg.pool != NULL ? n_threads - 1 : 0;
     }
 
   for (gsize i = 0; i < n; i++)
@@ -612,19 +759,22 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
     {
       double alpha, beta, rz_next, rr = 0.0;
 
-      alpha = rz / level_apply_unit (&mg.level[0], p, q);
-      for (gsize i = 0; i < n; i++)
-        {
-          x[i] += alpha * p[i];
-          r[i] -= alpha * q[i];
-          rr += r[i] * r[i];
-        }
+      k.op = K_MATVEC;
+      alpha = rz / kernel_run (mg.pool, mg.n_workers, &k);
+      k.op = K_UPDATE;
+      k.alpha = alpha;
+      rr = kernel_run (mg.pool, mg.n_workers, &k);
       multigrid_apply (&mg, r, z);
-      rz_next = dot (r, z, n);
+      k.op = K_DOT;
+      k.a = r;
+      k.b = z;
+      rz_next = kernel_run (mg.pool, mg.n_workers, &k);
       beta = rz_next / rz;
       rz = rz_next;
-      for (gsize i = 0; i < n; i++)
-        p[i] = z[i] + beta * p[i];
+      k.op = K_DIRECTION;
+      k.a = z;
+      k.alpha = beta;
+      kernel_run (mg.pool, mg.n_workers, &k);
       residual = sqrt (rr) / rhs_norm;
       iteration++;
 
@@ -642,6 +792,8 @@ solve_system (const System *system, const Grid *grid, const CbdSolverOptions *op
   result->converged = residual <= options->tolerance;
   ok = TRUE;
 out:
+  if (mg.pool != NULL)
+    g_thread_pool_free (mg.pool, FALSE, TRUE);
   multigrid_clear (&mg);
   return ok;
 }

@@ -23,6 +23,7 @@ typedef struct
 {
   double tolerance;       /* relative residual, default 1e-6 */
   guint  max_iterations;  /* give up (converged = FALSE) after this many */
+  guint  n_threads;       /* 0: one per processor; results do not depend on it */
 } CbdSolverOptions;
 
 /* One axis. Lengths in voxels; conductivities relative to the bulk phase. */
