@@ -242,7 +242,7 @@ build_system (const Grid *grid, const guint8 *marks, gsize n_voxels, System *sys
 #define MG_MAX_LEVELS 24
 #define MG_COARSEST 700
 #define MG_COARSE_SCALE 2.0
-#define MG_SWEEPS 2
+#define MG_SWEEPS 3
 
 typedef struct
 {
@@ -256,6 +256,7 @@ typedef struct
   double *b, *x, *r;
   double *chol;      /* coarsest only: n×n lower Cholesky factor */
   gboolean unit;     /* every existing weight is 1 (the fine level) */
+  double *inv;       /* 1 / diag */
 } Level;
 
 typedef struct
@@ -271,7 +272,7 @@ typedef struct
 #define PAR_CHUNKS 16
 #define PAR_MIN 32768
 
-enum { K_SWEEP, K_RESIDUAL, K_PROLONG, K_MATVEC, K_UPDATE, K_DOT, K_DIRECTION };
+enum { K_SWEEP, K_FIRST_SWEEP, K_RESIDUAL, K_PROLONG, K_MATVEC, K_UPDATE, K_DOT, K_DIRECTION };
 
 typedef struct
 {
@@ -322,6 +323,10 @@ kernel_chunk (Kernel *k, guint chunk)
     {
     case K_SWEEP:
       level_sweep (lv, lo, hi);
+      break;
+    case K_FIRST_SWEEP:   /* from x = 0 */
+      for (gsize i = lo; i < hi; i++)
+        lv->x[i] = lv->b[i] * lv->inv[i];
       break;
     case K_RESIDUAL:
       for (gsize i = lo; i < hi; i++)
@@ -439,6 +444,7 @@ multigrid_clear (Multigrid *mg)
       g_free (lv->x);
       g_free (lv->r);
       g_free (lv->chol);
+      g_free (lv->inv);
     }
   mg->n_levels = 0;
 }
@@ -601,6 +607,15 @@ multigrid_build (Multigrid *mg, const System *system, const Grid *grid)
         }
       mg->n_levels++;
     }
+  for (guint l = 0; l < mg->n_levels; l++)
+    {
+      Level *lv = &mg->level[l];
+      lv->inv = g_try_new (double, MAX (lv->n, 1));
+      if (lv->inv == NULL)
+        return FALSE;
+      for (gsize i = 0; i < lv->n; i++)
+        lv->inv[i] = 1.0 / lv->diag[i];
+    }
   return level_factorise (&mg->level[mg->n_levels - 1]);
 }
 
@@ -618,7 +633,7 @@ level_sweep (Level *lv, gsize lo, gsize hi)
       {
         const gint32 *ni = &nb[6 * i];
         double s = b[i] + x[ni[0]] + x[ni[1]] + x[ni[2]] + x[ni[3]] + x[ni[4]] + x[ni[5]];
-        x[i] = s / lv->diag[i];
+        x[i] = s * lv->inv[i];
       }
   else
     for (gsize i = lo; i < hi; i++)
@@ -627,7 +642,7 @@ level_sweep (Level *lv, gsize lo, gsize hi)
         const float *wi = &w[6 * i];
         double s = b[i] + wi[0] * x[ni[0]] + wi[1] * x[ni[1]] + wi[2] * x[ni[2]]
                         + wi[3] * x[ni[3]] + wi[4] * x[ni[4]] + wi[5] * x[ni[5]];
-        x[i] = s / lv->diag[i];
+        x[i] = s * lv->inv[i];
       }
 }
 
@@ -666,8 +681,14 @@ multigrid_vcycle (Multigrid *mg, guint l)
     Kernel black = { .op = K_SWEEP, .lo = lv->n_red, .count = n - lv->n_red, .lv = lv };
     Kernel all = { .op = K_RESIDUAL, .lo = 0, .count = n, .lv = lv, .cv = cv };
 
-    memset (lv->x, 0, n * sizeof (double));
-    for (guint s = 0; s < MG_SWEEPS; s++)
+    Kernel first = { .op = K_FIRST_SWEEP, .lo = 0, .count = lv->n_red, .lv = lv };
+
+    /* Red cells only see black ones: the first red sweep from x = 0 just
+     * scales b; black x must be 0 until its own sweep. */
+    memset (lv->x + lv->n_red, 0, (n - lv->n_red) * sizeof (double));
+    kernel_run (mg->pool, mg->n_workers, &first);
+    kernel_run (mg->pool, mg->n_workers, &black);
+    for (guint s = 1; s < MG_SWEEPS; s++)
       {
         kernel_run (mg->pool, mg->n_workers, &red);
         kernel_run (mg->pool, mg->n_workers, &black);
