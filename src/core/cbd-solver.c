@@ -450,17 +450,19 @@ multigrid_clear (Multigrid *mg)
 }
 
 static gboolean
-level_alloc (Level *lv, gsize n)
+level_alloc (Level *lv, gsize n, gboolean unit)
 {
   lv->n = n;
   lv->cell = g_try_new (gsize, MAX (n, 1));
   lv->diag = g_try_new0 (double, MAX (n, 1));
   lv->nb = g_try_new (gint32, 6 * MAX (n, 1));
-  lv->w = g_try_new0 (float, 6 * MAX (n, 1));
+  /* A unit level has no weights stored: every existing one is 1. */
+  lv->unit = unit;
+  lv->w = unit ? NULL : g_try_new0 (float, 6 * MAX (n, 1));
   lv->b = g_try_new0 (double, n + 1);
   lv->x = g_try_new0 (double, n + 1);   /* x[n] = 0: the missing neighbour */
   lv->r = g_try_new0 (double, n + 1);
-  return lv->cell && lv->diag && lv->nb && lv->w && lv->b && lv->x && lv->r;
+  return lv->cell && lv->diag && lv->nb && (unit || lv->w) && lv->b && lv->x && lv->r;
 }
 
 static gboolean
@@ -502,7 +504,7 @@ level_coarsen (const Level *fine, Level *coarse, gint32 **agg_out)
           }
       }
   memcpy (coarse->dims, cd, sizeof cd);
-  if (!level_alloc (coarse, n))
+  if (!level_alloc (coarse, n, FALSE))
     {
       g_free (agg);
       return FALSE;
@@ -527,10 +529,10 @@ level_coarsen (const Level *fine, Level *coarse, gint32 **agg_out)
             continue;
           J = agg[j];
           if (J == I)
-            coarse->diag[I] -= fine->w[6 * i + k];
+            coarse->diag[I] -= fine->unit ? 1.0f : fine->w[6 * i + k];
           else
             {
-              coarse->w[6 * (gsize) I + k] += fine->w[6 * i + k];
+              coarse->w[6 * (gsize) I + k] += fine->unit ? 1.0f : fine->w[6 * i + k];
               coarse->nb[6 * (gsize) I + k] = J;
             }
         }
@@ -552,7 +554,7 @@ level_factorise (Level *lv)
       lv->chol[i * n + i] = lv->diag[i];
       for (guint k = 0; k < 6; k++)
         if ((gsize) lv->nb[6 * i + k] < n)
-          lv->chol[i * n + lv->nb[6 * i + k]] -= lv->w[6 * i + k];
+          lv->chol[i * n + lv->nb[6 * i + k]] -= lv->unit ? 1.0f : lv->w[6 * i + k];
     }
   for (gsize j = 0; j < n; j++)
     {
@@ -583,10 +585,9 @@ multigrid_build (Multigrid *mg, const System *system, const Grid *grid)
   memset (mg, 0, sizeof *mg);
   mg->n_levels = 1;
   memcpy (top->dims, grid->dims, sizeof top->dims);
-  if (!level_alloc (top, n))
+  if (!level_alloc (top, n, TRUE))
     return FALSE;
   top->n_red = system->n_red;
-  top->unit = TRUE;
   for (gsize i = 0; i < n; i++)
     {
       top->cell[i] = system->voxel[i];
@@ -595,7 +596,6 @@ multigrid_build (Multigrid *mg, const System *system, const Grid *grid)
   for (gsize i = 0; i < 6 * n; i++)
     {
       top->nb[i] = system->neighbours[i] >= 0 ? system->neighbours[i] : (gint32) n;
-      top->w[i] = system->neighbours[i] >= 0 ? 1.0f : 0.0f;
     }
   while (mg->level[mg->n_levels - 1].n > MG_COARSEST && mg->n_levels < MG_MAX_LEVELS)
     {
