@@ -76,12 +76,14 @@ cli_command_solve (int argc, char **argv)
   g_autofree char *labels_spec = NULL, *raw_spec = NULL, *phase_spec = NULL;
   g_autofree char *axis_spec = NULL, *crop_spec = NULL;
   double tolerance = 1e-6;
+  int n_threads = 0;
   GOptionEntry entries[] = {
     { "phase", 'p', 0, G_OPTION_ARG_STRING, &phase_spec, "Conducting phase: pore, cbd, cam or a label value", "PHASE" },
     { "labels", 'l', 0, G_OPTION_ARG_STRING, &labels_spec, "Which values are which phase, e.g. pore=0,cbd=170,cam=85", "SPEC" },
     { "axis", 'a', 0, G_OPTION_ARG_STRING, &axis_spec, "x, y, z or all (default)", "AXIS" },
     { "crop", 0, 0, G_OPTION_ARG_STRING, &crop_spec, "Solve only the cube of edge N at this origin", "X0,Y0,Z0,N" },
     { "tol", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance, "Relative residual to reach (default 1e-6)", "T" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Worker threads (default: one per processor)", "N" },
     { "raw", 0, 0, G_OPTION_ARG_STRING, &raw_spec, "Read VOLUME as raw voxels", "NX,NY,NZ[:u8|u16le|u16be]" },
     { NULL }
   };
@@ -108,8 +110,12 @@ cli_command_solve (int argc, char **argv)
   if (!(tolerance > 0 && tolerance < 1))
     return cli_usage_error ("solve", "--tol must lie between 0 and 1");
 
+  if (n_threads < 0)
+    return cli_usage_error ("solve", "--threads must not be negative");
+
   cbd_solver_options_init (&options);
   options.tolerance = tolerance;
+  options.n_threads = n_threads;
 
   volume = cli_load_volume (argv[1], raw_spec, &error);
   if (volume == NULL)

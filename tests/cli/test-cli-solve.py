@@ -63,6 +63,12 @@ def test_real_volume_cutout():
         assert entry["percolating"] and entry["converged"], entry
         assert 1.0 < entry["tau"] < 10.0, entry
         assert entry["imbalance"] < 1e-3, entry
+    single = run_json("solve", REAL, "--labels", "pore=0,cam=85,cbd=170", "--phase", "pore",
+                      "--crop", "64,64,64,48", "--threads", "1")
+    two = run_json("solve", REAL, "--labels", "pore=0,cam=85,cbd=170", "--phase", "pore",
+                   "--crop", "64,64,64,48", "--threads", "2")
+    for axis in "xyz":
+        assert single["axes"][axis]["tau"] == two["axes"][axis]["tau"], (single, two)
 
 
 main([test_channels_along_z, test_single_axis_and_crop, test_real_volume_cutout])

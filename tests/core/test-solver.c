@@ -224,6 +224,38 @@ test_sphere_array_maxwell (void)
   g_assert_cmpfloat (fine, <, 0.006);
 }
 
+/* Chunks are fixed and reductions summed in chunk order: any thread count
+ * gives the same bits. */
+static void
+test_thread_count_independent (void)
+{
+  g_autoptr(CbdVolume) volume = new_volume (40, 36, 33);
+  guint32 state = 777;
+  double sigma[3];
+
+  for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+    {
+      state = state * 1664525u + 1013904223u;
+      volume->labels[i] = (state >> 24) < 160;
+    }
+  for (guint threads = 1; threads <= 3; threads++)
+    {
+      g_autoptr(GError) error = NULL;
+      CbdSolverOptions options;
+      CbdAxisResult result;
+
+      cbd_solver_options_init (&options);
+      options.n_threads = threads;
+      g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, CBD_AXIS_Y, &options, &result,
+                                            NULL, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (result.converged);
+      sigma[threads - 1] = result.sigma_rel;
+    }
+  g_assert_cmpfloat (sigma[0], ==, sigma[1]);
+  g_assert_cmpfloat (sigma[0], ==, sigma[2]);
+}
+
 static void
 test_cancel (void)
 {
@@ -251,6 +283,7 @@ main (int argc, char **argv)
   g_test_add_func ("/solver/empty-and-single-layer", test_empty_and_single_layer);
   g_test_add_func ("/solver/transpose", test_transpose);
   g_test_add_func ("/solver/sphere-array-maxwell", test_sphere_array_maxwell);
+  g_test_add_func ("/solver/thread-count-independent", test_thread_count_independent);
   g_test_add_func ("/solver/cancel", test_cancel);
   return g_test_run ();
 }
