@@ -142,7 +142,7 @@ cli_command_solve (int argc, char **argv)
     }
   for (guint axis = 0; axis < 3; axis++)
     if (axes[axis] &&
-        !cbd_solver_solve_axis (volume, conducting, axis, &options, &results[axis], NULL, NULL,
+        !cbd_solver_solve_axis (volume, conducting, axis, &options, &results[axis], NULL, NULL, NULL,
                                 cli_progress, (gpointer) "Solving", &error))
       return cli_fail ("solve", error);
   axis_statistics (results, axes, &mean, &std);

@@ -6,8 +6,15 @@
  * compare 1:1. Voxels not connected to both driven faces carry no current and
  * would make the system singular, so they are removed first.
  *
- * Conjugate gradients on a compact list of active voxels, preconditioned by
- * one V-cycle of aggregation multigrid (see "Multigrid preconditioner").
+ * Anisotropic voxels scale the conductance along axis d by h_b h_c / h_d
+ * (face area over length), divided by the geometric mean voxel edge so that
+ * cubic voxels keep unit conductances. Two voxels of different conductivity
+ * are two half-voxel conductors in series (a harmonic mean).
+ *
+ * Conjugate gradients in double precision on the compact list of active
+ * voxels, preconditioned by one V-cycle of aggregation multigrid in single
+ * precision (cbd-multigrid.c), on all cores with bit-identical results for
+ * any thread count (cbd-parallel.c).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,9 +25,15 @@
 #include <math.h>
 #include <string.h>
 
+#include "cbd-multigrid.h"
+#include "cbd-parallel.h"
 #include "cbd-solver.h"
 
 G_DEFINE_QUARK (cbd-solver-error-quark, cbd_solver_error)
+
+/* Current in must equal current out to this, relatively, as well as the
+ * residual meeting the tolerance. */
+#define MAX_IMBALANCE 1e-4
 
 enum { REACHED_INLET = 1, REACHED_OUTLET = 2 };
 
@@ -28,117 +41,46 @@ void
 cbd_solver_options_init (CbdSolverOptions *options)
 {
   options->tolerance = 1e-6;
-  options->max_iterations = 100000;
+  options->max_iterations = 1000;
   options->n_threads = 0;
+  options->conductivity = NULL;
 }
 
+/* The problem as posed: grid, axis, per-label conductivity, geometry. */
 typedef struct
 {
   gsize   dims[3];
   gsize   stride[3];
   CbdAxis axis;
-} Grid;
-
-/* Marks with @bit every conducting voxel 6-connected to the face
- * axis == @face_index. */
-static gboolean
-flood_from_face (const Grid *grid, const guint8 *is_conducting, guint8 *marks,
-                 gsize face_index, guint8 bit, gsize *queue)
-{
-  CbdAxis a = grid->axis, b = (a + 1) % 3, c = (a + 2) % 3;
-  gsize head = 0, tail = 0;
-
-  for (gsize j = 0; j < grid->dims[c]; j++)
-    for (gsize i = 0; i < grid->dims[b]; i++)
-      {
-        gsize index = face_index * grid->stride[a] + i * grid->stride[b] + j * grid->stride[c];
-
-        if (is_conducting[index] && !(marks[index] & bit))
-          {
-            marks[index] |= bit;
-            queue[tail++] = index;
-          }
-      }
-
-  while (head < tail)
-    {
-      gsize index = queue[head++];
-      gsize coord[3] = {
-        index % grid->dims[0],
-        (index / grid->dims[0]) % grid->dims[1],
-        index / (grid->dims[0] * grid->dims[1]),
-      };
-
-      for (guint d = 0; d < 3; d++)
-        {
-          if (coord[d] > 0)
-            {
-              gsize next = index - grid->stride[d];
-              if (is_conducting[next] && !(marks[next] & bit))
-                {
-                  marks[next] |= bit;
-                  queue[tail++] = next;
-                }
-            }
-          if (coord[d] + 1 < grid->dims[d])
-            {
-              gsize next = index + grid->stride[d];
-              if (is_conducting[next] && !(marks[next] & bit))
-                {
-                  marks[next] |= bit;
-                  queue[tail++] = next;
-                }
-            }
-        }
-    }
-  return TRUE;
-}
+  double  label_conductivity[256];
+  gboolean uniform;            /* every conducting label has the same value */
+  double  phase_conductivity;  /* that value, when uniform */
+  double  axis_conductance[3]; /* geometric factor per axis (1 for cubes) */
+  double  voxel_nm[3];
+  double  reference_length;    /* nm; geometric mean voxel edge */
+  const guint8 *labels;
+} Problem;
 
 /* The linear system on the active voxels only. */
 typedef struct
 {
-  gsize    n_active;
-  gsize    n_red;         /* active [0, n_red) have even coordinate sum */
-  gint32  *neighbours;   /* 6 per active voxel, -1 where none */
-  double  *diagonal;
-  double  *rhs;
-  guint8  *on_face;      /* bit 1 inlet, bit 2 outlet */
-  gsize   *voxel;        /* active → volume index */
+  CbdMgMatrix matrix;
+  guint32    *voxel;         /* active → volume index */
+  gint32     *neighbour;
+  float      *conductance;   /* NULL when uniform */
+  float      *diagonal;
+  guint8     *on_face;       /* REACHED_INLET / REACHED_OUTLET */
+  double      rhs_norm;
 } System;
 
 static void
 system_clear (System *system)
 {
-  g_free (system->neighbours);
-  g_free (system->diagonal);
-  g_free (system->rhs);
-  g_free (system->on_face);
   g_free (system->voxel);
-}
-
-static void
-apply_operator (const System *system, const double *in, double *out)
-{
-  for (gsize i = 0; i < system->n_active; i++)
-    {
-      const gint32 *nb = &system->neighbours[6 * i];
-      double sum = system->diagonal[i] * in[i];
-
-      for (guint k = 0; k < 6; k++)
-        if (nb[k] >= 0)
-          sum -= in[nb[k]];
-      out[i] = sum;
-    }
-}
-
-static double
-dot (const double *a, const double *b, gsize n)
-{
-  double sum = 0.0;
-
-  for (gsize i = 0; i < n; i++)
-    sum += a[i] * b[i];
-  return sum;
+  g_free (system->neighbour);
+  g_free (system->conductance);
+  g_free (system->diagonal);
+  g_free (system->on_face);
 }
 
 static gboolean
@@ -149,674 +91,493 @@ out_of_memory (GError **error, const char *what)
   return FALSE;
 }
 
+/* Conductance of the link between two conducting voxels along axis d. */
+static inline double
+link_conductance (const Problem *problem, guint8 label_i, guint8 label_j, guint d)
+{
+  double si = problem->label_conductivity[label_i];
+  double sj = problem->label_conductivity[label_j];
+
+  return problem->axis_conductance[d] * 2.0 * si * sj / (si + sj);
+}
+
+/* The half voxel between a voxel and its driven face. */
+static inline double
+face_conductance (const Problem *problem, guint8 label)
+{
+  return 2.0 * problem->axis_conductance[problem->axis] * problem->label_conductivity[label];
+}
+
+/* Marks with @bit every conducting voxel 6-connected to the face
+ * axis == @face_index. */
+static void
+flood_from_face (const Problem *problem, guint8 *marks, gsize face_index, guint8 bit,
+                 guint32 *queue)
+{
+  const gsize *dims = problem->dims, *stride = problem->stride;
+  CbdAxis a = problem->axis, b = (a + 1) % 3, c = (a + 2) % 3;
+  gsize head = 0, tail = 0;
+
+  /* marks: bit 4 = conducting, set by the caller */
+  for (gsize j = 0; j < dims[c]; j++)
+    for (gsize i = 0; i < dims[b]; i++)
+      {
+        gsize index = face_index * stride[a] + i * stride[b] + j * stride[c];
+
+        if ((marks[index] & 4) && !(marks[index] & bit))
+          {
+            marks[index] |= bit;
+            queue[tail++] = index;
+          }
+      }
+
+  while (head < tail)
+    {
+      gsize index = queue[head++];
+      gsize coord[3] = {
+        index % dims[0],
+        (index / dims[0]) % dims[1],
+        index / (dims[0] * dims[1]),
+      };
+
+      for (guint d = 0; d < 3; d++)
+        {
+          if (coord[d] > 0 && (marks[index - stride[d]] & (4 | bit)) == 4)
+            {
+              marks[index - stride[d]] |= bit;
+              queue[tail++] = index - stride[d];
+            }
+          if (coord[d] + 1 < dims[d] && (marks[index + stride[d]] & (4 | bit)) == 4)
+            {
+              marks[index + stride[d]] |= bit;
+              queue[tail++] = index + stride[d];
+            }
+        }
+    }
+}
+
 static gboolean
-build_system (const Grid *grid, const guint8 *marks, gsize n_voxels, System *system,
+build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, System *system,
               GError **error)
 {
   g_autofree gint32 *active_index = g_try_new (gint32, n_voxels);
-  CbdAxis a = grid->axis;
-  gsize n_active = 0;
+  const gsize *dims = problem->dims, *stride = problem->stride;
+  CbdAxis a = problem->axis;
+  gsize n = 0, n_red = 0;
+  double rhs_sum = 0.0;
 
   if (active_index == NULL)
     return out_of_memory (error, "voxel index");
   /* Red voxels (even coordinate sum) first, then black: the multigrid
    * smoother sweeps each colour as one contiguous block. */
-  system->n_red = 0;
   for (guint colour = 0; colour < 2; colour++)
     {
-      for (gsize cz = 0, index = 0; cz < grid->dims[2]; cz++)
-        for (gsize cy = 0; cy < grid->dims[1]; cy++)
-          for (gsize cx = 0; cx < grid->dims[0]; cx++, index++)
+      for (gsize cz = 0, index = 0; cz < dims[2]; cz++)
+        for (gsize cy = 0; cy < dims[1]; cy++)
+          for (gsize cx = 0; cx < dims[0]; cx++, index++)
             {
               if (((cx + cy + cz) & 1) != colour)
                 continue;
-              if (marks[index] == (REACHED_INLET | REACHED_OUTLET))
+              if ((marks[index] & (REACHED_INLET | REACHED_OUTLET)) == (REACHED_INLET | REACHED_OUTLET))
                 {
-                  if (n_active >= G_MAXINT32)
-                    return out_of_memory (error, "active voxel list (over 2^31 voxels)");
-                  active_index[index] = n_active++;
+                  if (n >= G_MAXINT32 - 1)
+                    {
+                      g_set_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_TOO_LARGE,
+                                   "Over 2³¹ conducting voxels: crop the volume for the transport solve");
+                      return FALSE;
+                    }
+                  active_index[index] = n++;
                 }
               else
                 active_index[index] = -1;
             }
       if (colour == 0)
-        system->n_red = n_active;
+        n_red = n;
     }
 
-  system->n_active = n_active;
-  if (n_active == 0)
+  system->matrix.n = n;
+  system->matrix.n_red = n_red;
+  memcpy (system->matrix.dims, dims, sizeof system->matrix.dims);
+  if (n == 0)
     return TRUE;
-  system->neighbours = g_try_new (gint32, 6 * n_active);
-  system->diagonal = g_try_new (double, n_active);
-  system->rhs = g_try_new0 (double, n_active);
-  system->on_face = g_try_new0 (guint8, n_active);
-  system->voxel = g_try_new (gsize, n_active);
-  if (!system->neighbours || !system->diagonal || !system->rhs || !system->on_face || !system->voxel)
+  system->voxel = g_try_new (guint32, n);
+  system->neighbour = g_try_new (gint32, 6 * n);
+  system->diagonal = g_try_new0 (float, n);
+  system->on_face = g_try_new0 (guint8, n);
+  if (!problem->uniform)
+    system->conductance = g_try_new0 (float, 6 * n);
+  if (!system->voxel || !system->neighbour || !system->diagonal || !system->on_face ||
+      (!problem->uniform && !system->conductance))
     return out_of_memory (error, "linear system");
 
-  for (gsize cz = 0, index = 0; cz < grid->dims[2]; cz++)
-   for (gsize cy = 0; cy < grid->dims[1]; cy++)
-    for (gsize cx = 0; cx < grid->dims[0]; cx++, index++)
+  for (gsize cz = 0, index = 0; cz < dims[2]; cz++)
+   for (gsize cy = 0; cy < dims[1]; cy++)
+    for (gsize cx = 0; cx < dims[0]; cx++, index++)
     {
       gint32 i = active_index[index];
       gsize coord[3] = { cx, cy, cz };
+      guint8 label = problem->labels[index];
       double diagonal = 0.0;
 
       if (i < 0)
         continue;
-      system->voxel[i] = index;
-
+      system->voxel[i] = (guint32) index;
       for (guint d = 0; d < 3; d++)
-        {
-          gint32 below = coord[d] > 0 ? active_index[index - grid->stride[d]] : -1;
-          gint32 above = coord[d] + 1 < grid->dims[d] ? active_index[index + grid->stride[d]] : -1;
+        for (guint side = 0; side < 2; side++)
+          {
+            gsize k = 6 * (gsize) i + 2 * d + side;
+            gint32 j = -1;
+            double g;
 
-          system->neighbours[6 * i + 2 * d] = below;
-          system->neighbours[6 * i + 2 * d + 1] = above;
-          diagonal += (below >= 0) + (above >= 0);
-        }
-      /* Half a voxel to the driven face: conductance 2. */
+            if (side == 0 && coord[d] > 0)
+              j = active_index[index - stride[d]];
+            else if (side == 1 && coord[d] + 1 < dims[d])
+              j = active_index[index + stride[d]];
+            system->neighbour[k] = j >= 0 ? j : (gint32) n;
+            if (j < 0)
+              continue;
+            g = problem->uniform
+              ? problem->axis_conductance[d] * problem->phase_conductivity
+              : link_conductance (problem, label,
+                                  problem->labels[side ? index + stride[d] : index - stride[d]], d);
+            if (system->conductance != NULL)
+              system->conductance[k] = (float) g;
+            diagonal += (float) g;
+          }
       if (coord[a] == 0)
         {
-          diagonal += 2.0;
+          diagonal += (float) face_conductance (problem, label);
           system->on_face[i] |= REACHED_INLET;
         }
-      if (coord[a] == grid->dims[a] - 1)
+      if (coord[a] == dims[a] - 1)
         {
-          diagonal += 2.0;
-          system->rhs[i] = 2.0;   /* potential 1 at the outlet */
+          double g = (float) face_conductance (problem, label);
+          diagonal += g;
+          rhs_sum += g * g;
           system->on_face[i] |= REACHED_OUTLET;
         }
-      system->diagonal[i] = diagonal;
+      system->diagonal[i] = (float) diagonal;
     }
+
+  system->rhs_norm = sqrt (rhs_sum);
+  system->matrix.cell = system->voxel;
+  system->matrix.neighbour = system->neighbour;
+  system->matrix.conductance = system->conductance;
+  system->matrix.diagonal = system->diagonal;
+  for (guint d = 0; d < 3; d++)
+    system->matrix.axis_conductance[d] = (float) (problem->axis_conductance[d] * problem->phase_conductivity);
   return TRUE;
 }
 
-/* Multigrid preconditioner: unsmoothed aggregation of 2×2×2 blocks of active
- * voxels with the exact Galerkin coarse operator PᵀAP. Every level is again
- * a set of cells on a grid coupled to its 6 face neighbours, so each level is
- * stored like the fine system (6 neighbour indices and weights) and smoothed
- * by red-black Gauss-Seidel, red then black before the coarse correction and
- * black then red after it, which keeps the V-cycle symmetric for CG. The
- * coarsest level is factorised densely (Cholesky). */
-#define MG_MAX_LEVELS 24
-#define MG_COARSEST 700
-#define MG_COARSE_SCALE 2.0
-#define MG_SWEEPS 3
+/* Conjugate gradients ------------------------------------------------------ */
 
 typedef struct
 {
-  gsize   n, n_red;
-  gsize   dims[3];
-  gsize  *cell;      /* index in this level's grid */
-  double *diag;
-  gint32 *nb;        /* 6 per cell, -1 where none */
-  float  *w;         /* 6 per cell: conductance (integer sums, exact in float) */
-  gint32 *agg;       /* cell → coarse cell; NULL on the coarsest level */
-  double *b, *x, *r;
-  double *chol;      /* coarsest only: n×n lower Cholesky factor */
-  gboolean unit;     /* every existing weight is 1 (the fine level) */
-  double *inv;       /* 1 / diag */
-} Level;
+  const Problem *problem;
+  const System  *system;
+  double        *x, *r, *p, *q;   /* p[n] = 0 */
+  float         *z, *r_single;    /* z[n] = 0 */
+  double         alpha;
+  double         current_in, current_out;
+} Cg;
 
-typedef struct
-{
-  guint n_levels;
-  Level level[MG_MAX_LEVELS];
-  GThreadPool *pool;   /* NULL: one thread */
-  guint n_workers;
-} Multigrid;
-/* Threads: every parallel loop is cut into PAR_CHUNKS fixed chunks, which
- * the threads take in any order; reductions are summed per chunk and then in
- * chunk order, so results do not depend on the number of threads. */
-#define PAR_CHUNKS 16
-#define PAR_MIN 32768
-
-enum { K_SWEEP, K_FIRST_SWEEP, K_RESIDUAL, K_PROLONG, K_MATVEC, K_UPDATE, K_DOT, K_DIRECTION };
-
-typedef struct
-{
-  guint         op;
-  gsize         lo, count;
-  Level        *lv, *cv;
-  const double *a, *b;
-  double       *x, *r, *p, *q;
-  double        alpha;
-  double        partial[PAR_CHUNKS];
-} Kernel;
-
-typedef struct
-{
-  Kernel *kernel;
-  gint    next;
-  guint   pushed, finished;
-  GMutex  mutex;
-  GCond   cond;
-} Job;
-
-static void level_sweep (Level *lv, gsize lo, gsize hi);
-
-/* out = A in on the fine level, returns in·out; in[n] must be 0 */
 static double
-level_apply_unit (const Level *lv, const double *in, double *out, gsize lo, gsize hi)
+matvec_chunk (gpointer data, gsize lo, gsize hi)
 {
-  double dot_sum = 0.0;
+  Cg *cg = data;
+
+  return cbd_mg_matrix_apply (&cg->system->matrix, cg->p, cg->q, lo, hi);
+}
+
+static double
+update_chunk (gpointer data, gsize lo, gsize hi)
+{
+  Cg *cg = data;
+  double rr = 0.0;
 
   for (gsize i = lo; i < hi; i++)
     {
-      const gint32 *ni = &lv->nb[6 * i];
-      out[i] = lv->diag[i] * in[i] - (in[ni[0]] + in[ni[1]] + in[ni[2]] + in[ni[3]] + in[ni[4]] + in[ni[5]]);
-      dot_sum += in[i] * out[i];
+      cg->x[i] += cg->alpha * cg->p[i];
+      cg->r[i] -= cg->alpha * cg->q[i];
+      cg->r_single[i] = (float) cg->r[i];
+      rr += cg->r[i] * cg->r[i];
     }
-  return dot_sum;
+  return rr;
 }
 
-static void
-kernel_chunk (Kernel *k, guint chunk)
-{
-  gsize lo = k->lo + k->count * chunk / PAR_CHUNKS;
-  gsize hi = k->lo + k->count * (chunk + 1) / PAR_CHUNKS;
-  Level *lv = k->lv;
-  double sum = 0.0;
-
-  switch (k->op)
-    {
-    case K_SWEEP:
-      level_sweep (lv, lo, hi);
-      break;
-    case K_FIRST_SWEEP:   /* from x = 0 */
-      for (gsize i = lo; i < hi; i++)
-        lv->x[i] = lv->b[i] * lv->inv[i];
-      break;
-    case K_RESIDUAL:
-      for (gsize i = lo; i < hi; i++)
-        {
-          const gint32 *ni = &lv->nb[6 * i];
-          const double *x = lv->x;
-          double s = lv->b[i] - lv->diag[i] * x[i];
-          if (lv->unit)
-            s += x[ni[0]] + x[ni[1]] + x[ni[2]] + x[ni[3]] + x[ni[4]] + x[ni[5]];
-          else
-            {
-              const float *wi = &lv->w[6 * i];
-              s += wi[0] * x[ni[0]] + wi[1] * x[ni[1]] + wi[2] * x[ni[2]]
-                 + wi[3] * x[ni[3]] + wi[4] * x[ni[4]] + wi[5] * x[ni[5]];
-            }
-          lv->r[i] = s;
-        }
-      break;
-    case K_PROLONG:
-      for (gsize i = lo; i < hi; i++)
-        lv->x[i] += MG_COARSE_SCALE * k->cv->x[lv->agg[i]];
-      break;
-    case K_MATVEC:
-      sum = level_apply_unit (lv, k->p, k->q, lo, hi);
-      break;
-    case K_UPDATE:
-      for (gsize i = lo; i < hi; i++)
-        {
-          k->x[i] += k->alpha * k->p[i];
-          k->r[i] -= k->alpha * k->q[i];
-          sum += k->r[i] * k->r[i];
-        }
-      break;
-    case K_DOT:
-      for (gsize i = lo; i < hi; i++)
-        sum += k->a[i] * k->b[i];
-      break;
-    case K_DIRECTION:
-      for (gsize i = lo; i < hi; i++)
-        k->p[i] = k->a[i] + k->alpha * k->p[i];
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-  k->partial[chunk] = sum;
-}
-
-static void
-job_work (Job *job)
-{
-  gint chunk;
-
-  while ((chunk = g_atomic_int_add (&job->next, 1)) < PAR_CHUNKS)
-    kernel_chunk (job->kernel, chunk);
-}
-
-static void
-worker (gpointer data, gpointer user_data)
-{
-  Job *job = data;
-
-  job_work (job);
-  g_mutex_lock (&job->mutex);
-  job->finished++;
-  g_cond_signal (&job->cond);
-  g_mutex_unlock (&job->mutex);
-}
-
-/* Runs @k over its range; returns the sum of its partial reductions. */
 static double
-kernel_run (GThreadPool *pool, guint n_workers, Kernel *k)
+rz_chunk (gpointer data, gsize lo, gsize hi)
 {
-  double sum = 0.0;
+  Cg *cg = data;
+  double rz = 0.0;
 
-  if (pool == NULL || k->count < PAR_MIN)
-    {
-      for (guint c = 0; c < PAR_CHUNKS; c++)
-        kernel_chunk (k, c);
-    }
-  else
-    {
-      Job job = { k, 0, 0, 0 };
-
-      g_mutex_init (&job.mutex);
-      g_cond_init (&job.cond);
-      for (guint t = 0; t < n_workers; t++)
-        if (g_thread_pool_push (pool, &job, NULL))
-          job.pushed++;
-      job_work (&job);
-      g_mutex_lock (&job.mutex);
-      while (job.finished < job.pushed)
-        g_cond_wait (&job.cond, &job.mutex);
-      g_mutex_unlock (&job.mutex);
-      g_mutex_clear (&job.mutex);
-      g_cond_clear (&job.cond);
-    }
-  for (guint c = 0; c < PAR_CHUNKS; c++)
-    sum += k->partial[c];
-  return sum;
+  for (gsize i = lo; i < hi; i++)
+    rz += cg->r[i] * cg->z[i];
+  return rz;
 }
 
-
-static void
-multigrid_clear (Multigrid *mg)
+static double
+direction_chunk (gpointer data, gsize lo, gsize hi)
 {
-  for (guint l = 0; l < mg->n_levels; l++)
-    {
-      Level *lv = &mg->level[l];
-      g_free (lv->cell);
-      g_free (lv->diag);
-      g_free (lv->nb);
-      g_free (lv->w);
-      g_free (lv->agg);
-      g_free (lv->b);
-      g_free (lv->x);
-      g_free (lv->r);
-      g_free (lv->chol);
-      g_free (lv->inv);
-    }
-  mg->n_levels = 0;
+  Cg *cg = data;
+
+  for (gsize i = lo; i < hi; i++)
+    cg->p[i] = cg->z[i] + cg->alpha * cg->p[i];
+  return 0.0;
 }
 
-static gboolean
-level_alloc (Level *lv, gsize n, gboolean unit)
+/* r = b - A x, where b is the outlet's conductance times its potential 1. */
+static double
+initial_residual_chunk (gpointer data, gsize lo, gsize hi)
 {
-  lv->n = n;
-  lv->cell = g_try_new (gsize, MAX (n, 1));
-  lv->diag = g_try_new0 (double, MAX (n, 1));
-  lv->nb = g_try_new (gint32, 6 * MAX (n, 1));
-  /* A unit level has no weights stored: every existing one is 1. */
-  lv->unit = unit;
-  lv->w = unit ? NULL : g_try_new0 (float, 6 * MAX (n, 1));
-  lv->b = g_try_new0 (double, n + 1);
-  lv->x = g_try_new0 (double, n + 1);   /* x[n] = 0: the missing neighbour */
-  lv->r = g_try_new0 (double, n + 1);
-  return lv->cell && lv->diag && lv->nb && (unit || lv->w) && lv->b && lv->x && lv->r;
-}
+  Cg *cg = data;
+  const System *system = cg->system;
+  double rr = 0.0;
 
-static gboolean
-level_coarsen (const Level *fine, Level *coarse, gint32 **agg_out)
-{
-  gsize cd[3], n_cells, n = 0, n_red = 0;
-  g_autofree gint32 *map = NULL;
-  gint32 *agg;
-
-  for (guint d = 0; d < 3; d++)
-    cd[d] = (fine->dims[d] + 1) / 2;
-  n_cells = cd[0] * cd[1] * cd[2];
-  map = g_try_new (gint32, n_cells);
-  agg = g_try_new (gint32, MAX (fine->n, 1));
-  if (map == NULL || agg == NULL)
+  cbd_mg_matrix_apply (&system->matrix, cg->x, cg->r, lo, hi);
+  for (gsize i = lo; i < hi; i++)
     {
-      g_free (agg);
-      return FALSE;
+      double b = 0.0;
+      if (system->on_face[i] & REACHED_OUTLET)
+        b = (float) face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
+      cg->r[i] = b - cg->r[i];
+      cg->r_single[i] = (float) cg->r[i];
+      rr += cg->r[i] * cg->r[i];
     }
-  for (gsize c = 0; c < n_cells; c++)
-    map[c] = -1;
-  for (gsize i = 0; i < fine->n; i++)
-    {
-      gsize cell = fine->cell[i];
-      gsize x = cell % fine->dims[0], y = (cell / fine->dims[0]) % fine->dims[1];
-      gsize z = cell / (fine->dims[0] * fine->dims[1]);
-      gsize c = x / 2 + cd[0] * (y / 2 + cd[1] * (z / 2));
-      map[c] = -2;
-      agg[i] = (gint32) c;   /* coarse grid cell for now */
-    }
-  for (guint colour = 0; colour < 2; colour++)
-    for (gsize c = 0; c < n_cells; c++)
-      {
-        gsize x = c % cd[0], y = (c / cd[0]) % cd[1], z = c / (cd[0] * cd[1]);
-        if (map[c] == -2 && ((x + y + z) & 1) == colour)
-          {
-            map[c] = (gint32) n++;
-            n_red += colour == 0;
-          }
-      }
-  memcpy (coarse->dims, cd, sizeof cd);
-  if (!level_alloc (coarse, n, FALSE))
-    {
-      g_free (agg);
-      return FALSE;
-    }
-  coarse->n_red = n_red;
-  for (gsize c = 0; c < n_cells; c++)
-    if (map[c] >= 0)
-      coarse->cell[map[c]] = c;
-  for (gsize I = 0; I < 6 * n; I++)
-    coarse->nb[I] = (gint32) n;
-  for (gsize i = 0; i < fine->n; i++)
-    agg[i] = map[agg[i]];
-  for (gsize i = 0; i < fine->n; i++)
-    {
-      gint32 I = agg[i];
-      coarse->diag[I] += fine->diag[i];
-      for (guint k = 0; k < 6; k++)
-        {
-          gint32 j = fine->nb[6 * i + k];
-          gint32 J;
-          if ((gsize) j >= fine->n)
-            continue;
-          J = agg[j];
-          if (J == I)
-            coarse->diag[I] -= fine->unit ? 1.0f : fine->w[6 * i + k];
-          else
-            {
-              coarse->w[6 * (gsize) I + k] += fine->unit ? 1.0f : fine->w[6 * i + k];
-              coarse->nb[6 * (gsize) I + k] = J;
-            }
-        }
-    }
-  *agg_out = agg;
-  return TRUE;
-}
-
-static gboolean
-level_factorise (Level *lv)
-{
-  gsize n = lv->n;
-
-  lv->chol = g_try_new0 (double, MAX (n * n, 1));
-  if (lv->chol == NULL)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    {
-      lv->chol[i * n + i] = lv->diag[i];
-      for (guint k = 0; k < 6; k++)
-        if ((gsize) lv->nb[6 * i + k] < n)
-          lv->chol[i * n + lv->nb[6 * i + k]] -= lv->unit ? 1.0f : lv->w[6 * i + k];
-    }
-  for (gsize j = 0; j < n; j++)
-    {
-      double *Lj = &lv->chol[j * n];
-      double s = Lj[j];
-      for (gsize k = 0; k < j; k++)
-        s -= Lj[k] * Lj[k];
-      s = sqrt (MAX (s, G_MINDOUBLE));
-      Lj[j] = s;
-      for (gsize i = j + 1; i < n; i++)
-        {
-          double *Li = &lv->chol[i * n];
-          double t = Li[j];
-          for (gsize k = 0; k < j; k++)
-            t -= Li[k] * Lj[k];
-          Li[j] = t / s;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
-multigrid_build (Multigrid *mg, const System *system, const Grid *grid)
-{
-  Level *top = &mg->level[0];
-  gsize n = system->n_active;
-
-  memset (mg, 0, sizeof *mg);
-  mg->n_levels = 1;
-  memcpy (top->dims, grid->dims, sizeof top->dims);
-  if (!level_alloc (top, n, TRUE))
-    return FALSE;
-  top->n_red = system->n_red;
-  for (gsize i = 0; i < n; i++)
-    {
-      top->cell[i] = system->voxel[i];
-      top->diag[i] = system->diagonal[i];
-    }
-  for (gsize i = 0; i < 6 * n; i++)
-    {
-      top->nb[i] = system->neighbours[i] >= 0 ? system->neighbours[i] : (gint32) n;
-    }
-  while (mg->level[mg->n_levels - 1].n > MG_COARSEST && mg->n_levels < MG_MAX_LEVELS)
-    {
-      Level *fine = &mg->level[mg->n_levels - 1];
-      if (!level_coarsen (fine, &mg->level[mg->n_levels], &fine->agg))
-        {
-          mg->n_levels++;
-          return FALSE;
-        }
-      mg->n_levels++;
-    }
-  for (guint l = 0; l < mg->n_levels; l++)
-    {
-      Level *lv = &mg->level[l];
-      lv->inv = g_try_new (double, MAX (lv->n, 1));
-      if (lv->inv == NULL)
-        return FALSE;
-      for (gsize i = 0; i < lv->n; i++)
-        lv->inv[i] = 1.0 / lv->diag[i];
-    }
-  return level_factorise (&mg->level[mg->n_levels - 1]);
+  return rr;
 }
 
 static void
-level_sweep (Level *lv, gsize lo, gsize hi)
+measure_currents (Cg *cg)
 {
-  const gint32 *nb = lv->nb;
-  const float *w = lv->w;
-  const double *b = lv->b;
-  double *x = lv->x;
+  const System *system = cg->system;
 
-  /* Missing neighbours point at x[n] = 0, so no branches. */
-  if (lv->unit)
-    for (gsize i = lo; i < hi; i++)
+  cg->current_in = cg->current_out = 0.0;
+  for (gsize i = 0; i < system->matrix.n; i++)
+    if (system->on_face[i])
       {
-        const gint32 *ni = &nb[6 * i];
-        double s = b[i] + x[ni[0]] + x[ni[1]] + x[ni[2]] + x[ni[3]] + x[ni[4]] + x[ni[5]];
-        x[i] = s * lv->inv[i];
-      }
-  else
-    for (gsize i = lo; i < hi; i++)
-      {
-        const gint32 *ni = &nb[6 * i];
-        const float *wi = &w[6 * i];
-        double s = b[i] + wi[0] * x[ni[0]] + wi[1] * x[ni[1]] + wi[2] * x[ni[2]]
-                        + wi[3] * x[ni[3]] + wi[4] * x[ni[4]] + wi[5] * x[ni[5]];
-        x[i] = s * lv->inv[i];
+        double g = (float) face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
+        if (system->on_face[i] & REACHED_INLET)
+          cg->current_in += g * cg->x[i];
+        if (system->on_face[i] & REACHED_OUTLET)
+          cg->current_out += g * (1.0 - cg->x[i]);
       }
 }
 
-static void
-multigrid_vcycle (Multigrid *mg, guint l)
+static double
+imbalance (const Cg *cg)
 {
-  Level *lv = &mg->level[l];
-  gsize n = lv->n;
-
-  if (l + 1 == mg->n_levels)
-    {
-      /* L Lᵀ x = b */
-      double *x = lv->x;
-      for (gsize i = 0; i < n; i++)
-        {
-          const double *Li = &lv->chol[i * n];
-          double s = lv->b[i];
-          for (gsize k = 0; k < i; k++)
-            s -= Li[k] * x[k];
-          x[i] = s / Li[i];
-        }
-      for (gsize i = n; i-- > 0;)
-        {
-          double s = x[i];
-          for (gsize k = i + 1; k < n; k++)
-            s -= lv->chol[k * n + i] * x[k];
-          x[i] = s / lv->chol[i * n + i];
-        }
-      return;
-    }
-
-  {
-    Level *cv = &mg->level[l + 1];
-
-    Kernel red = { .op = K_SWEEP, .lo = 0, .count = lv->n_red, .lv = lv };
-    Kernel black = { .op = K_SWEEP, .lo = lv->n_red, .count = n - lv->n_red, .lv = lv };
-    Kernel all = { .op = K_RESIDUAL, .lo = 0, .count = n, .lv = lv, .cv = cv };
-
-    Kernel first = { .op = K_FIRST_SWEEP, .lo = 0, .count = lv->n_red, .lv = lv };
-
-    /* Red cells only see black ones: the first red sweep from x = 0 just
-     * scales b; black x must be 0 until its own sweep. */
-    memset (lv->x + lv->n_red, 0, (n - lv->n_red) * sizeof (double));
-    kernel_run (mg->pool, mg->n_workers, &first);
-    kernel_run (mg->pool, mg->n_workers, &black);
-    for (guint s = 1; s < MG_SWEEPS; s++)
-      {
-        kernel_run (mg->pool, mg->n_workers, &red);
-        kernel_run (mg->pool, mg->n_workers, &black);
-      }
-    kernel_run (mg->pool, mg->n_workers, &all);
-    memset (cv->b, 0, cv->n * sizeof (double));
-    for (gsize i = 0; i < n; i++)
-      cv->b[lv->agg[i]] += lv->r[i];
-    multigrid_vcycle (mg, l + 1);
-    all.op = K_PROLONG;
-    kernel_run (mg->pool, mg->n_workers, &all);
-    for (guint s = 0; s < MG_SWEEPS; s++)
-      {
-        kernel_run (mg->pool, mg->n_workers, &black);
-        kernel_run (mg->pool, mg->n_workers, &red);
-      }
-  }
+  return fabs (cg->current_in - cg->current_out) / MAX (cg->current_in, G_MINDOUBLE);
 }
 
-/* z = M⁻¹ r, one V-cycle */
-static void
-multigrid_apply (Multigrid *mg, const double *r, double *z)
-{
-  Level *top = &mg->level[0];
-  double *b = top->b, *x = top->x;
-
-  /* Work in place: z needs the zero slot z[n] like every level's x. */
-  top->b = (double *) r;
-  top->x = z;
-  multigrid_vcycle (mg, 0);
-  top->b = b;
-  top->x = x;
-}
-
-/* Preconditioned conjugate gradients from a linear ramp. */
 static gboolean
-solve_system (const System *system, const Grid *grid, const CbdSolverOptions *options,
-              double *x, CbdAxisResult *result, GCancellable *cancellable,
+solve_system (const Problem *problem, const System *system, const CbdSolverOptions *options,
+              double *x, CbdAxisResult *result, Cg *cg_out, GCancellable *cancellable,
               CbdProgressFunc progress, gpointer progress_data, GError **error)
 {
-  gsize n = system->n_active;
+  gsize n = system->matrix.n;
   g_autofree double *r = g_try_new (double, n);
-  g_autofree double *z = g_try_new0 (double, n + 1);   /* z[n] = 0 */
-  g_autofree double *p = g_try_new0 (double, n + 1);   /* p[n] = 0 */
+  g_autofree double *p = g_try_new0 (double, n + 1);
   g_autofree double *q = g_try_new (double, n);
-  double rhs_norm, rz, residual = 1.0;
-  CbdAxis a = grid->axis;
+  g_autofree float *z = g_try_new0 (float, n + 1);
+  g_autofree float *r_single = g_try_new (float, n);
+  g_autoptr(CbdParallel) parallel = cbd_parallel_new (options->n_threads);
+  g_autoptr(CbdMultigrid) multigrid = NULL;
+  Cg cg = { problem, system, x, r, p, q, z, r_single, 0.0, 0.0, 0.0 };
+  double rz, rr, residual;
   guint iteration = 0;
-  Multigrid mg;
-  gboolean ok = FALSE;
+  CbdAxis a = problem->axis;
 
-  if (!r || !z || !p || !q)
+  if (!r || !p || !q || !z || !r_single)
     return out_of_memory (error, "iteration vectors");
-  gboolean built = multigrid_build (&mg, system, grid);
-  guint n_threads = options->n_threads ? options->n_threads : g_get_num_processors ();
-  Kernel k = { .lo = 0, .count = n, .lv = &mg.level[0], .x = x, .r = r, .p = p, .q = q };
+  multigrid = cbd_multigrid_new (&system->matrix, parallel);
+  if (multigrid == NULL)
+    return out_of_memory (error, "multigrid hierarchy");
 
-  if (!built)
-    {
-      multigrid_clear (&mg);
-      return out_of_memory (error, "multigrid hierarchy");
-    }
-  n_threads = CLAMP (n_threads, 1, 64);
-  if (n_threads > 1 && n >= PAR_MIN)
-    {
-      mg.pool = g_thread_pool_new (worker, NULL, n_threads - 1, TRUE, NULL);
-      mg.n_workers = mg.pool != NULL ? n_threads - 1 : 0;
-    }
-
+  /* Start from the potential of a homogeneous block: a linear ramp. */
   for (gsize i = 0; i < n; i++)
     {
-      gsize index = system->voxel[i];
-      gsize coord = (index / grid->stride[a]) % grid->dims[a];
-      x[i] = (coord + 0.5) / grid->dims[a];
+      gsize coord = (system->voxel[i] / problem->stride[a]) % problem->dims[a];
+      x[i] = (coord + 0.5) / problem->dims[a];
     }
-
-  apply_operator (system, x, q);
+  x[n] = 0.0;
+  rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
+  cbd_multigrid_apply (multigrid, r_single, z);
   for (gsize i = 0; i < n; i++)
-    {
-      r[i] = system->rhs[i] - q[i];
-    }
-  multigrid_apply (&mg, r, z);
-  memcpy (p, z, n * sizeof (double));
-  rhs_norm = sqrt (dot (system->rhs, system->rhs, n));
-  rz = dot (r, z, n);
-  residual = sqrt (dot (r, r, n)) / rhs_norm;
+    p[i] = z[i];
+  rz = cbd_parallel_for (parallel, n, rz_chunk, &cg);
+  residual = sqrt (rr) / system->rhs_norm;
 
-  while (residual > options->tolerance && iteration < options->max_iterations)
+  for (;;)
     {
-      double alpha, beta, rz_next, rr = 0.0;
+      double rz_next;
 
-      k.op = K_MATVEC;
-      alpha = rz / kernel_run (mg.pool, mg.n_workers, &k);
-      k.op = K_UPDATE;
-      k.alpha = alpha;
-      rr = kernel_run (mg.pool, mg.n_workers, &k);
-      multigrid_apply (&mg, r, z);
-      k.op = K_DOT;
-      k.a = r;
-      k.b = z;
-      rz_next = kernel_run (mg.pool, mg.n_workers, &k);
-      beta = rz_next / rz;
+      if (residual <= options->tolerance)
+        {
+          measure_currents (&cg);
+          if (imbalance (&cg) <= MAX_IMBALANCE)
+            break;
+        }
+      if (iteration >= options->max_iterations)
+        break;
+
+      cg.alpha = rz / cbd_parallel_for (parallel, n, matvec_chunk, &cg);
+      rr = cbd_parallel_for (parallel, n, update_chunk, &cg);
+      cbd_multigrid_apply (multigrid, r_single, z);
+      rz_next = cbd_parallel_for (parallel, n, rz_chunk, &cg);
+      cg.alpha = rz_next / rz;
       rz = rz_next;
-      k.op = K_DIRECTION;
-      k.a = z;
-      k.alpha = beta;
-      kernel_run (mg.pool, mg.n_workers, &k);
-      residual = sqrt (rr) / rhs_norm;
+      cbd_parallel_for (parallel, n, direction_chunk, &cg);
+      residual = sqrt (rr) / system->rhs_norm;
       iteration++;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
+        return FALSE;
       if (progress != NULL)
         {
-          CbdProgress report = { "Solving", -1.0, iteration, residual };
+          /* Residuals fall about geometrically: log scale as the fraction. */
+          double fraction = log (MAX (residual, 1e-300)) / log (options->tolerance);
+          CbdProgress report = { "Solving", CLAMP (fraction, 0.0, 1.0), iteration, residual };
           progress (&report, progress_data);
         }
     }
 
+  measure_currents (&cg);
   result->iterations = iteration;
   result->residual = residual;
-  result->converged = residual <= options->tolerance;
-  ok = TRUE;
-out:
-  if (mg.pool != NULL)
-    g_thread_pool_free (mg.pool, FALSE, TRUE);
-  multigrid_clear (&mg);
-  return ok;
+  result->imbalance = imbalance (&cg);
+  result->converged = residual <= options->tolerance && result->imbalance <= MAX_IMBALANCE;
+  *cg_out = cg;
+  return TRUE;
+}
+
+/* Fields for display ------------------------------------------------------- */
+
+static gboolean
+make_potential (const System *system, const double *x, gsize n_voxels, float **out,
+                GError **error)
+{
+  float *field = g_try_new (float, MAX (n_voxels, 1));
+
+  if (field == NULL)
+    return out_of_memory (error, "potential field");
+  for (gsize index = 0; index < n_voxels; index++)
+    field[index] = NAN;
+  for (gsize i = 0; i < system->matrix.n; i++)
+    field[system->voxel[i]] = (float) x[i];
+  *out = field;
+  return TRUE;
+}
+
+/* |j| at voxel centres: per axis the mean of the fluxes through the voxel's
+ * two faces over the face area, relative to the bulk's mean density. With
+ * sigma_ref = 1 and unit voltage a link of conductance G carries the physical
+ * current G Δφ h_ref, and the bulk density is 1 / (n_a h_a). */
+static gboolean
+make_current_density (const Problem *problem, const System *system, const double *x,
+                      const gboolean conducts[256], gsize n_voxels, float **out, GError **error)
+{
+  float *field = g_try_new (float, MAX (n_voxels, 1));
+  const double *h = problem->voxel_nm;
+  CbdAxis a = problem->axis;
+  gsize n = system->matrix.n;
+
+  if (field == NULL)
+    return out_of_memory (error, "current density field");
+  for (gsize index = 0; index < n_voxels; index++)
+    field[index] = conducts[problem->labels[index]] ? 0.0f : NAN;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize index = system->voxel[i];
+      gsize coord_a = (index / problem->stride[a]) % problem->dims[a];
+      double face_g = (float) face_conductance (problem, problem->labels[index]);
+      double sum_squares = 0.0;
+
+      for (guint d = 0; d < 3; d++)
+        {
+          double flux[2] = { 0.0, 0.0 };   /* along +d through the lower, upper face */
+          double scale = problem->reference_length * problem->dims[a] * h[a]
+                         / (h[(d + 1) % 3] * h[(d + 2) % 3]);
+
+          for (guint side = 0; side < 2; side++)
+            {
+              gsize k = 6 * i + 2 * d + side;
+              gsize j = (gsize) system->neighbour[k];
+              double g = system->conductance ? system->conductance[k] : system->matrix.axis_conductance[d];
+
+              if (j < n)
+                flux[side] = side == 0 ? g * (x[j] - x[i]) : g * (x[i] - x[j]);
+              else if (d == a && side == 0 && coord_a == 0)
+                flux[side] = face_g * (0.0 - x[i]);
+              else if (d == a && side == 1 && coord_a == problem->dims[a] - 1)
+                flux[side] = face_g * (x[i] - 1.0);
+            }
+          sum_squares += pow (0.5 * (flux[0] + flux[1]) * scale, 2);
+        }
+      field[index] = (float) sqrt (sum_squares);
+    }
+  *out = field;
+  return TRUE;
+}
+
+/* Public entry -------------------------------------------------------------- */
+
+static gboolean
+pose_problem (const CbdVolume *volume, const gboolean conducting[256], CbdAxis axis,
+              const CbdSolverOptions *options, Problem *problem, gboolean conducts[256],
+              GError **error)
+{
+  const double *h = volume->voxel_nm;
+  double first = NAN;
+
+  memcpy (problem->dims, volume->dims, sizeof problem->dims);
+  problem->stride[0] = 1;
+  problem->stride[1] = volume->dims[0];
+  problem->stride[2] = volume->dims[0] * volume->dims[1];
+  problem->axis = axis;
+  problem->labels = volume->labels;
+  problem->uniform = TRUE;
+
+  for (guint label = 0; label < 256; label++)
+    {
+      double s = conducting[label] ? 1.0 : 0.0;
+
+      if (conducting[label] && options->conductivity != NULL)
+        {
+          s = options->conductivity[label];
+          if (!isfinite (s) || s < 0.0)
+            {
+              g_set_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_INVALID_ARGUMENT,
+                           "The conductivity of label %u must be a finite number ≥ 0, not %g",
+                           label, s);
+              return FALSE;
+            }
+        }
+      problem->label_conductivity[label] = s;
+      conducts[label] = s > 0.0;
+      if (s > 0.0)
+        {
+          if (isnan (first))
+            first = s;
+          else if (s != first)
+            problem->uniform = FALSE;
+        }
+    }
+  problem->phase_conductivity = problem->uniform && !isnan (first) ? first : 1.0;
+
+  for (guint d = 0; d < 3; d++)
+    if (!(h[d] > 0.0) || !isfinite (h[d]))
+      {
+        g_set_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_INVALID_ARGUMENT,
+                     "The voxel size must be positive, not %g nm along %c", h[d], "xyz"[d]);
+        return FALSE;
+      }
+  memcpy (problem->voxel_nm, h, sizeof problem->voxel_nm);
+  problem->reference_length = cbrt (h[0] * h[1] * h[2]);
+  for (guint d = 0; d < 3; d++)
+    problem->axis_conductance[d] = h[(d + 1) % 3] * h[(d + 2) % 3] / (h[d] * problem->reference_length);
+  return TRUE;
 }
 
 gboolean
@@ -826,21 +587,24 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
                        const CbdSolverOptions *options,
                        CbdAxisResult          *result,
                        float                 **potential,
+                       float                 **current_density,
                        GCancellable           *cancellable,
                        CbdProgressFunc         progress,
                        gpointer                progress_data,
                        GError                **error)
 {
   gsize n_voxels = cbd_volume_n_voxels (volume);
-  g_autofree guint8 *is_conducting = g_try_malloc (n_voxels);
-  g_autofree guint8 *marks = g_try_malloc0 (n_voxels);
-  g_autofree gsize *queue = NULL;
+  g_autofree guint8 *marks = NULL;
+  g_autofree guint32 *queue = NULL;
   g_autofree double *x = NULL;
+  gboolean conducts[256];
   CbdSolverOptions defaults;
+  Problem problem;
   System system = { 0 };
-  Grid grid;
-  gsize n_phase = 0, n_active, cross_section;
-  double current_in = 0.0, current_out = 0.0, current;
+  Cg cg;
+  gsize n_phase = 0, n_active;
+  const double *h = volume->voxel_nm;
+  gsize n_a = volume->dims[axis], n_b = volume->dims[(axis + 1) % 3], n_c = volume->dims[(axis + 2) % 3];
   gint64 start = g_get_monotonic_time ();
   gboolean ok = FALSE;
 
@@ -853,35 +617,42 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
   result->tau = result->tau_percolating = NAN;
   if (potential != NULL)
     *potential = NULL;
+  if (current_density != NULL)
+    *current_density = NULL;
 
-  if (is_conducting == NULL || marks == NULL)
+  if (!pose_problem (volume, conducting, axis, options, &problem, conducts, error))
+    return FALSE;
+  if (n_voxels > G_MAXUINT32)
+    {
+      g_set_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_TOO_LARGE,
+                   "The volume has %" G_GSIZE_FORMAT " voxels, over the solver's 2³² limit: crop it",
+                   n_voxels);
+      return FALSE;
+    }
+
+  marks = g_try_malloc (MAX (n_voxels, 1));
+  if (marks == NULL)
     return out_of_memory (error, "phase masks");
-
-  memcpy (grid.dims, volume->dims, sizeof grid.dims);
-  grid.stride[0] = 1;
-  grid.stride[1] = volume->dims[0];
-  grid.stride[2] = volume->dims[0] * volume->dims[1];
-  grid.axis = axis;
-
   for (gsize index = 0; index < n_voxels; index++)
     {
-      is_conducting[index] = conducting[volume->labels[index]] ? 1 : 0;
-      n_phase += is_conducting[index];
+      gboolean c = conducts[volume->labels[index]];
+      marks[index] = c ? 4 : 0;
+      n_phase += c;
     }
   result->eps = (double) n_phase / n_voxels;
 
-  queue = g_try_new (gsize, MAX (n_phase, 1));
+  queue = g_try_new (guint32, MAX (n_phase, 1));
   if (queue == NULL)
     return out_of_memory (error, "flood-fill queue");
   cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
-  flood_from_face (&grid, is_conducting, marks, 0, REACHED_INLET, queue);
-  flood_from_face (&grid, is_conducting, marks, grid.dims[axis] - 1, REACHED_OUTLET, queue);
+  flood_from_face (&problem, marks, 0, REACHED_INLET, queue);
+  flood_from_face (&problem, marks, problem.dims[axis] - 1, REACHED_OUTLET, queue);
   g_clear_pointer (&queue, g_free);
-  g_clear_pointer (&is_conducting, g_free);
 
-  if (!build_system (&grid, marks, n_voxels, &system, error))
+  if (!build_system (&problem, marks, n_voxels, &system, error))
     goto out;
-  n_active = system.n_active;
+  g_clear_pointer (&marks, g_free);
+  n_active = system.matrix.n;
   result->eps_percolating = (double) n_active / n_voxels;
   result->dropped_fraction = (double) (n_phase - n_active) / n_voxels;
 
@@ -891,47 +662,37 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
       result->percolating = FALSE;
       result->converged = TRUE;
       ok = TRUE;
-      goto out;
+      goto fields;
     }
   result->percolating = TRUE;
 
-  x = g_try_new (double, n_active);
+  x = g_try_new (double, n_active + 1);
   if (x == NULL)
     {
       out_of_memory (error, "potential");
       goto out;
     }
-  if (!solve_system (&system, &grid, options, x, result, cancellable, progress, progress_data, error))
+  if (!solve_system (&problem, &system, options, x, result, &cg, cancellable,
+                     progress, progress_data, error))
     goto out;
 
-  for (gsize i = 0; i < n_active; i++)
+  /* sigma_eff = I L / (A ΔV); conductances carry a factor 1 / h_ref. */
+  result->sigma_rel = 0.5 * (cg.current_in + cg.current_out) * problem.reference_length
+                      * n_a * h[axis] / (n_b * h[(axis + 1) % 3] * n_c * h[(axis + 2) % 3]);
+  if (problem.uniform)
     {
-      if (system.on_face[i] & REACHED_INLET)
-        current_in += 2.0 * x[i];
-      if (system.on_face[i] & REACHED_OUTLET)
-        current_out += 2.0 * (1.0 - x[i]);
+      result->tau = result->eps * problem.phase_conductivity / result->sigma_rel;
+      result->tau_percolating = result->eps_percolating * problem.phase_conductivity / result->sigma_rel;
     }
-  current = 0.5 * (current_in + current_out);
-  cross_section = n_voxels / grid.dims[axis];
-  result->sigma_rel = current * grid.dims[axis] / cross_section;
-  result->imbalance = fabs (current_in - current_out) / MAX (current_in, G_MINDOUBLE);
-  result->tau = result->eps / result->sigma_rel;
-  result->tau_percolating = result->eps_percolating / result->sigma_rel;
 
-  if (potential != NULL)
+fields:
+  if (potential != NULL && !make_potential (&system, x, n_voxels, potential, error))
+    goto out;
+  if (current_density != NULL &&
+      !make_current_density (&problem, &system, x, conducts, n_voxels, current_density, error))
     {
-      float *field = g_try_new (float, n_voxels);
-
-      if (field == NULL)
-        {
-          out_of_memory (error, "potential field");
-          goto out;
-        }
-      for (gsize index = 0; index < n_voxels; index++)
-        field[index] = NAN;
-      for (gsize i = 0; i < n_active; i++)
-        field[system.voxel[i]] = x[i];
-      *potential = field;
+      g_clear_pointer (potential, g_free);
+      goto out;
     }
   ok = TRUE;
 

@@ -17,16 +17,24 @@ typedef enum
 {
   CBD_SOLVER_ERROR_NO_MEMORY,
   CBD_SOLVER_ERROR_CANCELLED,
+  CBD_SOLVER_ERROR_INVALID_ARGUMENT,
+  CBD_SOLVER_ERROR_TOO_LARGE,
 } CbdSolverError;
 
 typedef struct
 {
-  double tolerance;       /* relative residual, default 1e-6 */
-  guint  max_iterations;  /* give up (converged = FALSE) after this many */
-  guint  n_threads;       /* 0: one per processor; results do not depend on it */
+  double        tolerance;       /* relative residual, default 1e-6 */
+  guint         max_iterations;  /* give up (converged = FALSE) after this many */
+  guint         n_threads;       /* 0: one per processor; results do not depend on it */
+  /* NULL: every conducting label has conductivity 1. Otherwise 256 values,
+   * one per label, relative to a reference conductivity sigma_ref; labels
+   * marked conducting with a value of 0 do not conduct. */
+  const double *conductivity;
 } CbdSolverOptions;
 
-/* One axis. Lengths in voxels; conductivities relative to the bulk phase. */
+/* One axis. sigma_rel = sigma_eff / sigma_ref, where sigma_ref is 1 (the
+ * bulk phase) unless per-label conductivities say otherwise. Voxel sizes
+ * scale the conductances, so anisotropic voxels give physical results. */
 typedef struct
 {
   gboolean percolating;
@@ -35,8 +43,9 @@ typedef struct
   double   eps_percolating;   /* voxels connected to both driven faces */
   double   dropped_fraction;  /* phase voxels removed as not connected, of all voxels */
   double   sigma_rel;         /* I * n_axis / A; 0 when not percolating */
-  double   tau;               /* eps / sigma_rel; NAN when not percolating */
-  double   tau_percolating;   /* eps_percolating / sigma_rel */
+  double   tau;               /* eps sigma_phase / sigma_rel; NAN when not percolating
+                               * or when the conducting labels differ in conductivity */
+  double   tau_percolating;   /* the same with eps_percolating */
   guint    iterations;
   double   residual;          /* final relative residual */
   double   imbalance;         /* |I_in - I_out| / I_in */
@@ -48,14 +57,20 @@ void     cbd_solver_options_init (CbdSolverOptions *options);
 
 /* Drives the faces normal to @axis at potentials 0 and 1 (on the outer voxel
  * faces) and solves for the potential in the voxels whose label is marked in
- * @conducting. @potential: (out) (optional) (transfer full): one float per
- * voxel, NAN outside the conducting cluster. */
+ * @conducting.
+ * @potential: (out) (optional) (transfer full): one float per voxel, NAN
+ *   where nothing conducts, 0..1 in the percolating cluster.
+ * @current_density: (out) (optional) (transfer full): one float per voxel,
+ *   the magnitude of the current density relative to the mean current density
+ *   of a homogeneous block of conductivity sigma_ref (1 everywhere in a full
+ *   block); 0 in conducting voxels that carry no current, NAN elsewhere. */
 gboolean cbd_solver_solve_axis (const CbdVolume        *volume,
                                 const gboolean          conducting[256],
                                 CbdAxis                 axis,
                                 const CbdSolverOptions *options,
                                 CbdAxisResult          *result,
                                 float                 **potential,
+                                float                 **current_density,
                                 GCancellable           *cancellable,
                                 CbdProgressFunc         progress,
                                 gpointer                progress_data,

@@ -1,8 +1,9 @@
 /* bench-solver.c — time the transport solver (a benchmark, not a test)
  *
- * bench-solver VOLUME.tif PORE_VALUE [EDGE]
+ * bench-solver VOLUME.tif PORE_VALUE [EDGE [THREADS]]
  * Solves the phase with label PORE_VALUE in the EDGE³ cube at the origin
- * (default 128) along x, y and z and prints time, iterations and results.
+ * (default 128) along x, y and z with THREADS threads (default: all) and
+ * prints time, iterations and results.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,16 +23,19 @@ main (int argc, char **argv)
   g_autoptr(CbdVolume) volume = NULL;
   g_autoptr(CbdVolume) cube = NULL;
   gboolean conducting[256] = { FALSE };
+  CbdSolverOptions options;
   gsize edge;
   double total = 0;
 
   if (argc < 3)
     {
-      g_printerr ("usage: %s VOLUME.tif PORE_VALUE [EDGE]\n", argv[0]);
+      g_printerr ("usage: %s VOLUME.tif PORE_VALUE [EDGE [THREADS]]\n", argv[0]);
       return 2;
     }
   conducting[atoi (argv[2]) & 0xff] = TRUE;
   edge = argc > 3 ? strtoul (argv[3], NULL, 10) : 128;
+  cbd_solver_options_init (&options);
+  options.n_threads = argc > 4 ? strtoul (argv[4], NULL, 10) : 0;
 
   volume = cbd_volume_load (argv[1], NULL, NULL, NULL, &error);
   if (volume != NULL)
@@ -46,7 +50,7 @@ main (int argc, char **argv)
     {
       CbdAxisResult result;
 
-      if (!cbd_solver_solve_axis (cube, conducting, axis, NULL, &result, NULL, NULL, NULL, NULL, &error))
+      if (!cbd_solver_solve_axis (cube, conducting, axis, &options, &result, NULL, NULL, NULL, NULL, NULL, &error))
         {
           g_printerr ("%s\n", error->message);
           return 1;

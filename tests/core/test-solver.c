@@ -33,7 +33,7 @@ solve (const CbdVolume *volume, CbdAxis axis)
   cbd_solver_options_init (&options);
   options.tolerance = 1e-10;
   g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, axis, &options, &result,
-                                        NULL, NULL, NULL, NULL, &error));
+                                        NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   return result;
 }
@@ -247,7 +247,7 @@ test_thread_count_independent (void)
       cbd_solver_options_init (&options);
       options.n_threads = threads;
       g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, CBD_AXIS_Y, &options, &result,
-                                            NULL, NULL, NULL, NULL, &error));
+                                            NULL, NULL, NULL, NULL, NULL, &error));
       g_assert_no_error (error);
       g_assert_true (result.converged);
       sigma[threads - 1] = result.sigma_rel;
@@ -268,7 +268,7 @@ test_cancel (void)
   volume->labels[100] = 0;
   g_cancellable_cancel (cancellable);
   g_assert_false (cbd_solver_solve_axis (volume, label_one_conducts, CBD_AXIS_X, NULL, &result,
-                                         NULL, cancellable, NULL, NULL, &error));
+                                         NULL, NULL, cancellable, NULL, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 

@@ -1,0 +1,49 @@
+/* cbd-multigrid.h — aggregation multigrid preconditioner for voxel conduction
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "cbd-parallel.h"
+
+G_BEGIN_DECLS
+
+/* A symmetric conduction matrix on cells of a grid: every unknown couples to
+ * at most its 6 face neighbours, off-diagonal entries are -conductance. */
+typedef struct
+{
+  gsize          n;               /* unknowns */
+  gsize          n_red;           /* [0, n_red) have an even coordinate sum */
+  gsize          dims[3];         /* the grid the cells live on */
+  const guint32 *cell;            /* grid index of each unknown */
+  const gint32  *neighbour;       /* 6 per unknown (-x +x -y +y -z +z), n where none */
+  const float   *conductance;     /* 6 per unknown, or NULL: axis_conductance */
+  float          axis_conductance[3];
+  const float   *diagonal;
+} CbdMgMatrix;
+
+typedef struct _CbdMultigrid CbdMultigrid;
+
+CbdMultigrid *cbd_multigrid_new   (const CbdMgMatrix *matrix,
+                                   CbdParallel       *parallel);
+void          cbd_multigrid_free  (CbdMultigrid      *multigrid);
+guint         cbd_multigrid_get_n_levels (const CbdMultigrid *multigrid);
+
+/* z = M⁻¹ r (one symmetric V-cycle). @z holds n + 1 values; z[n] stays 0. */
+void          cbd_multigrid_apply (CbdMultigrid      *multigrid,
+                                   const float       *r,
+                                   float             *z);
+
+/* Helpers shared with the solver: y = A x and its dot product x·Ax over
+ * [lo, hi), where x[n] must be 0. */
+double        cbd_mg_matrix_apply (const CbdMgMatrix *matrix,
+                                   const double      *x,
+                                   double            *y,
+                                   gsize              lo,
+                                   gsize              hi);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbdMultigrid, cbd_multigrid_free)
+
+G_END_DECLS

@@ -1,0 +1,120 @@
+/* cbd-parallel.c — deterministic parallel loops with reductions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cbd-parallel"
+
+#include "config.h"
+
+#include "cbd-parallel.h"
+
+/* Below this many items a loop runs on the calling thread: waking the pool
+ * costs more than it saves. The chunking stays the same either way. */
+#define PARALLEL_MIN_ITEMS 32768
+
+struct _CbdParallel
+{
+  GThreadPool *pool;    /* NULL: one thread */
+  guint        n_workers;
+};
+
+typedef struct
+{
+  CbdChunkFunc func;
+  gpointer     data;
+  gsize        n;
+  gint         next_chunk;
+  guint        pushed, finished;
+  double       partial[CBD_PARALLEL_CHUNKS];
+  GMutex       mutex;
+  GCond        cond;
+} Loop;
+
+static void
+loop_run_chunks (Loop *loop)
+{
+  gint chunk;
+
+  while ((chunk = g_atomic_int_add (&loop->next_chunk, 1)) < CBD_PARALLEL_CHUNKS)
+    {
+      gsize lo = loop->n * chunk / CBD_PARALLEL_CHUNKS;
+      gsize hi = loop->n * (chunk + 1) / CBD_PARALLEL_CHUNKS;
+
+      loop->partial[chunk] = lo < hi ? loop->func (loop->data, lo, hi) : 0.0;
+    }
+}
+
+static void
+worker (gpointer data, gpointer user_data)
+{
+  Loop *loop = data;
+
+  loop_run_chunks (loop);
+  g_mutex_lock (&loop->mutex);
+  loop->finished++;
+  g_cond_signal (&loop->cond);
+  g_mutex_unlock (&loop->mutex);
+}
+
+CbdParallel *
+cbd_parallel_new (guint n_threads)
+{
+  CbdParallel *parallel = g_new0 (CbdParallel, 1);
+
+  if (n_threads == 0)
+    n_threads = g_get_num_processors ();
+  n_threads = CLAMP (n_threads, 1, CBD_PARALLEL_CHUNKS);
+  if (n_threads > 1)
+    {
+      parallel->pool = g_thread_pool_new (worker, NULL, n_threads - 1, TRUE, NULL);
+      parallel->n_workers = parallel->pool != NULL ? n_threads - 1 : 0;
+    }
+  return parallel;
+}
+
+void
+cbd_parallel_free (CbdParallel *parallel)
+{
+  if (parallel == NULL)
+    return;
+  if (parallel->pool != NULL)
+    g_thread_pool_free (parallel->pool, FALSE, TRUE);
+  g_free (parallel);
+}
+
+guint
+cbd_parallel_get_n_threads (const CbdParallel *parallel)
+{
+  return parallel->n_workers + 1;
+}
+
+double
+cbd_parallel_for (CbdParallel  *parallel,
+                  gsize         n,
+                  CbdChunkFunc  func,
+                  gpointer      data)
+{
+  Loop loop = { .func = func, .data = data, .n = n };
+  double sum = 0.0;
+
+  if (parallel == NULL || parallel->pool == NULL || n < PARALLEL_MIN_ITEMS)
+    loop_run_chunks (&loop);
+  else
+    {
+      g_mutex_init (&loop.mutex);
+      g_cond_init (&loop.cond);
+      for (guint t = 0; t < parallel->n_workers; t++)
+        if (g_thread_pool_push (parallel->pool, &loop, NULL))
+          loop.pushed++;
+      loop_run_chunks (&loop);
+      g_mutex_lock (&loop.mutex);
+      while (loop.finished < loop.pushed)
+        g_cond_wait (&loop.cond, &loop.mutex);
+      g_mutex_unlock (&loop.mutex);
+      g_mutex_clear (&loop.mutex);
+      g_cond_clear (&loop.cond);
+    }
+  for (guint c = 0; c < CBD_PARALLEL_CHUNKS; c++)
+    sum += loop.partial[c];
+  return sum;
+}

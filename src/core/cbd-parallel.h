@@ -1,0 +1,35 @@
+/* cbd-parallel.h — deterministic parallel loops with reductions
+ *
+ * A loop over [0, n) is cut into CBD_PARALLEL_CHUNKS fixed chunks that the
+ * threads take in any order; each chunk returns a partial sum, and the
+ * partial sums are added in chunk order. The chunking never depends on the
+ * number of threads, so neither do the results, to the last bit.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CBD_PARALLEL_CHUNKS 16
+
+typedef struct _CbdParallel CbdParallel;
+
+/* Works on [lo, hi) and returns its part of the reduction (or 0). */
+typedef double (*CbdChunkFunc) (gpointer data,
+                                gsize    lo,
+                                gsize    hi);
+
+CbdParallel *cbd_parallel_new  (guint         n_threads);
+void         cbd_parallel_free (CbdParallel  *parallel);
+guint        cbd_parallel_get_n_threads (const CbdParallel *parallel);
+double       cbd_parallel_for  (CbdParallel  *parallel,
+                                gsize         n,
+                                CbdChunkFunc  func,
+                                gpointer      data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbdParallel, cbd_parallel_free)
+
+G_END_DECLS
