@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cbd-io.h"
 #include "cbd-solver.h"
 #include "cli-common.h"
 
@@ -50,6 +51,65 @@ write_axis_json (CbdJsonWriter *writer, const CbdAxisResult *result)
   cbd_json_end_object (writer);
 }
 
+/* "--conductivities pore=1,cbd=0.05,170=0.1": a phase name or label value,
+ * each = a conductivity ≥ 0 relative to the reference; unlisted labels do
+ * not conduct. */
+static gboolean
+parse_conductivities (const char *spec, const CbdVolume *volume, const CbdLabelMap *map,
+                      double conductivity[256], gboolean conducting[256], GError **error)
+{
+  g_auto(GStrv) items = g_strsplit (spec, ",", -1);
+
+  for (guint label = 0; label < 256; label++)
+    {
+      conductivity[label] = 0.0;
+      conducting[label] = FALSE;
+    }
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (items[i], "=", 2);
+      gboolean labels[256];
+      char *end = NULL;
+      double value;
+      int phase_value;
+
+      if (g_strv_length (pair) != 2 || pair[0][0] == '\0')
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--conductivities: expected LABEL=VALUE, not “%s”", items[i]);
+          return FALSE;
+        }
+      value = g_ascii_strtod (pair[1], &end);
+      if (end == pair[1] || *end != '\0' || !isfinite (value) || value < 0.0)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--conductivities: “%s” is not a conductivity ≥ 0", pair[1]);
+          return FALSE;
+        }
+      if (!cli_phase_labels (pair[0], volume, map, labels, &phase_value, error))
+        return FALSE;
+      for (guint label = 0; label < 256; label++)
+        if (labels[label])
+          {
+            conductivity[label] = value;
+            conducting[label] = TRUE;
+          }
+    }
+  return TRUE;
+}
+
+/* PREFIX-AXIS-potential.tif and PREFIX-AXIS-current.tif, float32. */
+static gboolean
+write_fields (const char *prefix, CbdAxis axis, const CbdVolume *volume,
+              const float *potential, const float *current, GError **error)
+{
+  g_autofree char *potential_path = g_strdup_printf ("%s-%c-potential.tif", prefix, axis_names[axis]);
+  g_autofree char *current_path = g_strdup_printf ("%s-%c-current.tif", prefix, axis_names[axis]);
+
+  return cbd_tiff_write_float (potential, volume->dims, volume->voxel_nm, potential_path, error) &&
+         cbd_tiff_write_float (current, volume->dims, volume->voxel_nm, current_path, error);
+}
+
 /* Mean and sample standard deviation of sigma_rel over the solved axes. */
 static void
 axis_statistics (const CbdAxisResult results[3], const gboolean axes[3], double *mean, double *std)
@@ -75,6 +135,7 @@ cli_command_solve (int argc, char **argv)
 {
   g_autofree char *labels_spec = NULL, *raw_spec = NULL, *phase_spec = NULL;
   g_autofree char *axis_spec = NULL, *crop_spec = NULL;
+  g_autofree char *conductivity_spec = NULL, *field_prefix = NULL;
   double tolerance = 1e-6;
   int n_threads = 0;
   GOptionEntry entries[] = {
@@ -85,6 +146,10 @@ cli_command_solve (int argc, char **argv)
     { "tol", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance, "Relative residual to reach (default 1e-6)", "T" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Worker threads (default: one per processor)", "N" },
     { "raw", 0, 0, G_OPTION_ARG_STRING, &raw_spec, "Read VOLUME as raw voxels", "NX,NY,NZ[:u8|u16le|u16be]" },
+    { "conductivities", 0, 0, G_OPTION_ARG_STRING, &conductivity_spec,
+      "Several conducting labels, each with a conductivity relative to a reference (instead of --phase)", "LABEL=VALUE,…" },
+    { "write-field", 0, 0, G_OPTION_ARG_FILENAME, &field_prefix,
+      "Write the potential and the current density as float TIFFs PREFIX-AXIS-potential.tif, PREFIX-AXIS-current.tif", "PREFIX" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -94,7 +159,8 @@ cli_command_solve (int argc, char **argv)
   CbdLabelMap map;
   guint64 counts[256];
   gboolean conducting[256], axes[3];
-  int phase_value;
+  double conductivity[256];
+  int phase_value = -1;
   double mean, std;
 
   if (!cli_parse_options ("solve", "VOLUME", "Relative conductivity and tortuosity of one phase "
@@ -103,8 +169,8 @@ cli_command_solve (int argc, char **argv)
     return CLI_EXIT_USAGE;
   if (argc != 2)
     return cli_usage_error ("solve", "expected one VOLUME");
-  if (phase_spec == NULL)
-    return cli_usage_error ("solve", "--phase is required");
+  if ((phase_spec == NULL) == (conductivity_spec == NULL))
+    return cli_usage_error ("solve", "give either --phase or --conductivities");
   if (!parse_axes (axis_spec, axes))
     return cli_usage_error ("solve", "--axis must be x, y, z or all, not “%s”", axis_spec);
   if (!(tolerance > 0 && tolerance < 1))
@@ -121,8 +187,15 @@ cli_command_solve (int argc, char **argv)
   if (volume == NULL)
     return cli_fail ("solve", error);
   /* The label map belongs to the whole stack, not to what a crop happens to hold. */
-  if (!cli_resolve_labels (volume, labels_spec, &map, counts, &error) ||
-      !cli_phase_labels (phase_spec, volume, &map, conducting, &phase_value, &error))
+  if (!cli_resolve_labels (volume, labels_spec, &map, counts, &error))
+    return cli_fail ("solve", error);
+  if (conductivity_spec != NULL)
+    {
+      if (!parse_conductivities (conductivity_spec, volume, &map, conductivity, conducting, &error))
+        return cli_usage_error ("solve", "%s", error->message);
+      options.conductivity = conductivity;
+    }
+  else if (!cli_phase_labels (phase_spec, volume, &map, conducting, &phase_value, &error))
     return cli_fail ("solve", error);
   if (crop_spec != NULL)
     {
@@ -141,10 +214,18 @@ cli_command_solve (int argc, char **argv)
       volume = cropped;
     }
   for (guint axis = 0; axis < 3; axis++)
-    if (axes[axis] &&
-        !cbd_solver_solve_axis (volume, conducting, axis, &options, &results[axis], NULL, NULL, NULL,
-                                cli_progress, (gpointer) "Solving", &error))
-      return cli_fail ("solve", error);
+    {
+      g_autofree float *potential = NULL, *current = NULL;
+
+      if (!axes[axis])
+        continue;
+      if (!cbd_solver_solve_axis (volume, conducting, axis, &options, &results[axis],
+                                  field_prefix ? &potential : NULL, field_prefix ? &current : NULL,
+                                  NULL, cli_progress, (gpointer) "Solving", &error) ||
+          (field_prefix != NULL &&
+           !write_fields (field_prefix, axis, volume, potential, current, &error)))
+        return cli_fail ("solve", error);
+    }
   axis_statistics (results, axes, &mean, &std);
 
   if (cli_json_output)
@@ -153,7 +234,22 @@ cli_command_solve (int argc, char **argv)
       guint first = axes[0] ? 0 : axes[1] ? 1 : 2;
 
       cbd_json_begin_object (writer);
-      cbd_json_member_int (writer, "phase_value", phase_value);
+      if (conductivity_spec == NULL)
+        cbd_json_member_int (writer, "phase_value", phase_value);
+      else
+        {
+          /* sigma_rel is then sigma_eff over the reference the values are relative to. */
+          cbd_json_key (writer, "conductivities");
+          cbd_json_begin_object (writer);
+          for (guint label = 0; label < 256; label++)
+            if (conducting[label])
+              {
+                char name[4];
+                g_snprintf (name, sizeof name, "%u", label);
+                cbd_json_member_double (writer, name, conductivity[label]);
+              }
+          cbd_json_end_object (writer);
+        }
       cbd_json_member_double (writer, "volume_fraction", results[first].eps);
       cbd_json_key (writer, "axes");
       cbd_json_begin_object (writer);
@@ -172,17 +268,25 @@ cli_command_solve (int argc, char **argv)
       return CLI_EXIT_OK;
     }
 
-  g_print ("phase value %d, volume fraction %.4f\n", phase_value,
-           results[axes[0] ? 0 : axes[1] ? 1 : 2].eps);
+  if (conductivity_spec == NULL)
+    g_print ("phase value %d, volume fraction %.4f\n", phase_value,
+             results[axes[0] ? 0 : axes[1] ? 1 : 2].eps);
+  else
+    g_print ("conducting volume fraction %.4f; sigma_rel relative to the reference conductivity\n",
+             results[axes[0] ? 0 : axes[1] ? 1 : 2].eps);
   for (guint axis = 0; axis < 3; axis++)
     {
       const CbdAxisResult *result = &results[axis];
 
       if (!axes[axis])
         continue;
-      if (result->percolating)
+      if (result->percolating && !isnan (result->tau))
         g_print ("  %c: sigma_rel %.6f  tau %.4f  (%u iterations, %s, %.2f s)\n", axis_names[axis],
                  result->sigma_rel, result->tau, result->iterations,
+                 result->converged ? "converged" : "NOT converged", result->seconds);
+      else if (result->percolating)
+        g_print ("  %c: sigma_rel %.6f  (%u iterations, %s, %.2f s)\n", axis_names[axis],
+                 result->sigma_rel, result->iterations,
                  result->converged ? "converged" : "NOT converged", result->seconds);
       else
         g_print ("  %c: does not percolate (sigma_rel 0, no tortuosity)\n", axis_names[axis]);

@@ -29,14 +29,19 @@
 #define FINE_SWEEPS 3          /* red-black sweeps per side on the finest level */
 #define COARSE_SWEEPS 3
 
+/* One level: the matrix in single precision. Level 0 borrows the solver's
+ * cells and neighbours; coarse levels own theirs. */
 typedef struct
 {
-  CbdMgMatrix a;
-  guint32    *own_cell;
-  gint32     *own_neighbour;
-  float      *own_conductance;
-  float      *own_diagonal;
-  float      *inverse_diagonal;
+  gsize          n, n_red, dims[3];
+  const guint32 *cell;
+  const gint32  *neighbour;
+  float         *conductance;   /* 6 per unknown, or NULL: axis_conductance */
+  float          axis_conductance[3];
+  float         *diagonal;
+  guint32       *own_cell;
+  gint32        *own_neighbour;
+  float         *inverse_diagonal;
   float      *x, *b, *r;      /* x holds n + 1 values, x[n] = 0 */
   gint32     *aggregate;      /* unknown → unknown of the next level */
   guint32    *member_start;   /* this level's unknowns → their members below */
@@ -60,7 +65,7 @@ typedef struct
 
 /* The weighted sum of the neighbours of unknown i. */
 static inline float
-neighbour_sum (const CbdMgMatrix *a, const float *x, gsize i)
+neighbour_sum (const Level *a, const float *x, gsize i)
 {
   const gint32 *nb = &a->neighbour[6 * i];
 
@@ -92,7 +97,7 @@ cbd_mg_matrix_apply (const CbdMgMatrix *a, const double *x, double *y, gsize lo,
             + a->axis_conductance[2] * (x[nb[4]] + x[nb[5]]);
       else
         {
-          const float *g = &a->conductance[6 * i];
+          const double *g = &a->conductance[6 * i];
           sum = g[0] * x[nb[0]] + g[1] * x[nb[1]] + g[2] * x[nb[2]]
               + g[3] * x[nb[3]] + g[4] * x[nb[4]] + g[5] * x[nb[5]];
         }
@@ -107,16 +112,15 @@ sweep_chunk (gpointer data, gsize lo, gsize hi)
 {
   LevelJob *job = data;
   Level *lv = job->level;
-  const CbdMgMatrix *a = &lv->a;
   float *x = lv->x;
 
   /* Hoisting the test lets the compiler keep two tight loops. */
-  if (a->conductance == NULL)
+  if (lv->conductance == NULL)
     for (gsize i = job->offset + lo; i < job->offset + hi; i++)
-      x[i] = (lv->b[i] + neighbour_sum (a, x, i)) * lv->inverse_diagonal[i];
+      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * lv->inverse_diagonal[i];
   else
     for (gsize i = job->offset + lo; i < job->offset + hi; i++)
-      x[i] = (lv->b[i] + neighbour_sum (a, x, i)) * lv->inverse_diagonal[i];
+      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * lv->inverse_diagonal[i];
   return 0.0;
 }
 
@@ -135,10 +139,9 @@ static double
 residual_chunk (gpointer data, gsize lo, gsize hi)
 {
   Level *lv = ((LevelJob *) data)->level;
-  const CbdMgMatrix *a = &lv->a;
 
   for (gsize i = lo; i < hi; i++)
-    lv->r[i] = lv->b[i] - a->diagonal[i] * lv->x[i] + neighbour_sum (a, lv->x, i);
+    lv->r[i] = lv->b[i] - lv->diagonal[i] * lv->x[i] + neighbour_sum (lv, lv->x, i);
   return 0.0;
 }
 
@@ -176,8 +179,8 @@ level_clear (Level *lv)
 {
   g_free (lv->own_cell);
   g_free (lv->own_neighbour);
-  g_free (lv->own_conductance);
-  g_free (lv->own_diagonal);
+  g_free (lv->conductance);
+  g_free (lv->diagonal);
   g_free (lv->inverse_diagonal);
   g_free (lv->r);
   g_free (lv->aggregate);
@@ -211,7 +214,7 @@ cbd_multigrid_get_n_levels (const CbdMultigrid *mg)
 }
 
 static float
-link_conductance (const CbdMgMatrix *a, gsize i, guint k)
+link_conductance (const Level *a, gsize i, guint k)
 {
   return a->conductance != NULL ? a->conductance[6 * i + k] : a->axis_conductance[k / 2];
 }
@@ -220,8 +223,8 @@ link_conductance (const CbdMgMatrix *a, gsize i, guint k)
 static gboolean
 level_coarsen (Level *fine, Level *coarse)
 {
-  const CbdMgMatrix *fa = &fine->a;
-  CbdMgMatrix *ca = &coarse->a;
+  const Level *fa = fine;
+  Level *ca = coarse;
   gsize cd[3], n_cells, n = 0, n_red = 0;
   g_autofree gint32 *map = NULL;
 
@@ -262,21 +265,19 @@ level_coarsen (Level *fine, Level *coarse)
   ca->n_red = n_red;
   coarse->own_cell = g_try_new (guint32, MAX (n, 1));
   coarse->own_neighbour = g_try_new (gint32, 6 * MAX (n, 1));
-  coarse->own_conductance = g_try_new0 (float, 6 * MAX (n, 1));
-  coarse->own_diagonal = g_try_new0 (float, MAX (n, 1));
+  coarse->conductance = g_try_new0 (float, 6 * MAX (n, 1));
+  coarse->diagonal = g_try_new0 (float, MAX (n, 1));
   coarse->member_start = g_try_new0 (guint32, n + 2);
   coarse->member = g_try_new (guint32, MAX (fa->n, 1));
   coarse->x = g_try_new0 (float, n + 1);
   coarse->b = g_try_new0 (float, n + 1);
   coarse->r = g_try_new0 (float, n + 1);
-  if (!coarse->own_cell || !coarse->own_neighbour || !coarse->own_conductance ||
-      !coarse->own_diagonal || !coarse->member_start || !coarse->member ||
+  if (!coarse->own_cell || !coarse->own_neighbour || !coarse->conductance ||
+      !coarse->diagonal || !coarse->member_start || !coarse->member ||
       !coarse->x || !coarse->b || !coarse->r)
     return FALSE;
   ca->cell = coarse->own_cell;
   ca->neighbour = coarse->own_neighbour;
-  ca->conductance = coarse->own_conductance;
-  ca->diagonal = coarse->own_diagonal;
 
   for (gsize c = 0; c < n_cells; c++)
     if (map[c] >= 0)
@@ -297,7 +298,7 @@ level_coarsen (Level *fine, Level *coarse)
     {
       gint32 I = fine->aggregate[i];
 
-      coarse->own_diagonal[I] += fa->diagonal[i];
+      coarse->diagonal[I] += fa->diagonal[i];
       for (guint k = 0; k < 6; k++)
         {
           gint32 j = fa->neighbour[6 * i + k];
@@ -307,10 +308,10 @@ level_coarsen (Level *fine, Level *coarse)
             continue;
           g = link_conductance (fa, i, k);
           if (fine->aggregate[j] == I)
-            coarse->own_diagonal[I] -= g;
+            coarse->diagonal[I] -= g;
           else
             {
-              coarse->own_conductance[6 * (gsize) I + k] += g;
+              coarse->conductance[6 * (gsize) I + k] += g;
               coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
             }
         }
@@ -327,7 +328,7 @@ level_coarsen (Level *fine, Level *coarse)
 static gboolean
 level_factorise (Level *lv)
 {
-  const CbdMgMatrix *a = &lv->a;
+  const Level *a = lv;
   gsize n = a->n;
   double *L;
 
@@ -366,7 +367,7 @@ level_factorise (Level *lv)
 static void
 level_solve_directly (Level *lv)
 {
-  gsize n = lv->a.n;
+  gsize n = lv->n;
   const double *L = lv->cholesky;
   g_autofree double *y = g_new (double, MAX (n, 1));
 
@@ -387,21 +388,48 @@ level_solve_directly (Level *lv)
     }
 }
 
+/* Level 0: float copies of the solver's matrix. */
+static gboolean
+level_init_top (Level *top, const CbdMgMatrix *matrix)
+{
+  gsize n = matrix->n;
+
+  top->n = n;
+  top->n_red = matrix->n_red;
+  memcpy (top->dims, matrix->dims, sizeof top->dims);
+  top->cell = matrix->cell;
+  top->neighbour = matrix->neighbour;
+  for (guint d = 0; d < 3; d++)
+    top->axis_conductance[d] = (float) matrix->axis_conductance[d];
+  top->diagonal = g_try_new (float, MAX (n, 1));
+  top->r = g_try_new0 (float, n + 1);
+  if (top->diagonal == NULL || top->r == NULL)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    top->diagonal[i] = (float) matrix->diagonal[i];
+  if (matrix->conductance != NULL)
+    {
+      top->conductance = g_try_new (float, 6 * MAX (n, 1));
+      if (top->conductance == NULL)
+        return FALSE;
+      for (gsize k = 0; k < 6 * n; k++)
+        top->conductance[k] = (float) matrix->conductance[k];
+    }
+  return TRUE;
+}
+
 CbdMultigrid *
 cbd_multigrid_new (const CbdMgMatrix *matrix,
                    CbdParallel       *parallel)
 {
   g_autoptr(CbdMultigrid) mg = g_new0 (CbdMultigrid, 1);
-  Level *top = &mg->level[0];
 
   mg->parallel = parallel;
   mg->n_levels = 1;
-  top->a = *matrix;
-  top->r = g_try_new0 (float, matrix->n + 1);
-  if (top->r == NULL)
+  if (!level_init_top (&mg->level[0], matrix))
     return NULL;
 
-  while (mg->level[mg->n_levels - 1].a.n > COARSEST_SIZE && mg->n_levels < MAX_LEVELS)
+  while (mg->level[mg->n_levels - 1].n > COARSEST_SIZE && mg->n_levels < MAX_LEVELS)
     {
       Level *fine = &mg->level[mg->n_levels - 1];
       Level *coarse = &mg->level[mg->n_levels];
@@ -409,7 +437,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       mg->n_levels++;
       if (!level_coarsen (fine, coarse))
         return NULL;
-      if (coarse->a.n == fine->a.n)
+      if (coarse->n == fine->n)
         {
           /* Nothing left to merge (a grid of single cells): solve here. */
           level_clear (coarse);
@@ -427,11 +455,11 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       Level *lv = &mg->level[l];
 
       lv->sweeps = l == 0 ? FINE_SWEEPS : COARSE_SWEEPS;
-      lv->inverse_diagonal = g_try_new (float, MAX (lv->a.n, 1));
+      lv->inverse_diagonal = g_try_new (float, MAX (lv->n, 1));
       if (lv->inverse_diagonal == NULL)
         return NULL;
-      for (gsize i = 0; i < lv->a.n; i++)
-        lv->inverse_diagonal[i] = 1.0f / lv->a.diagonal[i];
+      for (gsize i = 0; i < lv->n; i++)
+        lv->inverse_diagonal[i] = 1.0f / lv->diagonal[i];
     }
   if (!level_factorise (&mg->level[mg->n_levels - 1]))
     return NULL;
@@ -451,7 +479,7 @@ vcycle (CbdMultigrid *mg, guint l)
 {
   Level *lv = &mg->level[l];
   Level *cv = &mg->level[l + 1];
-  gsize n = lv->a.n, n_red = lv->a.n_red;
+  gsize n = lv->n, n_red = lv->n_red;
 
   if (l + 1 == mg->n_levels)
     {
@@ -469,7 +497,7 @@ vcycle (CbdMultigrid *mg, guint l)
       run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
     }
   run (mg, residual_chunk, lv, NULL, 0, n);
-  run (mg, restrict_chunk, lv, cv, 0, cv->a.n);
+  run (mg, restrict_chunk, lv, cv, 0, cv->n);
   vcycle (mg, l + 1);
   run (mg, prolong_chunk, lv, cv, 0, n);
   for (guint s = 0; s < lv->sweeps; s++)

@@ -11,7 +11,8 @@
 G_BEGIN_DECLS
 
 /* A symmetric conduction matrix on cells of a grid: every unknown couples to
- * at most its 6 face neighbours, off-diagonal entries are -conductance. */
+ * at most its 6 face neighbours, off-diagonal entries are -conductance. The
+ * solver applies it exactly (double); the multigrid keeps float copies. */
 typedef struct
 {
   gsize          n;               /* unknowns */
@@ -19,9 +20,9 @@ typedef struct
   gsize          dims[3];         /* the grid the cells live on */
   const guint32 *cell;            /* grid index of each unknown */
   const gint32  *neighbour;       /* 6 per unknown (-x +x -y +y -z +z), n where none */
-  const float   *conductance;     /* 6 per unknown, or NULL: axis_conductance */
-  float          axis_conductance[3];
-  const float   *diagonal;
+  const double  *conductance;     /* 6 per unknown, or NULL: axis_conductance */
+  double         axis_conductance[3];
+  const double  *diagonal;
 } CbdMgMatrix;
 
 typedef struct _CbdMultigrid CbdMultigrid;

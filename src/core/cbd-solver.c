@@ -67,8 +67,8 @@ typedef struct
   CbdMgMatrix matrix;
   guint32    *voxel;         /* active → volume index */
   gint32     *neighbour;
-  float      *conductance;   /* NULL when uniform */
-  float      *diagonal;
+  double     *conductance;   /* NULL when uniform */
+  double     *diagonal;
   guint8     *on_face;       /* REACHED_INLET / REACHED_OUTLET */
   double      rhs_norm;
 } System;
@@ -202,10 +202,10 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, Syste
     return TRUE;
   system->voxel = g_try_new (guint32, n);
   system->neighbour = g_try_new (gint32, 6 * n);
-  system->diagonal = g_try_new0 (float, n);
+  system->diagonal = g_try_new0 (double, n);
   system->on_face = g_try_new0 (guint8, n);
   if (!problem->uniform)
-    system->conductance = g_try_new0 (float, 6 * n);
+    system->conductance = g_try_new0 (double, 6 * n);
   if (!system->voxel || !system->neighbour || !system->diagonal || !system->on_face ||
       (!problem->uniform && !system->conductance))
     return out_of_memory (error, "linear system");
@@ -241,22 +241,22 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, Syste
               : link_conductance (problem, label,
                                   problem->labels[side ? index + stride[d] : index - stride[d]], d);
             if (system->conductance != NULL)
-              system->conductance[k] = (float) g;
-            diagonal += (float) g;
+              system->conductance[k] = g;
+            diagonal += g;
           }
       if (coord[a] == 0)
         {
-          diagonal += (float) face_conductance (problem, label);
+          diagonal += face_conductance (problem, label);
           system->on_face[i] |= REACHED_INLET;
         }
       if (coord[a] == dims[a] - 1)
         {
-          double g = (float) face_conductance (problem, label);
+          double g = face_conductance (problem, label);
           diagonal += g;
           rhs_sum += g * g;
           system->on_face[i] |= REACHED_OUTLET;
         }
-      system->diagonal[i] = (float) diagonal;
+      system->diagonal[i] = diagonal;
     }
 
   system->rhs_norm = sqrt (rhs_sum);
@@ -265,7 +265,7 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, Syste
   system->matrix.conductance = system->conductance;
   system->matrix.diagonal = system->diagonal;
   for (guint d = 0; d < 3; d++)
-    system->matrix.axis_conductance[d] = (float) (problem->axis_conductance[d] * problem->phase_conductivity);
+    system->matrix.axis_conductance[d] = problem->axis_conductance[d] * problem->phase_conductivity;
   return TRUE;
 }
 
@@ -339,7 +339,7 @@ initial_residual_chunk (gpointer data, gsize lo, gsize hi)
     {
       double b = 0.0;
       if (system->on_face[i] & REACHED_OUTLET)
-        b = (float) face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
+        b = face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
       cg->r[i] = b - cg->r[i];
       cg->r_single[i] = (float) cg->r[i];
       rr += cg->r[i] * cg->r[i];
@@ -356,7 +356,7 @@ measure_currents (Cg *cg)
   for (gsize i = 0; i < system->matrix.n; i++)
     if (system->on_face[i])
       {
-        double g = (float) face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
+        double g = face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
         if (system->on_face[i] & REACHED_INLET)
           cg->current_in += g * cg->x[i];
         if (system->on_face[i] & REACHED_OUTLET)
@@ -491,7 +491,7 @@ make_current_density (const Problem *problem, const System *system, const double
     {
       gsize index = system->voxel[i];
       gsize coord_a = (index / problem->stride[a]) % problem->dims[a];
-      double face_g = (float) face_conductance (problem, problem->labels[index]);
+      double face_g = face_conductance (problem, problem->labels[index]);
       double sum_squares = 0.0;
 
       for (guint d = 0; d < 3; d++)

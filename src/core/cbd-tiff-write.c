@@ -94,7 +94,7 @@ write_stack (const guint8  *data,
       int saved_errno = errno;
 
       g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_WRITE_FAILED,
-                   "%s: cannot create a file there: %s", name,
+                   "%s: cannot create a file there: %s", path,
                    g_strerror (saved_errno));
       return FALSE;
     }
