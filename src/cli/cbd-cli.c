@@ -25,6 +25,7 @@ static const CliCommand commands[] = {
   { "info",  cli_command_info,  "Dimensions, voxel size and phase fractions of a volume" },
   { "synth", cli_command_synth, "Generate a synthetic three-phase FIB-SEM-like volume" },
   { "solve", cli_command_solve, "Relative conductivity and tortuosity of a phase along x, y, z" },
+  { "fit",   cli_command_fit,   "Fit sigma_rel = gamma * eps^alpha to a CSV of points" },
 };
 
 static void

@@ -68,5 +68,6 @@ extern gboolean cli_json_output;
 int cli_command_info      (int argc, char **argv);
 int cli_command_synth     (int argc, char **argv);
 int cli_command_solve     (int argc, char **argv);
+int cli_command_fit       (int argc, char **argv);
 
 G_END_DECLS
