@@ -30,7 +30,7 @@
 #define COARSE_SWEEPS 3
 
 /* One level: the matrix in single precision. Level 0 borrows the solver's
- * cells and neighbours; coarse levels own theirs. */
+ * cells, neighbours and patterns; coarse levels own theirs. */
 typedef struct
 {
   gsize          n, n_red, dims[3];
@@ -38,17 +38,31 @@ typedef struct
   const gint32  *neighbour;
   float         *conductance;   /* 6 per unknown, or NULL: axis_conductance */
   float          axis_conductance[3];
-  float         *diagonal;
+  float         *diagonal;      /* per unknown, or NULL: from the pattern */
+  float         *inverse_diagonal;
+  const guint8  *pattern;
+  float          pattern_diagonal[256], pattern_inverse[256];
   guint32       *own_cell;
   gint32        *own_neighbour;
-  float         *inverse_diagonal;
-  float      *x, *b, *r;      /* x holds n + 1 values, x[n] = 0 */
-  gint32     *aggregate;      /* unknown → unknown of the next level */
-  guint32    *member_start;   /* this level's unknowns → their members below */
-  guint32    *member;
-  double     *cholesky;       /* coarsest level: n×n lower factor */
-  guint       sweeps;
+  float         *x, *b;         /* x holds n + 1 values, x[n] = 0 */
+  gint32        *aggregate;     /* while coarsening: unknown → coarse unknown */
+  guint32       *member_start;  /* this level's unknowns → their members below */
+  guint32       *member;
+  double        *cholesky;      /* coarsest level: n×n lower factor */
+  guint          sweeps;
 } Level;
+
+static inline float
+level_diagonal (const Level *lv, gsize i)
+{
+  return lv->diagonal != NULL ? lv->diagonal[i] : lv->pattern_diagonal[lv->pattern[i]];
+}
+
+static inline float
+level_inverse_diagonal (const Level *lv, gsize i)
+{
+  return lv->inverse_diagonal != NULL ? lv->inverse_diagonal[i] : lv->pattern_inverse[lv->pattern[i]];
+}
 
 struct _CbdMultigrid
 {
@@ -101,7 +115,7 @@ cbd_mg_matrix_apply (const CbdMgMatrix *a, const double *x, double *y, gsize lo,
           sum = g[0] * x[nb[0]] + g[1] * x[nb[1]] + g[2] * x[nb[2]]
               + g[3] * x[nb[3]] + g[4] * x[nb[4]] + g[5] * x[nb[5]];
         }
-      y[i] = a->diagonal[i] * x[i] - sum;
+      y[i] = cbd_mg_matrix_diagonal (a, i) * x[i] - sum;
       dot += x[i] * y[i];
     }
   return dot;
@@ -114,13 +128,13 @@ sweep_chunk (gpointer data, gsize lo, gsize hi)
   Level *lv = job->level;
   float *x = lv->x;
 
-  /* Hoisting the test lets the compiler keep two tight loops. */
-  if (lv->conductance == NULL)
+  /* Hoisting the tests lets the compiler keep tight loops. */
+  if (lv->conductance == NULL && lv->inverse_diagonal == NULL)
     for (gsize i = job->offset + lo; i < job->offset + hi; i++)
-      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * lv->inverse_diagonal[i];
+      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * lv->pattern_inverse[lv->pattern[i]];
   else
     for (gsize i = job->offset + lo; i < job->offset + hi; i++)
-      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * lv->inverse_diagonal[i];
+      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * level_inverse_diagonal (lv, i);
   return 0.0;
 }
 
@@ -131,32 +145,27 @@ first_sweep_chunk (gpointer data, gsize lo, gsize hi)
   Level *lv = ((LevelJob *) data)->level;
 
   for (gsize i = lo; i < hi; i++)
-    lv->x[i] = lv->b[i] * lv->inverse_diagonal[i];
+    lv->x[i] = lv->b[i] * level_inverse_diagonal (lv, i);
   return 0.0;
 }
 
+/* The coarse right-hand side: the residual summed over each block, computed
+ * on the fly so the fine residual is never stored. */
 static double
-residual_chunk (gpointer data, gsize lo, gsize hi)
-{
-  Level *lv = ((LevelJob *) data)->level;
-
-  for (gsize i = lo; i < hi; i++)
-    lv->r[i] = lv->b[i] - lv->diagonal[i] * lv->x[i] + neighbour_sum (lv, lv->x, i);
-  return 0.0;
-}
-
-static double
-restrict_chunk (gpointer data, gsize lo, gsize hi)
+restrict_residual_chunk (gpointer data, gsize lo, gsize hi)
 {
   LevelJob *job = data;
-  const float *r = job->level->r;
+  const Level *lv = job->level;
   Level *cv = job->coarse;
 
   for (gsize I = lo; I < hi; I++)
     {
       float sum = 0.0f;
       for (guint32 m = cv->member_start[I]; m < cv->member_start[I + 1]; m++)
-        sum += r[cv->member[m]];
+        {
+          guint32 i = cv->member[m];
+          sum += lv->b[i] - level_diagonal (lv, i) * lv->x[i] + neighbour_sum (lv, lv->x, i);
+        }
       cv->b[I] = sum;
     }
   return 0.0;
@@ -166,11 +175,14 @@ static double
 prolong_chunk (gpointer data, gsize lo, gsize hi)
 {
   LevelJob *job = data;
-  Level *lv = job->level;
-  const float *coarse_x = job->coarse->x;
+  Level *lv = job->level, *cv = job->coarse;
 
-  for (gsize i = lo; i < hi; i++)
-    lv->x[i] += COARSE_SCALE * coarse_x[lv->aggregate[i]];
+  for (gsize I = lo; I < hi; I++)
+    {
+      float correction = COARSE_SCALE * cv->x[I];
+      for (guint32 m = cv->member_start[I]; m < cv->member_start[I + 1]; m++)
+        lv->x[cv->member[m]] += correction;
+    }
   return 0.0;
 }
 
@@ -182,7 +194,6 @@ level_clear (Level *lv)
   g_free (lv->conductance);
   g_free (lv->diagonal);
   g_free (lv->inverse_diagonal);
-  g_free (lv->r);
   g_free (lv->aggregate);
   g_free (lv->member_start);
   g_free (lv->member);
@@ -271,10 +282,9 @@ level_coarsen (Level *fine, Level *coarse)
   coarse->member = g_try_new (guint32, MAX (fa->n, 1));
   coarse->x = g_try_new0 (float, n + 1);
   coarse->b = g_try_new0 (float, n + 1);
-  coarse->r = g_try_new0 (float, n + 1);
   if (!coarse->own_cell || !coarse->own_neighbour || !coarse->conductance ||
       !coarse->diagonal || !coarse->member_start || !coarse->member ||
-      !coarse->x || !coarse->b || !coarse->r)
+      !coarse->x || !coarse->b)
     return FALSE;
   ca->cell = coarse->own_cell;
   ca->neighbour = coarse->own_neighbour;
@@ -298,7 +308,7 @@ level_coarsen (Level *fine, Level *coarse)
     {
       gint32 I = fine->aggregate[i];
 
-      coarse->diagonal[I] += fa->diagonal[i];
+      coarse->diagonal[I] += level_diagonal (fa, i);
       for (guint k = 0; k < 6; k++)
         {
           gint32 j = fa->neighbour[6 * i + k];
@@ -322,6 +332,7 @@ level_coarsen (Level *fine, Level *coarse)
     coarse->member_start[I + 2] += coarse->member_start[I + 1];
   for (gsize i = 0; i < fa->n; i++)
     coarse->member[coarse->member_start[fine->aggregate[i] + 1]++] = (guint32) i;
+  g_clear_pointer (&fine->aggregate, g_free);
   return TRUE;
 }
 
@@ -337,7 +348,7 @@ level_factorise (Level *lv)
     return FALSE;
   for (gsize i = 0; i < n; i++)
     {
-      L[i * n + i] = a->diagonal[i];
+      L[i * n + i] = level_diagonal (a, i);
       for (guint k = 0; k < 6; k++)
         if ((gsize) a->neighbour[6 * i + k] < n)
           L[i * n + a->neighbour[6 * i + k]] -= link_conductance (a, i, k);
@@ -399,14 +410,26 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
   memcpy (top->dims, matrix->dims, sizeof top->dims);
   top->cell = matrix->cell;
   top->neighbour = matrix->neighbour;
+  top->pattern = matrix->pattern;
   for (guint d = 0; d < 3; d++)
     top->axis_conductance[d] = (float) matrix->axis_conductance[d];
-  top->diagonal = g_try_new (float, MAX (n, 1));
-  top->r = g_try_new0 (float, n + 1);
-  if (top->diagonal == NULL || top->r == NULL)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    top->diagonal[i] = (float) matrix->diagonal[i];
+  for (guint p = 0; p < 256; p++)
+    {
+      top->pattern_diagonal[p] = (float) matrix->pattern_diagonal[p];
+      top->pattern_inverse[p] = (float) (1.0 / matrix->pattern_diagonal[p]);
+    }
+  if (matrix->diagonal != NULL)
+    {
+      top->diagonal = g_try_new (float, MAX (n, 1));
+      top->inverse_diagonal = g_try_new (float, MAX (n, 1));
+      if (top->diagonal == NULL || top->inverse_diagonal == NULL)
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          top->diagonal[i] = (float) matrix->diagonal[i];
+          top->inverse_diagonal[i] = (float) (1.0 / matrix->diagonal[i]);
+        }
+    }
   if (matrix->conductance != NULL)
     {
       top->conductance = g_try_new (float, 6 * MAX (n, 1));
@@ -455,6 +478,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       Level *lv = &mg->level[l];
 
       lv->sweeps = l == 0 ? FINE_SWEEPS : COARSE_SWEEPS;
+      if (l == 0)
+        continue;
       lv->inverse_diagonal = g_try_new (float, MAX (lv->n, 1));
       if (lv->inverse_diagonal == NULL)
         return NULL;
@@ -496,10 +521,9 @@ vcycle (CbdMultigrid *mg, guint l)
       run (mg, sweep_chunk, lv, NULL, 0, n_red);
       run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
     }
-  run (mg, residual_chunk, lv, NULL, 0, n);
-  run (mg, restrict_chunk, lv, cv, 0, cv->n);
+  run (mg, restrict_residual_chunk, lv, cv, 0, cv->n);
   vcycle (mg, l + 1);
-  run (mg, prolong_chunk, lv, cv, 0, n);
+  run (mg, prolong_chunk, lv, cv, 0, cv->n);
   for (guint s = 0; s < lv->sweeps; s++)
     {
       run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);

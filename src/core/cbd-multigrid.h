@@ -22,8 +22,23 @@ typedef struct
   const gint32  *neighbour;       /* 6 per unknown (-x +x -y +y -z +z), n where none */
   const double  *conductance;     /* 6 per unknown, or NULL: axis_conductance */
   double         axis_conductance[3];
+  /* Per unknown: bit k set when neighbour k exists, CBD_MG_INLET and
+   * CBD_MG_OUTLET when it lies on a driven face. */
+  const guint8  *pattern;
+  /* The diagonal per unknown, or NULL when it follows from the pattern
+   * (uniform conductances): pattern_diagonal[pattern[i]]. */
   const double  *diagonal;
+  double         pattern_diagonal[256];
 } CbdMgMatrix;
+
+#define CBD_MG_INLET  0x40
+#define CBD_MG_OUTLET 0x80
+
+static inline double
+cbd_mg_matrix_diagonal (const CbdMgMatrix *matrix, gsize i)
+{
+  return matrix->diagonal != NULL ? matrix->diagonal[i] : matrix->pattern_diagonal[matrix->pattern[i]];
+}
 
 typedef struct _CbdMultigrid CbdMultigrid;
 

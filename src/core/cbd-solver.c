@@ -68,8 +68,8 @@ typedef struct
   guint32    *voxel;         /* active → volume index */
   gint32     *neighbour;
   double     *conductance;   /* NULL when uniform */
-  double     *diagonal;
-  guint8     *on_face;       /* REACHED_INLET / REACHED_OUTLET */
+  double     *diagonal;      /* NULL when uniform: it follows from the pattern */
+  guint8     *pattern;       /* neighbours present, CBD_MG_INLET, CBD_MG_OUTLET */
   double      rhs_norm;
 } System;
 
@@ -80,7 +80,7 @@ system_clear (System *system)
   g_free (system->neighbour);
   g_free (system->conductance);
   g_free (system->diagonal);
-  g_free (system->on_face);
+  g_free (system->pattern);
 }
 
 static gboolean
@@ -202,12 +202,14 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, Syste
     return TRUE;
   system->voxel = g_try_new (guint32, n);
   system->neighbour = g_try_new (gint32, 6 * n);
-  system->diagonal = g_try_new0 (double, n);
-  system->on_face = g_try_new0 (guint8, n);
+  system->pattern = g_try_new0 (guint8, n);
   if (!problem->uniform)
-    system->conductance = g_try_new0 (double, 6 * n);
-  if (!system->voxel || !system->neighbour || !system->diagonal || !system->on_face ||
-      (!problem->uniform && !system->conductance))
+    {
+      system->conductance = g_try_new0 (double, 6 * n);
+      system->diagonal = g_try_new0 (double, n);
+    }
+  if (!system->voxel || !system->neighbour || !system->pattern ||
+      (!problem->uniform && (!system->conductance || !system->diagonal)))
     return out_of_memory (error, "linear system");
 
   for (gsize cz = 0, index = 0; cz < dims[2]; cz++)
@@ -236,6 +238,7 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, Syste
             system->neighbour[k] = j >= 0 ? j : (gint32) n;
             if (j < 0)
               continue;
+            system->pattern[i] |= 1 << (2 * d + side);
             g = problem->uniform
               ? problem->axis_conductance[d] * problem->phase_conductivity
               : link_conductance (problem, label,
@@ -247,16 +250,32 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, Syste
       if (coord[a] == 0)
         {
           diagonal += face_conductance (problem, label);
-          system->on_face[i] |= REACHED_INLET;
+          system->pattern[i] |= CBD_MG_INLET;
         }
       if (coord[a] == dims[a] - 1)
         {
           double g = face_conductance (problem, label);
           diagonal += g;
           rhs_sum += g * g;
-          system->on_face[i] |= REACHED_OUTLET;
+          system->pattern[i] |= CBD_MG_OUTLET;
         }
-      system->diagonal[i] = diagonal;
+      if (system->diagonal != NULL)
+        system->diagonal[i] = diagonal;
+    }
+
+  /* Uniform conductances: the diagonal depends only on the pattern. */
+  for (guint p = 0; p < 256; p++)
+    {
+      double g = problem->phase_conductivity, sum = 0.0;
+
+      for (guint k = 0; k < 6; k++)
+        if (p & (1u << k))
+          sum += problem->axis_conductance[k / 2] * g;
+      if (p & CBD_MG_INLET)
+        sum += 2.0 * problem->axis_conductance[a] * g;
+      if (p & CBD_MG_OUTLET)
+        sum += 2.0 * problem->axis_conductance[a] * g;
+      system->matrix.pattern_diagonal[p] = sum;
     }
 
   system->rhs_norm = sqrt (rhs_sum);
@@ -264,6 +283,7 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, Syste
   system->matrix.neighbour = system->neighbour;
   system->matrix.conductance = system->conductance;
   system->matrix.diagonal = system->diagonal;
+  system->matrix.pattern = system->pattern;
   for (guint d = 0; d < 3; d++)
     system->matrix.axis_conductance[d] = problem->axis_conductance[d] * problem->phase_conductivity;
   return TRUE;
@@ -338,7 +358,7 @@ initial_residual_chunk (gpointer data, gsize lo, gsize hi)
   for (gsize i = lo; i < hi; i++)
     {
       double b = 0.0;
-      if (system->on_face[i] & REACHED_OUTLET)
+      if (system->pattern[i] & CBD_MG_OUTLET)
         b = face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
       cg->r[i] = b - cg->r[i];
       cg->r_single[i] = (float) cg->r[i];
@@ -354,12 +374,12 @@ measure_currents (Cg *cg)
 
   cg->current_in = cg->current_out = 0.0;
   for (gsize i = 0; i < system->matrix.n; i++)
-    if (system->on_face[i])
+    if (system->pattern[i] & (CBD_MG_INLET | CBD_MG_OUTLET))
       {
         double g = face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
-        if (system->on_face[i] & REACHED_INLET)
+        if (system->pattern[i] & CBD_MG_INLET)
           cg->current_in += g * cg->x[i];
-        if (system->on_face[i] & REACHED_OUTLET)
+        if (system->pattern[i] & CBD_MG_OUTLET)
           cg->current_out += g * (1.0 - cg->x[i]);
       }
 }
