@@ -154,7 +154,7 @@ cbd_application_open_window (CbdApplication *self,
 {
   CbdWindow *window = cbd_window_new (GTK_APPLICATION (self));
 
-  cbd_window_set_phase_colors (window, self->settings);
+  cbd_window_set_settings (window, self->settings);
 
   if (self->screenshot_path != NULL)
     {

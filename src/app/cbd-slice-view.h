@@ -1,4 +1,4 @@
-/* cbd-slice-view.h — one XY slice of a label volume in phase colours
+/* cbd-slice-view.h — one orthogonal slice (XY, XZ or YZ) of the shared view
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,8 +6,7 @@
 
 #include <gtk/gtk.h>
 
-#include "cbd-labels.h"
-#include "cbd-volume.h"
+#include "cbd-view-state.h"
 
 G_BEGIN_DECLS
 
@@ -15,17 +14,36 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (CbdSliceView, cbd_slice_view, CBD, SLICE_VIEW, GtkWidget)
 
-GtkWidget  *cbd_slice_view_new              (void);
-void        cbd_slice_view_set_volume       (CbdSliceView      *self,
-                                             CbdVolume         *volume,
-                                             const CbdLabelMap *map);
-CbdVolume  *cbd_slice_view_get_volume       (CbdSliceView      *self);
-void        cbd_slice_view_set_slice        (CbdSliceView      *self,
-                                             guint              slice);
-guint       cbd_slice_view_get_slice        (CbdSliceView      *self);
-guint       cbd_slice_view_get_n_slices     (CbdSliceView      *self);
-void        cbd_slice_view_set_phase_color  (CbdSliceView      *self,
-                                             CbdPhase           phase,
-                                             const GdkRGBA     *color);
+GtkWidget    *cbd_slice_view_new                 (CbdAxis        normal);
+CbdAxis       cbd_slice_view_get_axis            (CbdSliceView  *self);
+void          cbd_slice_view_set_axis            (CbdSliceView  *self,
+                                                  CbdAxis        normal);
+CbdViewState *cbd_slice_view_get_state           (CbdSliceView  *self);
+void          cbd_slice_view_set_state           (CbdSliceView  *self,
+                                                  CbdViewState  *state);
+void          cbd_slice_view_get_plane_axes      (CbdSliceView  *self,
+                                                  CbdAxis       *u_axis,
+                                                  CbdAxis       *v_axis);
+gint64        cbd_slice_view_get_shown_slice     (CbdSliceView  *self);
+double        cbd_slice_view_get_scale           (CbdSliceView  *self);
+gboolean      cbd_slice_view_point_to_voxel      (CbdSliceView  *self,
+                                                  double         x,
+                                                  double         y,
+                                                  gsize          position[3]);
+void          cbd_slice_view_voxel_to_point      (CbdSliceView  *self,
+                                                  double         u,
+                                                  double         v,
+                                                  double        *x,
+                                                  double        *y);
+void          cbd_slice_view_zoom_at             (CbdSliceView  *self,
+                                                  double         x,
+                                                  double         y,
+                                                  double         factor);
+void          cbd_slice_view_pan                 (CbdSliceView  *self,
+                                                  double         dx,
+                                                  double         dy);
+void          cbd_slice_view_set_async_threshold (CbdSliceView  *self,
+                                                  gsize          n_voxels);
+double        cbd_slice_view_get_last_build_ms   (CbdSliceView  *self);
 
 G_END_DECLS

@@ -1,6 +1,10 @@
-/* cbd-window.c — the main window: one volume, its XY slice and its numbers
+/* cbd-window.c — the main window: one volume in three linked slices, a 3D
+ * view, and the cutouts picked in them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * This file loads volumes and keeps the status line and settings; the
+ * actions are in cbd-window-actions.c.
  */
 #define G_LOG_DOMAIN "cbd-window"
 
@@ -10,40 +14,7 @@
 
 #include "cbd-io.h"
 #include "cbd-labels.h"
-#include "cbd-window.h"
-
-struct _CbdWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  /* template children */
-  GtkStack             *stack;
-  GtkSpinner           *spinner;
-  GtkLabel             *loading_label;
-  GtkProgressBar       *progress_bar;
-  GtkLabel             *error_label;
-  CbdSliceView         *slice_view;
-  GtkAdjustment        *slice_adjustment;
-  GtkWidget            *slice_scale;
-  GtkLabel             *slice_label;
-  GtkLabel             *file_label;
-  GtkLabel             *dims_voxels_label;
-  GtkLabel             *dims_um_label;
-  GtkLabel             *voxel_size_label;
-  GtkLabel             *mapping_label;
-  GtkLabel             *pore_label;
-  GtkLabel             *cbd_label;
-  GtkLabel             *cam_label;
-  GtkLabel             *other_label;
-  GtkLabel             *note_label;
-
-  GCancellable         *load_cancellable;
-  struct LoadProgress  *load_progress;
-  guint                 progress_source;
-  char                 *loading_name;
-  gboolean              interactive;
-  gboolean              loaded;
-};
+#include "cbd-window-private.h"
 
 enum
 {
@@ -54,6 +25,11 @@ enum
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CbdWindow, cbd_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void cbd_window_show_volume (CbdWindow     *self,
+                                    CbdVolume     *volume,
+                                    const char    *name,
+                                    const guint64  counts[256]);
 
 /* Written by the loader thread, read by a main-thread timeout. */
 typedef struct LoadProgress
@@ -237,7 +213,7 @@ load_ready_cb (GObject      *source_object,
       return;
     }
 
-  cbd_window_set_volume (self, result->volume, name);
+  cbd_window_show_volume (self, result->volume, name, result->counts);
   load_result_free (result);
   g_signal_emit (self, signals[SIGNAL_LOAD_FINISHED], 0, TRUE, NULL);
 }
@@ -299,47 +275,93 @@ cbd_window_open (CbdWindow *self,
 }
 
 static void
-set_label_printf (GtkLabel   *label,
-                  const char *format,
-                  ...) G_GNUC_PRINTF (2, 3);
-
-static void
-set_label_printf (GtkLabel   *label,
-                  const char *format,
-                  ...)
+cbd_window_update_status (CbdWindow *self)
 {
+  CbdVolume *volume = cbd_view_state_get_volume (self->state);
+  const CbdLabelMap *map = cbd_view_state_get_label_map (self->state);
+  gsize position[3];
+  gboolean hover;
+  const char *phase_name;
   g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  gtk_label_set_text (label, text);
-}
-
-static void
-cbd_window_update_slice_label (CbdWindow *self)
-{
-  CbdVolume *volume = cbd_slice_view_get_volume (self->slice_view);
-  guint slice = cbd_slice_view_get_slice (self->slice_view);
 
   if (volume == NULL)
     {
-      gtk_label_set_text (self->slice_label, "");
+      gtk_label_set_text (self->status_label, "");
       return;
     }
 
-  set_label_printf (self->slice_label, _("z = %u of %u (%.2f µm)"),
-                    slice, cbd_slice_view_get_n_slices (self->slice_view) - 1,
-                    slice * volume->voxel_nm[2] / 1000.0);
+  hover = cbd_view_state_get_hover (self->state, position);
+  if (!hover)
+    cbd_view_state_get_crosshair (self->state, position);
+
+  if (map == NULL)
+    phase_name = NULL;
+  else
+    switch (cbd_view_state_get_phase_at (self->state, position))
+      {
+      case CBD_PHASE_PORE: phase_name = _("pore"); break;
+      case CBD_PHASE_CBD: phase_name = _("CBD"); break;
+      case CBD_PHASE_CAM: phase_name = _("CAM"); break;
+      case CBD_PHASE_OTHER:
+      case CBD_N_PHASES:
+      default: phase_name = _("other"); break;
+      }
+
+  {
+    guint label = cbd_volume_get (volume, position[0], position[1], position[2]);
+    g_autofree char *what = NULL;
+
+    if (phase_name != NULL)
+      /* Translators: a phase name and the raw label value, e.g. "CBD (170)" */
+      what = g_strdup_printf (_("%s (%u)"), phase_name, volume->source_value[label]);
+    else
+      what = g_strdup_printf (_("label %u"), volume->source_value[label]);
+
+    /* Translators: where the pointer (or crosshair) is: voxel indices, the
+     * same in µm, and what is there */
+    text = g_strdup_printf (_("%s  x %zu  y %zu  z %zu   (%.3f, %.3f, %.3f µm)   %s"),
+                            hover ? _("Pointer") : _("Crosshair"),
+                            position[0], position[1], position[2],
+                            (position[0] + 0.5) * volume->voxel_nm[0] / 1000.0,
+                            (position[1] + 0.5) * volume->voxel_nm[1] / 1000.0,
+                            (position[2] + 0.5) * volume->voxel_nm[2] / 1000.0,
+                            what);
+  }
+  gtk_label_set_text (self->status_label, text);
 }
 
+/* Shows @volume with its histogram @counts (computed off the main thread
+ * by the loader). */
 static void
-set_fraction_label (GtkLabel *label,
-                    guint64   count,
-                    gsize     n_voxels)
+cbd_window_show_volume (CbdWindow     *self,
+                        CbdVolume     *volume,
+                        const char    *name,
+                        const guint64  counts[256])
 {
-  set_label_printf (label, _("%.2f %%"), 100.0 * (double) count / (double) n_voxels);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *basename = NULL;
+  CbdLabelMap map;
+  gboolean have_map;
+
+  have_map = cbd_label_map_guess (&map, counts, &error);
+
+  g_free (self->volume_path);
+  self->volume_path = g_strdup (name);
+  cbd_view_state_set_volume (self->state, volume, have_map ? &map : NULL, counts);
+  cbd_volume_info_set_volume (self->volume_info, volume, name, have_map ? &map : NULL,
+                              TRUE, counts);
+
+  basename = name != NULL ? g_path_get_basename (name) : g_strdup (_("Volume"));
+  title = g_strdup_printf ("%s — cbdscope", basename);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  gtk_stack_set_visible_child_name (self->stack, "volume");
+  /* The arrow and page keys then move through the stack straight away. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->xy_view));
+  self->loaded = TRUE;
+  cbd_window_update_status (self);
+  cbd_window_update_actions (self);
 }
 
 /**
@@ -354,98 +376,12 @@ cbd_window_set_volume (CbdWindow  *self,
                        const char *name)
 {
   guint64 counts[256];
-  guint64 phase_counts[CBD_N_PHASES];
-  g_autoptr(GError) error = NULL;
-  CbdLabelMap map;
-  gsize n_voxels;
-  gboolean have_map;
-  g_autofree char *title = NULL;
-  g_autofree char *basename = NULL;
 
   g_return_if_fail (CBD_IS_WINDOW (self));
   g_return_if_fail (volume != NULL);
 
-  n_voxels = cbd_volume_n_voxels (volume);
   cbd_volume_histogram (volume, counts);
-  have_map = cbd_label_map_guess (&map, counts, &error);
-
-  cbd_slice_view_set_volume (self->slice_view, volume, have_map ? &map : NULL);
-  cbd_slice_view_set_slice (self->slice_view, volume->dims[2] / 2);
-
-  gtk_adjustment_configure (self->slice_adjustment,
-                            cbd_slice_view_get_slice (self->slice_view),
-                            0, volume->dims[2] - 1,
-                            1, MAX (1.0, MIN (10.0, volume->dims[2] / 10.0)), 0);
-  cbd_window_update_slice_label (self);
-
-  basename = name != NULL ? g_path_get_basename (name) : g_strdup (_("Volume"));
-  gtk_label_set_text (self->file_label, basename);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->file_label), name);
-  set_label_printf (self->dims_voxels_label, "%zu × %zu × %zu",
-                    volume->dims[0], volume->dims[1], volume->dims[2]);
-  set_label_printf (self->dims_um_label, _("%.2f × %.2f × %.2f µm"),
-                    volume->dims[0] * volume->voxel_nm[0] / 1000.0,
-                    volume->dims[1] * volume->voxel_nm[1] / 1000.0,
-                    volume->dims[2] * volume->voxel_nm[2] / 1000.0);
-  set_label_printf (self->voxel_size_label, _("%.4g × %.4g × %.4g nm"),
-                    volume->voxel_nm[0], volume->voxel_nm[1], volume->voxel_nm[2]);
-
-  if (have_map)
-    {
-      int pore = cbd_label_map_first_value (&map, CBD_PHASE_PORE);
-      int cbd = cbd_label_map_first_value (&map, CBD_PHASE_CBD);
-      int cam = cbd_label_map_first_value (&map, CBD_PHASE_CAM);
-
-      set_label_printf (self->mapping_label, _("pore = %u, CBD = %u, CAM = %u (guessed)"),
-                        volume->source_value[pore], volume->source_value[cbd],
-                        volume->source_value[cam]);
-      cbd_label_map_phase_counts (&map, counts, phase_counts);
-      set_fraction_label (self->pore_label, phase_counts[CBD_PHASE_PORE], n_voxels);
-      set_fraction_label (self->cbd_label, phase_counts[CBD_PHASE_CBD], n_voxels);
-      set_fraction_label (self->cam_label, phase_counts[CBD_PHASE_CAM], n_voxels);
-      set_fraction_label (self->other_label, phase_counts[CBD_PHASE_OTHER], n_voxels);
-      gtk_widget_set_visible (GTK_WIDGET (self->note_label), FALSE);
-    }
-  else
-    {
-      GString *values = g_string_new (NULL);
-      guint n_values = 0;
-
-      for (guint label = 0; label < 256; label++)
-        if (counts[label] > 0)
-          {
-            if (n_values < 8)
-              g_string_append_printf (values, "%s%u", n_values ? ", " : "",
-                                      volume->source_value[label]);
-            n_values++;
-          }
-      if (n_values > 8)
-        g_string_append (values, ", …");
-
-      gtk_label_set_text (self->mapping_label, values->str);
-      g_string_free (values, TRUE);
-      gtk_label_set_text (self->pore_label, "—");
-      gtk_label_set_text (self->cbd_label, "—");
-      gtk_label_set_text (self->cam_label, "—");
-      gtk_label_set_text (self->other_label, "—");
-      set_label_printf (self->note_label,
-                        g_dngettext (GETTEXT_PACKAGE,
-                                     "The volume holds %u label value, not 3, so the phases "
-                                     "are ambiguous: labels are shown as grey levels.",
-                                     "The volume holds %u label values, not 3, so the phases "
-                                     "are ambiguous: labels are shown as grey levels.",
-                                     n_values),
-                        n_values);
-      gtk_widget_set_visible (GTK_WIDGET (self->note_label), TRUE);
-    }
-
-  title = g_strdup_printf ("%s — cbdscope", basename);
-  gtk_window_set_title (GTK_WINDOW (self), title);
-
-  gtk_stack_set_visible_child_name (self->stack, "volume");
-  /* The arrow and page keys then move through the stack straight away. */
-  gtk_widget_grab_focus (self->slice_scale);
-  self->loaded = TRUE;
+  cbd_window_show_volume (self, volume, name, counts);
 }
 
 gboolean
@@ -455,11 +391,34 @@ cbd_window_get_loaded (CbdWindow *self)
   return self->loaded;
 }
 
-CbdSliceView *
-cbd_window_get_slice_view (CbdWindow *self)
+CbdViewState *
+cbd_window_get_state (CbdWindow *self)
 {
   g_return_val_if_fail (CBD_IS_WINDOW (self), NULL);
-  return self->slice_view;
+  return self->state;
+}
+
+/* @normal: CBD_AXIS_Z for the XY view, CBD_AXIS_Y for XZ, CBD_AXIS_X for YZ */
+CbdSliceView *
+cbd_window_get_slice_view (CbdWindow *self,
+                           CbdAxis    normal)
+{
+  g_return_val_if_fail (CBD_IS_WINDOW (self), NULL);
+
+  switch (normal)
+    {
+    case CBD_AXIS_X: return self->yz_view;
+    case CBD_AXIS_Y: return self->xz_view;
+    case CBD_AXIS_Z: return self->xy_view;
+    default: g_return_val_if_reached (NULL);
+    }
+}
+
+const char *
+cbd_window_get_status_text (CbdWindow *self)
+{
+  g_return_val_if_fail (CBD_IS_WINDOW (self), NULL);
+  return gtk_label_get_text (self->status_label);
 }
 
 /* Screenshot mode and tests have nobody to close a dialog. */
@@ -471,94 +430,135 @@ cbd_window_set_interactive (CbdWindow *self,
   self->interactive = !!interactive;
 }
 
+static const struct
+{
+  const char *key;
+  CbdPhase    phase;
+} color_keys[] = {
+  { "pore-color",  CBD_PHASE_PORE },
+  { "cbd-color",   CBD_PHASE_CBD },
+  { "cam-color",   CBD_PHASE_CAM },
+  { "other-color", CBD_PHASE_OTHER },
+};
+
 static void
 settings_changed_cb (GSettings  *settings,
                      const char *key,
                      CbdWindow  *self)
 {
-  static const struct { const char *key; CbdPhase phase; } keys[] = {
-    { "pore-color",  CBD_PHASE_PORE },
-    { "cbd-color",   CBD_PHASE_CBD },
-    { "cam-color",   CBD_PHASE_CAM },
-    { "other-color", CBD_PHASE_OTHER },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (color_keys); i++)
     {
       g_autofree char *spec = NULL;
       GdkRGBA color;
 
-      if (key != NULL && g_strcmp0 (key, keys[i].key) != 0)
+      if (key != NULL && g_strcmp0 (key, color_keys[i].key) != 0)
         continue;
 
-      spec = g_settings_get_string (settings, keys[i].key);
+      spec = g_settings_get_string (settings, color_keys[i].key);
       if (gdk_rgba_parse (&color, spec))
-        cbd_slice_view_set_phase_color (self->slice_view, keys[i].phase, &color);
+        cbd_view_state_set_phase_color (self->state, color_keys[i].phase, &color);
       else
-        g_warning ("Ignoring the colour “%s” of the setting %s", spec, keys[i].key);
+        g_warning ("Ignoring the colour “%s” of the setting %s", spec, color_keys[i].key);
+    }
+}
+
+/* A colour picked in the window becomes the preference. */
+static void
+style_changed_cb (CbdViewState *state,
+                  CbdWindow    *self)
+{
+  if (self->settings == NULL)
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (color_keys); i++)
+    {
+      g_autofree char *spec = g_settings_get_string (self->settings, color_keys[i].key);
+      g_autofree char *current = NULL;
+      GdkRGBA color, stored;
+
+      cbd_view_state_get_phase_color (state, color_keys[i].phase, &color);
+      if (gdk_rgba_parse (&stored, spec) && gdk_rgba_equal (&stored, &color))
+        continue;
+      current = gdk_rgba_to_string (&color);
+      g_settings_set_string (self->settings, color_keys[i].key, current);
     }
 }
 
 /**
- * cbd_window_set_phase_colors:
+ * cbd_window_set_settings:
  * @settings: (nullable): settings with the app's schema; %NULL keeps the
- *   built-in colours
+ *   built-in colours and defaults
  */
 void
-cbd_window_set_phase_colors (CbdWindow *self,
-                             GSettings *settings)
+cbd_window_set_settings (CbdWindow *self,
+                         GSettings *settings)
 {
   g_return_if_fail (CBD_IS_WINDOW (self));
 
-  if (settings == NULL)
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (!g_set_object (&self->settings, settings) || settings == NULL)
     return;
   g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
   settings_changed_cb (settings, NULL, self);
 }
 
 static void
-file_chooser_response_cb (GtkNativeDialog *dialog,
-                          int              response,
-                          CbdWindow       *self)
+cbd_window_dispose (GObject *object)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  CbdWindow *self = CBD_WINDOW (object);
 
-      if (file != NULL)
-        cbd_window_open (self, file);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
+  cbd_window_stop_loading (self);
+  g_clear_pointer (&self->loading_name, g_free);
+  g_clear_pointer (&self->volume_path, g_free);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (cbd_window_parent_class)->dispose (object);
 }
 
 static void
-open_activated (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+cbd_window_class_init (CbdWindowClass *klass)
 {
-  CbdWindow *self = CBD_WINDOW (user_data);
-  GtkFileChooserNative *chooser;
-  g_autoptr(GtkFileFilter) tiff_filter = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all_filter = gtk_file_filter_new ();
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  chooser = gtk_file_chooser_native_new (_("Open Volume"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Open"), _("_Cancel"));
+  object_class->dispose = cbd_window_dispose;
 
-  gtk_file_filter_set_name (tiff_filter, _("TIFF images"));
-  gtk_file_filter_add_mime_type (tiff_filter, "image/tiff");
-  gtk_file_filter_add_suffix (tiff_filter, "tif");
-  gtk_file_filter_add_suffix (tiff_filter, "tiff");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), tiff_filter);
+  /**
+   * CbdWindow::load-finished:
+   * @success: whether a volume is now shown
+   * @message: (nullable): the error, when it failed
+   */
+  signals[SIGNAL_LOAD_FINISHED] =
+    g_signal_new ("load-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
 
-  gtk_file_filter_set_name (all_filter, _("All files"));
-  gtk_file_filter_add_pattern (all_filter, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all_filter);
+  g_type_ensure (CBD_TYPE_VIEW_STATE);
+  g_type_ensure (CBD_TYPE_SLICE_VIEW);
+  g_type_ensure (CBD_TYPE_VOLUME_INFO);
+  g_type_ensure (CBD_TYPE_PHASE_PANEL);
 
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (file_chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/cbdscope/CbdScope/cbd-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, state);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, loading_label);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, xy_view);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, xz_view);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, yz_view);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_view_box);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, side_stack);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_info);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, phase_panel);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.zoom-one", NULL);
 }
 
 static gboolean
@@ -591,112 +591,21 @@ drop_cb (GtkDropTarget *target,
 }
 
 static void
-slice_adjustment_changed_cb (GtkAdjustment *adjustment,
-                             CbdWindow     *self)
-{
-  cbd_slice_view_set_slice (self->slice_view, (guint) (gtk_adjustment_get_value (adjustment) + 0.5));
-}
-
-static void
-slice_changed_cb (CbdSliceView *view,
-                  GParamSpec   *pspec,
-                  CbdWindow    *self)
-{
-  guint slice = cbd_slice_view_get_slice (view);
-
-  if ((guint) (gtk_adjustment_get_value (self->slice_adjustment) + 0.5) != slice)
-    gtk_adjustment_set_value (self->slice_adjustment, slice);
-  cbd_window_update_slice_label (self);
-}
-
-static void
-move_slice_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  CbdWindow *self = CBD_WINDOW (widget);
-  gint64 slice = cbd_slice_view_get_slice (self->slice_view);
-
-  slice += g_variant_get_int32 (parameter);
-  cbd_slice_view_set_slice (self->slice_view, (guint) MAX (slice, 0));
-}
-
-static void
-cbd_window_dispose (GObject *object)
-{
-  CbdWindow *self = CBD_WINDOW (object);
-
-  cbd_window_stop_loading (self);
-  g_clear_pointer (&self->loading_name, g_free);
-
-  G_OBJECT_CLASS (cbd_window_parent_class)->dispose (object);
-}
-
-static void
-cbd_window_class_init (CbdWindowClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-
-  object_class->dispose = cbd_window_dispose;
-
-  /**
-   * CbdWindow::load-finished:
-   * @success: whether a volume is now shown
-   * @message: (nullable): the error, when it failed
-   */
-  signals[SIGNAL_LOAD_FINISHED] =
-    g_signal_new ("load-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
-
-  g_type_ensure (CBD_TYPE_SLICE_VIEW);
-
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/cbdscope/CbdScope/cbd-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, spinner);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, loading_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, progress_bar);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, error_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_view);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_scale);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, slice_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, file_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, dims_voxels_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, dims_um_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, voxel_size_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, mapping_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, pore_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, cbd_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, cam_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, other_label);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, note_label);
-  gtk_widget_class_bind_template_callback (widget_class, slice_adjustment_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, slice_changed_cb);
-
-  gtk_widget_class_install_action (widget_class, "slice.move", "i", move_slice_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "slice.move", "i", 10);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "slice.move", "i", -10);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "slice.move", "i", 1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "slice.move", "i", -1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "slice.move", "i", 1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "slice.move", "i", -1);
-}
-
-static void
 cbd_window_init (CbdWindow *self)
 {
-  static const GActionEntry win_entries[] = {
-    { "open", open_activated, NULL, NULL, NULL, { 0 } },
-  };
   GtkDropTarget *drop_target;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->interactive = TRUE;
 
-  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
-                                   G_N_ELEMENTS (win_entries), self);
+  g_signal_connect_object (self->state, "hover-changed",
+                           G_CALLBACK (cbd_window_update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->state, "crosshair-changed",
+                           G_CALLBACK (cbd_window_update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->state, "style-changed",
+                           G_CALLBACK (style_changed_cb), self, 0);
+
+  cbd_window_init_actions (self);
 
   drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
   gtk_drop_target_set_gtypes (drop_target, (GType[2]) { GDK_TYPE_FILE_LIST, G_TYPE_FILE }, 2);

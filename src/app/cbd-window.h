@@ -1,4 +1,5 @@
-/* cbd-window.h — the main window: one volume, its XY slice and its numbers
+/* cbd-window.h — the main window: one volume in three linked slices, a 3D
+ * view, and the cutouts picked in them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "cbd-slice-view.h"
+#include "cbd-view-state.h"
 #include "cbd-volume.h"
 
 G_BEGIN_DECLS
@@ -24,8 +26,11 @@ void          cbd_window_set_volume       (CbdWindow      *self,
 void          cbd_window_set_interactive  (CbdWindow      *self,
                                            gboolean        interactive);
 gboolean      cbd_window_get_loaded       (CbdWindow      *self);
-CbdSliceView *cbd_window_get_slice_view   (CbdWindow      *self);
-void          cbd_window_set_phase_colors (CbdWindow      *self,
+CbdViewState *cbd_window_get_state        (CbdWindow      *self);
+CbdSliceView *cbd_window_get_slice_view   (CbdWindow      *self,
+                                           CbdAxis         normal);
+const char   *cbd_window_get_status_text  (CbdWindow      *self);
+void          cbd_window_set_settings     (CbdWindow      *self,
                                            GSettings      *settings);
 
 G_END_DECLS
