@@ -28,6 +28,7 @@
 #define COARSE_SCALE 2.0f
 #define FINE_SWEEPS 3          /* red-black sweeps per side on the finest level */
 #define COARSE_SWEEPS 3
+#define W_CYCLES 2             /* cycles solving each coarse problem */
 
 /* One level: the matrix in single precision. Level 0 borrows the solver's
  * cells, neighbours and patterns; coarse levels own theirs. */
@@ -499,12 +500,16 @@ run (CbdMultigrid *mg, CbdChunkFunc func, Level *lv, Level *coarse, gsize offset
   cbd_parallel_for (mg->parallel, count, func, &job);
 }
 
+/* One cycle on level @l for its b, from x = 0 or from the current x. The
+ * coarse problem is solved by W_CYCLES cycles (1: V-cycle, 2: W-cycle); the
+ * result stays symmetric either way. */
 static void
-vcycle (CbdMultigrid *mg, guint l)
+cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
 {
   Level *lv = &mg->level[l];
   Level *cv = &mg->level[l + 1];
   gsize n = lv->n, n_red = lv->n_red;
+  guint s = 0;
 
   if (l + 1 == mg->n_levels)
     {
@@ -512,19 +517,25 @@ vcycle (CbdMultigrid *mg, guint l)
       return;
     }
 
-  /* Red cells see only black ones: black x must be 0 until its own sweep. */
-  memset (lv->x + n_red, 0, (n - n_red) * sizeof (float));
-  run (mg, first_sweep_chunk, lv, NULL, 0, n_red);
-  run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
-  for (guint s = 1; s < lv->sweeps; s++)
+  if (from_zero)
+    {
+      /* Red cells see only black ones: black x must be 0 until its own sweep. */
+      memset (lv->x + n_red, 0, (n - n_red) * sizeof (float));
+      run (mg, first_sweep_chunk, lv, NULL, 0, n_red);
+      run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
+      s = 1;
+    }
+  for (; s < lv->sweeps; s++)
     {
       run (mg, sweep_chunk, lv, NULL, 0, n_red);
       run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
     }
   run (mg, restrict_residual_chunk, lv, cv, 0, cv->n);
-  vcycle (mg, l + 1);
+  cycle (mg, l + 1, TRUE);
+  for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
+    cycle (mg, l + 1, FALSE);
   run (mg, prolong_chunk, lv, cv, 0, cv->n);
-  for (guint s = 0; s < lv->sweeps; s++)
+  for (s = 0; s < lv->sweeps; s++)
     {
       run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
       run (mg, sweep_chunk, lv, NULL, 0, n_red);
@@ -540,7 +551,7 @@ cbd_multigrid_apply (CbdMultigrid *mg,
 
   top->b = (float *) r;
   top->x = z;
-  vcycle (mg, 0);
+  cycle (mg, 0, TRUE);
   top->b = NULL;
   top->x = NULL;
 }
