@@ -45,8 +45,8 @@ typedef struct
   float          pattern_diagonal[256], pattern_inverse[256];
   guint32       *own_cell;
   gint32        *own_neighbour;
-  float         *x, *b;         /* x holds n + 1 values, x[n] = 0 */
-  gint32        *aggregate;     /* while coarsening: unknown → coarse unknown */
+  float         *x, *b, *r;     /* x holds n + 1 values, x[n] = 0 */
+  gint32        *aggregate;     /* unknown → coarse unknown */
   guint32       *member_start;  /* this level's unknowns → their members below */
   guint32       *member;
   double        *cholesky;      /* coarsest level: n×n lower factor */
@@ -150,23 +150,30 @@ first_sweep_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
-/* The coarse right-hand side: the residual summed over each block, computed
- * on the fly so the fine residual is never stored. */
+/* The residual, streamed, then summed per block by the coarse level: both
+ * passes stay in memory order where it matters (the fine arrays). */
 static double
-restrict_residual_chunk (gpointer data, gsize lo, gsize hi)
+residual_chunk (gpointer data, gsize lo, gsize hi)
+{
+  Level *lv = ((LevelJob *) data)->level;
+
+  for (gsize i = lo; i < hi; i++)
+    lv->r[i] = lv->b[i] - level_diagonal (lv, i) * lv->x[i] + neighbour_sum (lv, lv->x, i);
+  return 0.0;
+}
+
+static double
+restrict_chunk (gpointer data, gsize lo, gsize hi)
 {
   LevelJob *job = data;
-  const Level *lv = job->level;
+  const float *r = job->level->r;
   Level *cv = job->coarse;
 
   for (gsize I = lo; I < hi; I++)
     {
       float sum = 0.0f;
       for (guint32 m = cv->member_start[I]; m < cv->member_start[I + 1]; m++)
-        {
-          guint32 i = cv->member[m];
-          sum += lv->b[i] - level_diagonal (lv, i) * lv->x[i] + neighbour_sum (lv, lv->x, i);
-        }
+        sum += r[cv->member[m]];
       cv->b[I] = sum;
     }
   return 0.0;
@@ -176,14 +183,11 @@ static double
 prolong_chunk (gpointer data, gsize lo, gsize hi)
 {
   LevelJob *job = data;
-  Level *lv = job->level, *cv = job->coarse;
+  Level *lv = job->level;
+  const float *coarse_x = job->coarse->x;
 
-  for (gsize I = lo; I < hi; I++)
-    {
-      float correction = COARSE_SCALE * cv->x[I];
-      for (guint32 m = cv->member_start[I]; m < cv->member_start[I + 1]; m++)
-        lv->x[cv->member[m]] += correction;
-    }
+  for (gsize i = lo; i < hi; i++)
+    lv->x[i] += COARSE_SCALE * coarse_x[lv->aggregate[i]];
   return 0.0;
 }
 
@@ -195,6 +199,7 @@ level_clear (Level *lv)
   g_free (lv->conductance);
   g_free (lv->diagonal);
   g_free (lv->inverse_diagonal);
+  g_free (lv->r);
   g_free (lv->aggregate);
   g_free (lv->member_start);
   g_free (lv->member);
@@ -283,9 +288,10 @@ level_coarsen (Level *fine, Level *coarse)
   coarse->member = g_try_new (guint32, MAX (fa->n, 1));
   coarse->x = g_try_new0 (float, n + 1);
   coarse->b = g_try_new0 (float, n + 1);
+  fine->r = g_try_new0 (float, MAX (fa->n, 1));
   if (!coarse->own_cell || !coarse->own_neighbour || !coarse->conductance ||
       !coarse->diagonal || !coarse->member_start || !coarse->member ||
-      !coarse->x || !coarse->b)
+      !coarse->x || !coarse->b || !fine->r)
     return FALSE;
   ca->cell = coarse->own_cell;
   ca->neighbour = coarse->own_neighbour;
@@ -333,7 +339,6 @@ level_coarsen (Level *fine, Level *coarse)
     coarse->member_start[I + 2] += coarse->member_start[I + 1];
   for (gsize i = 0; i < fa->n; i++)
     coarse->member[coarse->member_start[fine->aggregate[i] + 1]++] = (guint32) i;
-  g_clear_pointer (&fine->aggregate, g_free);
   return TRUE;
 }
 
@@ -530,11 +535,12 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
       run (mg, sweep_chunk, lv, NULL, 0, n_red);
       run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
     }
-  run (mg, restrict_residual_chunk, lv, cv, 0, cv->n);
+  run (mg, residual_chunk, lv, NULL, 0, n);
+  run (mg, restrict_chunk, lv, cv, 0, cv->n);
   cycle (mg, l + 1, TRUE);
   for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
     cycle (mg, l + 1, FALSE);
-  run (mg, prolong_chunk, lv, cv, 0, cv->n);
+  run (mg, prolong_chunk, lv, cv, 0, n);
   for (s = 0; s < lv->sweeps; s++)
     {
       run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
