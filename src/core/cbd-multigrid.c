@@ -21,6 +21,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cbd-grid.h"
 #include "cbd-multigrid.h"
 
 #define MAX_LEVELS 24
@@ -99,43 +100,81 @@ neighbour_sum (const Level *a, const float *x, gsize i)
 double
 cbd_mg_matrix_apply (const CbdMgMatrix *a, const double *x, double *y, gsize lo, gsize hi)
 {
+  const double *restrict in = x;
+  double *restrict out = y;
+  const gint32 *restrict nb = a->neighbour;
   double dot = 0.0;
 
-  for (gsize i = lo; i < hi; i++)
+  if (a->conductance == NULL && a->diagonal == NULL)
     {
-      const gint32 *nb = &a->neighbour[6 * i];
-      double sum;
+      const guint8 *restrict pattern = a->pattern;
+      const double g0 = a->axis_conductance[0], g1 = a->axis_conductance[1];
+      const double g2 = a->axis_conductance[2];
+      const double *diagonal = a->pattern_diagonal;
 
-      if (a->conductance == NULL)
-        sum = a->axis_conductance[0] * (x[nb[0]] + x[nb[1]])
-            + a->axis_conductance[1] * (x[nb[2]] + x[nb[3]])
-            + a->axis_conductance[2] * (x[nb[4]] + x[nb[5]]);
-      else
+      for (gsize i = lo; i < hi; i++)
         {
-          const double *g = &a->conductance[6 * i];
-          sum = g[0] * x[nb[0]] + g[1] * x[nb[1]] + g[2] * x[nb[2]]
-              + g[3] * x[nb[3]] + g[4] * x[nb[4]] + g[5] * x[nb[5]];
+          const gint32 *n6 = &nb[6 * i];
+          double sum = g0 * (in[n6[0]] + in[n6[1]]) + g1 * (in[n6[2]] + in[n6[3]]) + g2 * (in[n6[4]] + in[n6[5]]);
+          out[i] = diagonal[pattern[i]] * in[i] - sum;
+          dot += in[i] * out[i];
         }
-      y[i] = cbd_mg_matrix_diagonal (a, i) * x[i] - sum;
-      dot += x[i] * y[i];
     }
+  else
+    for (gsize i = lo; i < hi; i++)
+      {
+        const gint32 *n6 = &nb[6 * i];
+        const double *g6 = &a->conductance[6 * i];
+        double sum = g6[0] * in[n6[0]] + g6[1] * in[n6[1]] + g6[2] * in[n6[2]]
+                   + g6[3] * in[n6[3]] + g6[4] * in[n6[4]] + g6[5] * in[n6[5]];
+        out[i] = a->diagonal[i] * in[i] - sum;
+        dot += in[i] * out[i];
+      }
   return dot;
 }
 
+/* One Gauss-Seidel pass over one colour. Everything the loop reads is copied
+ * into locals first: the stores to x could otherwise alias them (the build
+ * uses -fno-strict-aliasing) and force reloads in every iteration. */
 static double
 sweep_chunk (gpointer data, gsize lo, gsize hi)
 {
-  LevelJob *job = data;
-  Level *lv = job->level;
-  float *x = lv->x;
+  const LevelJob *job = data;
+  const Level *lv = job->level;
+  float *restrict x = lv->x;
+  const float *restrict b = lv->b;
+  const gint32 *restrict nb = lv->neighbour;
+  gsize first = job->offset + lo, last = job->offset + hi;
 
-  /* Hoisting the tests lets the compiler keep tight loops. */
   if (lv->conductance == NULL && lv->inverse_diagonal == NULL)
-    for (gsize i = job->offset + lo; i < job->offset + hi; i++)
-      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * lv->pattern_inverse[lv->pattern[i]];
+    {
+      const guint8 *restrict pattern = lv->pattern;
+      const float g0 = lv->axis_conductance[0], g1 = lv->axis_conductance[1];
+      const float g2 = lv->axis_conductance[2];
+      float inverse[256];
+
+      memcpy (inverse, lv->pattern_inverse, sizeof inverse);
+      for (gsize i = first; i < last; i++)
+        {
+          const gint32 *n6 = &nb[6 * i];
+          float sum = g0 * (x[n6[0]] + x[n6[1]]) + g1 * (x[n6[2]] + x[n6[3]]) + g2 * (x[n6[4]] + x[n6[5]]);
+          x[i] = (b[i] + sum) * inverse[pattern[i]];
+        }
+    }
   else
-    for (gsize i = job->offset + lo; i < job->offset + hi; i++)
-      x[i] = (lv->b[i] + neighbour_sum (lv, x, i)) * level_inverse_diagonal (lv, i);
+    {
+      const float *restrict g = lv->conductance;
+      const float *restrict inverse = lv->inverse_diagonal;
+
+      for (gsize i = first; i < last; i++)
+        {
+          const gint32 *n6 = &nb[6 * i];
+          const float *g6 = &g[6 * i];
+          float sum = g6[0] * x[n6[0]] + g6[1] * x[n6[1]] + g6[2] * x[n6[2]]
+                    + g6[3] * x[n6[3]] + g6[4] * x[n6[4]] + g6[5] * x[n6[5]];
+          x[i] = (b[i] + sum) * inverse[i];
+        }
+    }
   return 0.0;
 }
 
@@ -155,10 +194,30 @@ first_sweep_chunk (gpointer data, gsize lo, gsize hi)
 static double
 residual_chunk (gpointer data, gsize lo, gsize hi)
 {
-  Level *lv = ((LevelJob *) data)->level;
+  const Level *lv = ((const LevelJob *) data)->level;
+  const float *restrict x = lv->x;
+  const float *restrict b = lv->b;
+  float *restrict r = lv->r;
 
-  for (gsize i = lo; i < hi; i++)
-    lv->r[i] = lv->b[i] - level_diagonal (lv, i) * lv->x[i] + neighbour_sum (lv, lv->x, i);
+  if (lv->conductance == NULL && lv->diagonal == NULL)
+    {
+      const gint32 *restrict nb = lv->neighbour;
+      const guint8 *restrict pattern = lv->pattern;
+      const float g0 = lv->axis_conductance[0], g1 = lv->axis_conductance[1];
+      const float g2 = lv->axis_conductance[2];
+      float diagonal[256];
+
+      memcpy (diagonal, lv->pattern_diagonal, sizeof diagonal);
+      for (gsize i = lo; i < hi; i++)
+        {
+          const gint32 *n6 = &nb[6 * i];
+          float sum = g0 * (x[n6[0]] + x[n6[1]]) + g1 * (x[n6[2]] + x[n6[3]]) + g2 * (x[n6[4]] + x[n6[5]]);
+          r[i] = b[i] - diagonal[pattern[i]] * x[i] + sum;
+        }
+    }
+  else
+    for (gsize i = lo; i < hi; i++)
+      r[i] = b[i] - level_diagonal (lv, i) * x[i] + neighbour_sum (lv, x, i);
   return 0.0;
 }
 
@@ -244,6 +303,7 @@ level_coarsen (Level *fine, Level *coarse)
   Level *ca = coarse;
   gsize cd[3], n_cells, n = 0, n_red = 0;
   g_autofree gint32 *map = NULL;
+  CbdGridDivider divider;
 
   for (guint d = 0; d < 3; d++)
     cd[d] = (fa->dims[d] + 1) / 2;
@@ -253,29 +313,28 @@ level_coarsen (Level *fine, Level *coarse)
   if (map == NULL || fine->aggregate == NULL)
     return FALSE;
 
+  cbd_grid_divider_init (&divider, fa->dims);
   for (gsize c = 0; c < n_cells; c++)
     map[c] = -1;
   for (gsize i = 0; i < fa->n; i++)
     {
-      gsize cell = fa->cell[i];
-      gsize x = cell % fa->dims[0], y = (cell / fa->dims[0]) % fa->dims[1];
-      gsize z = cell / (fa->dims[0] * fa->dims[1]);
-      gsize c = x / 2 + cd[0] * (y / 2 + cd[1] * (z / 2));
+      gsize xyz[3], c;
 
+      cbd_grid_coords (&divider, fa->cell[i], xyz);
+      c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
       map[c] = -2;
       fine->aggregate[i] = (gint32) c;   /* the coarse grid cell, for now */
     }
   /* Number the occupied coarse cells, red (even coordinate sum) first. */
   for (guint colour = 0; colour < 2; colour++)
-    for (gsize c = 0; c < n_cells; c++)
-      {
-        gsize x = c % cd[0], y = (c / cd[0]) % cd[1], z = c / (cd[0] * cd[1]);
-        if (map[c] == -2 && ((x + y + z) & 1) == colour)
-          {
-            map[c] = (gint32) n++;
-            n_red += colour == 0;
-          }
-      }
+    for (gsize z = 0, c = 0; z < cd[2]; z++)
+      for (gsize y = 0; y < cd[1]; y++)
+        for (gsize x = 0; x < cd[0]; x++, c++)
+          if (map[c] == -2 && ((x + y + z) & 1) == colour)
+            {
+              map[c] = (gint32) n++;
+              n_red += colour == 0;
+            }
 
   memcpy (ca->dims, cd, sizeof cd);
   ca->n = n;

@@ -26,7 +26,8 @@ typedef struct
    * CBD_MG_OUTLET when it lies on a driven face. */
   const guint8  *pattern;
   /* The diagonal per unknown, or NULL when it follows from the pattern
-   * (uniform conductances): pattern_diagonal[pattern[i]]. */
+   * (uniform conductances): pattern_diagonal[pattern[i]]. Either both
+   * conductance and diagonal are NULL or neither is. */
   const double  *diagonal;
   double         pattern_diagonal[256];
 } CbdMgMatrix;

@@ -25,6 +25,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cbd-grid.h"
 #include "cbd-multigrid.h"
 #include "cbd-parallel.h"
 #include "cbd-solver.h"
@@ -116,6 +117,7 @@ flood_from_face (const Problem *problem, guint8 *marks, gsize face_index, guint8
 {
   const gsize *dims = problem->dims, *stride = problem->stride;
   CbdAxis a = problem->axis, b = (a + 1) % 3, c = (a + 2) % 3;
+  CbdGridDivider divider;
   gsize head = 0, tail = 0;
 
   /* marks: bit 4 = conducting, set by the caller */
@@ -131,14 +133,13 @@ flood_from_face (const Problem *problem, guint8 *marks, gsize face_index, guint8
           }
       }
 
+  cbd_grid_divider_init (&divider, dims);
   while (head < tail)
     {
       gsize index = queue[head++];
-      gsize coord[3] = {
-        index % dims[0],
-        (index / dims[0]) % dims[1],
-        index / (dims[0] * dims[1]),
-      };
+      gsize coord[3];
+
+      cbd_grid_coords (&divider, index, coord);
 
       for (guint d = 0; d < 3; d++)
         {
@@ -312,15 +313,19 @@ matvec_chunk (gpointer data, gsize lo, gsize hi)
 static double
 update_chunk (gpointer data, gsize lo, gsize hi)
 {
-  Cg *cg = data;
+  const Cg *cg = data;
+  double *restrict x = cg->x, *restrict r = cg->r;
+  const double *restrict p = cg->p, *restrict q = cg->q;
+  float *restrict r_single = cg->r_single;
+  const double alpha = cg->alpha;
   double rr = 0.0;
 
   for (gsize i = lo; i < hi; i++)
     {
-      cg->x[i] += cg->alpha * cg->p[i];
-      cg->r[i] -= cg->alpha * cg->q[i];
-      cg->r_single[i] = (float) cg->r[i];
-      rr += cg->r[i] * cg->r[i];
+      x[i] += alpha * p[i];
+      r[i] -= alpha * q[i];
+      r_single[i] = (float) r[i];
+      rr += r[i] * r[i];
     }
   return rr;
 }
@@ -328,21 +333,26 @@ update_chunk (gpointer data, gsize lo, gsize hi)
 static double
 rz_chunk (gpointer data, gsize lo, gsize hi)
 {
-  Cg *cg = data;
+  const Cg *cg = data;
+  const double *restrict r = cg->r;
+  const float *restrict z = cg->z;
   double rz = 0.0;
 
   for (gsize i = lo; i < hi; i++)
-    rz += cg->r[i] * cg->z[i];
+    rz += r[i] * z[i];
   return rz;
 }
 
 static double
 direction_chunk (gpointer data, gsize lo, gsize hi)
 {
-  Cg *cg = data;
+  const Cg *cg = data;
+  double *restrict p = cg->p;
+  const float *restrict z = cg->z;
+  const double beta = cg->alpha;
 
   for (gsize i = lo; i < hi; i++)
-    cg->p[i] = cg->z[i] + cg->alpha * cg->p[i];
+    p[i] = z[i] + beta * p[i];
   return 0.0;
 }
 
@@ -407,6 +417,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   double rz, rr, residual;
   guint iteration = 0;
   CbdAxis a = problem->axis;
+  CbdGridDivider divider;
 
   if (!r || !p || !q || !z || !r_single)
     return out_of_memory (error, "iteration vectors");
@@ -415,10 +426,13 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
     return out_of_memory (error, "multigrid hierarchy");
 
   /* Start from the potential of a homogeneous block: a linear ramp. */
+  cbd_grid_divider_init (&divider, problem->dims);
   for (gsize i = 0; i < n; i++)
     {
-      gsize coord = (system->voxel[i] / problem->stride[a]) % problem->dims[a];
-      x[i] = (coord + 0.5) / problem->dims[a];
+      gsize coord[3];
+
+      cbd_grid_coords (&divider, system->voxel[i], coord);
+      x[i] = (coord[a] + 0.5) / problem->dims[a];
     }
   x[n] = 0.0;
   rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
