@@ -26,6 +26,7 @@ static const CliCommand commands[] = {
   { "synth", cli_command_synth, "Generate a synthetic three-phase FIB-SEM-like volume" },
   { "solve", cli_command_solve, "Relative conductivity and tortuosity of a phase along x, y, z" },
   { "fit",   cli_command_fit,   "Fit sigma_rel = gamma * eps^alpha to a CSV of points" },
+  { "partition", cli_command_partition, "Split a phase into individual pores (SNOW watershed)" },
 };
 
 static void

@@ -60,6 +60,13 @@ gboolean    cbd_tiff_write_float   (const float     *values,
                                     const char      *path,
                                     GError         **error);
 
+/* A uint32 field (region ids of a partition, …) on the same grid, same rules. */
+gboolean    cbd_tiff_write_uint32  (const guint32   *values,
+                                    const gsize      dims[3],
+                                    const double     voxel_nm[3],
+                                    const char      *path,
+                                    GError         **error);
+
 /* Raw voxels in x-fastest order, no header. */
 CbdVolume  *cbd_raw_read           (const char      *path,
                                     const gsize      dims[3],

@@ -861,32 +861,210 @@ heap_pop (Heap *heap)
   return top;
 }
 
+/* The flood's priority queue, exact for any key sequence. Keys are cut
+ * into buckets of 2^shift consecutive high words (neighbouring distances).
+ * Every queued key in a bucket up to @current is "near": in @fifo, an array
+ * sorted by key, or in the heap @near; every later key waits unsorted in its
+ * bucket's array. The smallest key is the smaller of the fifo's head and the
+ * heap's top whenever either holds one; when both are empty, the next
+ * non-empty bucket, sorted, becomes the fifo. Keys carry their queue order in
+ * the low word, so a bucket of one distance is sorted already, and a key of
+ * the fifo's last distance joins its tail: most keys are only appended to
+ * and read back from arrays, and the heap keeps the few that go uphill. */
+
+#define FLOOD_MAX_BUCKETS 65536
+
+typedef struct
+{
+  HeapEntry *data;
+  gsize      len;
+  gsize      capacity;
+} Bucket;
+
+typedef struct
+{
+  Heap     near;
+  Bucket   fifo;
+  gsize    fifo_head;
+  Bucket  *buckets;
+  guint    n_buckets;
+  guint    current;
+  guint32  base;      /* smallest expected key high word */
+  guint    shift;
+  gsize    pending;   /* keys in the bucket arrays */
+} FloodQueue;
+
+static void
+flood_queue_init (FloodQueue *queue, float largest, float smallest)
+{
+  guint32 span = descending_key (smallest) - descending_key (largest);
+
+  memset (queue, 0, sizeof *queue);
+  queue->base = descending_key (largest);
+  while ((span >> queue->shift) >= FLOOD_MAX_BUCKETS)
+    queue->shift++;
+  queue->n_buckets = (span >> queue->shift) + 1;
+  queue->buckets = g_new0 (Bucket, queue->n_buckets);
+}
+
+static void
+flood_queue_clear (FloodQueue *queue)
+{
+  for (guint b = 0; b < queue->n_buckets; b++)
+    g_free (queue->buckets[b].data);
+  g_clear_pointer (&queue->buckets, g_free);
+  g_clear_pointer (&queue->near.data, g_free);
+  g_clear_pointer (&queue->fifo.data, g_free);
+}
+
+static inline guint
+flood_queue_bucket (const FloodQueue *queue, guint64 key)
+{
+  guint32 high = (guint32) (key >> 32);
+
+  /* clamped, so a key outside the expected range only costs speed */
+  if (high < queue->base)
+    return 0;
+  return MIN ((high - queue->base) >> queue->shift, queue->n_buckets - 1);
+}
+
+static inline gboolean
+bucket_append (Bucket *bucket, guint64 key, guint64 index)
+{
+  if (G_UNLIKELY (bucket->len == bucket->capacity))
+    {
+      gsize capacity = MAX (bucket->capacity * 2, 64);
+      HeapEntry *data = g_try_realloc_n (bucket->data, capacity, sizeof (HeapEntry));
+
+      if (data == NULL)
+        return FALSE;
+      bucket->data = data;
+      bucket->capacity = capacity;
+    }
+  bucket->data[bucket->len++] = (HeapEntry) { key, index };
+  return TRUE;
+}
+
+static gboolean
+flood_queue_push (FloodQueue *queue, guint64 key, guint64 index)
+{
+  guint b = flood_queue_bucket (queue, key);
+
+  if (b > queue->current)
+    {
+      queue->pending++;
+      return bucket_append (&queue->buckets[b], key, index);
+    }
+  if (queue->fifo_head == queue->fifo.len || key > queue->fifo.data[queue->fifo.len - 1].key)
+    return bucket_append (&queue->fifo, key, index);
+  return heap_push (&queue->near, key, index);
+}
+
+static int
+compare_heap_entries (const void *a, const void *b)
+{
+  guint64 x = ((const HeapEntry *) a)->key, y = ((const HeapEntry *) b)->key;
+
+  return (x > y) - (x < y);
+}
+
+/* FALSE when the queue is empty. */
+static gboolean
+flood_queue_pop (FloodQueue *queue, HeapEntry *entry)
+{
+  gboolean fifo_empty = queue->fifo_head == queue->fifo.len;
+
+  if (fifo_empty && queue->near.size == 0)
+    {
+      Bucket *bucket;
+      gboolean sorted = TRUE;
+
+      if (queue->pending == 0)
+        return FALSE;
+      do
+        queue->current++;
+      while (queue->buckets[queue->current].len == 0);
+
+      /* The bucket's array becomes the fifo. */
+      bucket = &queue->buckets[queue->current];
+      queue->pending -= bucket->len;
+      for (gsize i = 1; i < bucket->len && sorted; i++)
+        sorted = bucket->data[i - 1].key < bucket->data[i].key;
+      if (!sorted)
+        qsort (bucket->data, bucket->len, sizeof (HeapEntry), compare_heap_entries);
+      g_free (queue->fifo.data);
+      queue->fifo = *bucket;
+      queue->fifo_head = 0;
+      *bucket = (Bucket) { NULL, 0, 0 };
+      fifo_empty = FALSE;
+    }
+
+  if (!fifo_empty && (queue->near.size == 0
+                      || queue->fifo.data[queue->fifo_head].key < queue->near.data[0].key))
+    {
+      *entry = queue->fifo.data[queue->fifo_head++];
+      /* Start over at the array's beginning once it has drained. */
+      if (queue->fifo_head == queue->fifo.len)
+        queue->fifo_head = queue->fifo.len = 0;
+      return TRUE;
+    }
+  *entry = heap_pop (&queue->near);
+  return TRUE;
+}
+
+/* Regions array value of voxels outside the phase during the flood, so a
+ * single read tells whether a neighbour is free. */
+#define OUTSIDE G_MAXUINT32
+
+/* The flood reads a voxel's face neighbours long after it was queued, in
+ * distance order, all over the volume: fetch them a few pops ahead. */
+#define PREFETCH_AHEAD 32
+
+static inline void
+prefetch_neighbours (const guint32 *regions, const float *distance, guint64 index,
+                     gsize nx, gsize plane, gsize n)
+{
+  if (index >= plane && index + plane < n)
+    {
+      __builtin_prefetch (regions + index - plane);
+      __builtin_prefetch (regions + index - nx);
+      __builtin_prefetch (regions + index);
+      __builtin_prefetch (regions + index + nx);
+      __builtin_prefetch (regions + index + plane);
+      __builtin_prefetch (distance + index - plane);
+      __builtin_prefetch (distance + index + plane);
+    }
+}
+
+/* @regions holds the markers' ids on their voxels, 0 on the other phase
+ * voxels and OUTSIDE elsewhere. */
 static gboolean
 flood (const Partition *partition,
        const guint64   *seeds,
        gsize            n_seeds,
        guint32         *regions,
+       float            largest,
+       float            smallest,
        guint64          phase_voxels,
        CbdProgressFunc  progress,
        gpointer         progress_data,
        GError         **error)
 {
-  const guint8 *labels = partition->volume->labels;
-  const gboolean *phase = partition->phase;
   const float *distance = partition->distance;
   gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
   gsize plane = nx * ny;
-  Heap heap = { NULL, 0, 0 };
+  FloodQueue queue;
+  HeapEntry entry;
   guint64 order = 0, popped = 0;
   gboolean ok = TRUE;
 
+  flood_queue_init (&queue, largest, smallest);
   for (gsize s = 0; s < n_seeds && ok; s++)
-    ok = heap_push (&heap, (guint64) descending_key (distance[seeds[s]]) << 32 | order++,
-                    seeds[s]);
+    ok = flood_queue_push (&queue, (guint64) descending_key (distance[seeds[s]]) << 32 | order++,
+                           seeds[s]);
 
-  while (ok && heap.size > 0)
+  while (ok && flood_queue_pop (&queue, &entry))
     {
-      HeapEntry entry = heap_pop (&heap);
       guint64 index = entry.index;
       guint32 region = regions[index];
       gsize x = index % nx;
@@ -894,6 +1072,10 @@ flood (const Partition *partition,
       gsize z = index / plane;
       guint64 neighbours[6];
       guint n_neighbours = 0;
+
+      if (queue.fifo_head + PREFETCH_AHEAD < queue.fifo.len)
+        prefetch_neighbours (regions, distance, queue.fifo.data[queue.fifo_head + PREFETCH_AHEAD].index,
+                             nx, plane, partition->n);
 
       if (G_UNLIKELY ((++popped & 0xfffff) == 0))
         {
@@ -920,13 +1102,13 @@ flood (const Partition *partition,
         {
           guint64 q = neighbours[k];
 
-          if (regions[q] != 0 || !phase[labels[q]])
+          if (regions[q] != 0)
             continue;
           regions[q] = region;
-          ok = heap_push (&heap, (guint64) descending_key (distance[q]) << 32 | order++, q);
+          ok = flood_queue_push (&queue, (guint64) descending_key (distance[q]) << 32 | order++, q);
         }
     }
-  g_free (heap.data);
+  flood_queue_clear (&queue);
 
   if (!ok)
     {
@@ -938,7 +1120,7 @@ flood (const Partition *partition,
 }
 
 /* Every face-connected part of the phase the flood did not reach becomes one
- * region, numbered after the markers in scan order. */
+ * region, numbered after the markers in scan order; then OUTSIDE becomes 0. */
 static gboolean
 label_unmarked (const Partition *partition,
                 guint32         *regions,
@@ -946,8 +1128,6 @@ label_unmarked (const Partition *partition,
                 guint32         *n_regions,
                 GError         **error)
 {
-  const guint8 *labels = partition->volume->labels;
-  const gboolean *phase = partition->phase;
   gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
   gsize plane = nx * ny;
   g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (guint64));
@@ -955,12 +1135,12 @@ label_unmarked (const Partition *partition,
 
   for (gsize start = 0; start < partition->n; start++)
     {
-      if (regions[start] != 0 || !phase[labels[start]])
+      if (regions[start] != 0)
         continue;
-      if (next == G_MAXUINT32)
+      if (next >= OUTSIDE - 1)
         {
           g_set_error (error, CBD_PARTITION_ERROR, CBD_PARTITION_ERROR_TOO_LARGE,
-                       "More than %u regions", G_MAXUINT32 - 1);
+                       "More than %u regions", OUTSIDE - 2);
           return FALSE;
         }
       next++;
@@ -992,7 +1172,7 @@ label_unmarked (const Partition *partition,
             {
               guint64 q = neighbours[k];
 
-              if (regions[q] != 0 || !phase[labels[q]])
+              if (regions[q] != 0)
                 continue;
               regions[q] = next;
               if (!stack_push (stack, q, error))
@@ -1000,6 +1180,9 @@ label_unmarked (const Partition *partition,
             }
         }
     }
+  for (gsize i = 0; i < partition->n; i++)
+    if (regions[i] == OUTSIDE)
+      regions[i] = 0;
   *n_regions = next;
   return TRUE;
 }
@@ -1235,9 +1418,19 @@ cbd_partition_compute (const CbdVolume           *volume,
 
   /* The blurred map is no longer needed: the array now holds regions. */
   partition.smoothed = NULL;
-  memset (regions_out, 0, n * sizeof (guint32));
   {
     gsize n_seeds = 0;
+    float largest = 0, smallest = G_MAXFLOAT;
+
+    for (gsize i = 0; i < n; i++)
+      if (phase[volume->labels[i]])
+        {
+          regions_out[i] = 0;
+          largest = MAX (largest, distance[i]);
+          smallest = MIN (smallest, distance[i]);
+        }
+      else
+        regions_out[i] = OUTSIDE;
 
     for (gsize i = 0; i < n_peaks; i++)
       if (marker_of[plateau_of[i]] != 0)
@@ -1248,7 +1441,7 @@ cbd_partition_compute (const CbdVolume           *volume,
     g_clear_pointer (&plateau_of, g_free);
 
     cbd_progress_report (progress, progress_data, "Watershed", 0.5);
-    if (!flood (&partition, peaks, n_seeds, regions_out, result.phase_voxels,
+    if (!flood (&partition, peaks, n_seeds, regions_out, largest, smallest, result.phase_voxels,
                 progress, progress_data, error))
       goto out;
   }

@@ -218,3 +218,17 @@ cbd_tiff_write_float (const float   *values,
   return write_stack ((const guint8 *) values, dims, voxel_nm, sizeof (float),
                       SAMPLEFORMAT_IEEEFP, path, error);
 }
+
+gboolean
+cbd_tiff_write_uint32 (const guint32  *values,
+                       const gsize     dims[3],
+                       const double    voxel_nm[3],
+                       const char     *path,
+                       GError        **error)
+{
+  g_return_val_if_fail (values != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  return write_stack ((const guint8 *) values, dims, voxel_nm, sizeof (guint32),
+                      SAMPLEFORMAT_UINT, path, error);
+}
