@@ -27,6 +27,7 @@ static const CliCommand commands[] = {
   { "solve", cli_command_solve, "Relative conductivity and tortuosity of a phase along x, y, z" },
   { "fit",   cli_command_fit,   "Fit sigma_rel = gamma * eps^alpha to a CSV of points" },
   { "partition", cli_command_partition, "Split a phase into individual pores (SNOW watershed)" },
+  { "cutouts", cli_command_cutouts, "CAM-free cube positions and a well-spread choice of cutouts" },
 };
 
 static void
