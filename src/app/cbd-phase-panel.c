@@ -20,6 +20,7 @@ struct _CbdPhasePanel
   GtkCheckButton *visible[N_ROWS];
   GtkColorButton *color[N_ROWS];
   GtkAdjustment  *opacity[N_ROWS];
+  GtkAdjustment  *opacity_3d[N_ROWS];
 
   CbdViewState   *state;
   gulong          style_handler;
@@ -42,7 +43,8 @@ row_of (CbdPhasePanel *self,
         gpointer       widget)
 {
   for (guint row = 0; row < N_ROWS; row++)
-    if (widget == self->visible[row] || widget == self->color[row] || widget == self->opacity[row])
+    if (widget == self->visible[row] || widget == self->color[row]
+        || widget == self->opacity[row] || widget == self->opacity_3d[row])
       return (int) row;
   return -1;
 }
@@ -62,6 +64,8 @@ style_changed_cb (CbdPhasePanel *self)
                                    cbd_view_state_get_phase_visible (self->state, row_phases[row]));
       gtk_adjustment_set_value (self->opacity[row],
                                 cbd_view_state_get_phase_opacity (self->state, row_phases[row]));
+      gtk_adjustment_set_value (self->opacity_3d[row],
+                                cbd_view_state_get_phase_opacity_3d (self->state, row_phases[row]));
     }
   self->updating = FALSE;
 }
@@ -101,6 +105,18 @@ opacity_changed_cb (GtkAdjustment *adjustment,
     return;
   cbd_view_state_set_phase_opacity (self->state, row_phases[row],
                                     gtk_adjustment_get_value (adjustment));
+}
+
+static void
+opacity_3d_changed_cb (GtkAdjustment *adjustment,
+                       CbdPhasePanel *self)
+{
+  int row = row_of (self, adjustment);
+
+  if (self->updating || self->state == NULL || row < 0)
+    return;
+  cbd_view_state_set_phase_opacity_3d (self->state, row_phases[row],
+                                       gtk_adjustment_get_value (adjustment));
 }
 
 static void
@@ -192,7 +208,16 @@ cbd_phase_panel_class_init (CbdPhasePanelClass *klass)
                                              G_STRUCT_OFFSET (CbdPhasePanel, opacity[2]));
   gtk_widget_class_bind_template_child_full (widget_class, "other_opacity", FALSE,
                                              G_STRUCT_OFFSET (CbdPhasePanel, opacity[3]));
+  gtk_widget_class_bind_template_child_full (widget_class, "pore_opacity_3d", FALSE,
+                                             G_STRUCT_OFFSET (CbdPhasePanel, opacity_3d[0]));
+  gtk_widget_class_bind_template_child_full (widget_class, "cbd_opacity_3d", FALSE,
+                                             G_STRUCT_OFFSET (CbdPhasePanel, opacity_3d[1]));
+  gtk_widget_class_bind_template_child_full (widget_class, "cam_opacity_3d", FALSE,
+                                             G_STRUCT_OFFSET (CbdPhasePanel, opacity_3d[2]));
+  gtk_widget_class_bind_template_child_full (widget_class, "other_opacity_3d", FALSE,
+                                             G_STRUCT_OFFSET (CbdPhasePanel, opacity_3d[3]));
   gtk_widget_class_bind_template_callback (widget_class, visible_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, opacity_3d_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, color_set_cb);
   gtk_widget_class_bind_template_callback (widget_class, opacity_changed_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

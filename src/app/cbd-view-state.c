@@ -32,6 +32,7 @@ struct _CbdViewState
   GdkRGBA       colors[CBD_N_PHASES];
   gboolean      visible[CBD_N_PHASES];
   double        opacity[CBD_N_PHASES];
+  double        opacity_3d[CBD_N_PHASES];  /* per voxel length, in the 3D view */
 
   gboolean      hover_valid;
   gsize         hover[3];
@@ -162,11 +163,21 @@ cbd_view_state_init (CbdViewState *self)
     [CBD_PHASE_CAM]   = { 1.0f, 1.0f, 1.0f, 1.0f },
   };
 
+  /* In 3D the pore space is clear by default and the CBD a light haze, so
+   * the particles and the binder between them both show. */
+  static const double defaults_3d[CBD_N_PHASES] = {
+    [CBD_PHASE_OTHER] = 0.5,
+    [CBD_PHASE_PORE]  = 0.0,
+    [CBD_PHASE_CBD]   = 0.05,
+    [CBD_PHASE_CAM]   = 1.0,
+  };
+
   for (guint phase = 0; phase < CBD_N_PHASES; phase++)
     {
       self->colors[phase] = defaults[phase];
       self->visible[phase] = TRUE;
       self->opacity[phase] = 1.0;
+      self->opacity_3d[phase] = defaults_3d[phase];
     }
   cbd_label_map_init (&self->map);
 }
@@ -506,6 +517,31 @@ cbd_view_state_set_phase_opacity (CbdViewState *self,
   g_signal_emit (self, signals[SIGNAL_STYLE_CHANGED], 0);
 }
 
+double
+cbd_view_state_get_phase_opacity_3d (CbdViewState *self,
+                                     CbdPhase      phase)
+{
+  g_return_val_if_fail (CBD_IS_VIEW_STATE (self), 0.0);
+  g_return_val_if_fail (phase < CBD_N_PHASES, 0.0);
+  return self->opacity_3d[phase];
+}
+
+/* @opacity: how much one voxel's length of the phase hides behind it */
+void
+cbd_view_state_set_phase_opacity_3d (CbdViewState *self,
+                                     CbdPhase      phase,
+                                     double        opacity)
+{
+  g_return_if_fail (CBD_IS_VIEW_STATE (self));
+  g_return_if_fail (phase < CBD_N_PHASES);
+
+  opacity = isfinite (opacity) ? CLAMP (opacity, 0.0, 1.0) : 1.0;
+  if (opacity == self->opacity_3d[phase])
+    return;
+  self->opacity_3d[phase] = opacity;
+  g_signal_emit (self, signals[SIGNAL_STYLE_CHANGED], 0);
+}
+
 static guint8
 channel_byte (double value)
 {
@@ -551,6 +587,41 @@ cbd_view_state_get_label_rgba (CbdViewState *self,
           alpha = 255;
         }
       lut[label] = (alpha << 24) | (red << 16) | (green << 8) | blue;
+    }
+}
+
+/**
+ * cbd_view_state_get_volume_lut:
+ * @rgba: (out caller-allocates): per stored label, the phase colour and its
+ *   3D opacity per voxel length (0 when hidden), not premultiplied
+ */
+void
+cbd_view_state_get_volume_lut (CbdViewState *self,
+                               guint8        rgba[256][4])
+{
+  guint max_label;
+
+  g_return_if_fail (CBD_IS_VIEW_STATE (self));
+
+  max_label = MAX (1u, self->max_label);
+  for (guint label = 0; label < 256; label++)
+    {
+      if (self->has_map)
+        {
+          CbdPhase phase = self->map.phase[label];
+          const GdkRGBA *color = &self->colors[phase];
+
+          rgba[label][0] = channel_byte (color->red);
+          rgba[label][1] = channel_byte (color->green);
+          rgba[label][2] = channel_byte (color->blue);
+          rgba[label][3] = channel_byte (self->visible[phase] ? self->opacity_3d[phase] * color->alpha : 0.0);
+        }
+      else
+        {
+          /* Grey levels: label 0 clear, the others solid. */
+          rgba[label][0] = rgba[label][1] = rgba[label][2] = (guint8) MIN (255u, label * 255u / max_label);
+          rgba[label][3] = label == 0 ? 0 : 255;
+        }
     }
 }
 

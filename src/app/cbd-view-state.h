@@ -72,8 +72,15 @@ double             cbd_view_state_get_phase_opacity (CbdViewState     *self,
 void               cbd_view_state_set_phase_opacity (CbdViewState     *self,
                                                      CbdPhase          phase,
                                                      double            opacity);
+double             cbd_view_state_get_phase_opacity_3d (CbdViewState  *self,
+                                                        CbdPhase       phase);
+void               cbd_view_state_set_phase_opacity_3d (CbdViewState  *self,
+                                                        CbdPhase       phase,
+                                                        double         opacity);
 void               cbd_view_state_get_label_rgba   (CbdViewState      *self,
                                                     guint32            lut[256]);
+void               cbd_view_state_get_volume_lut   (CbdViewState      *self,
+                                                    guint8             rgba[256][4]);
 
 gboolean           cbd_view_state_get_hover        (CbdViewState      *self,
                                                     gsize              position[3]);

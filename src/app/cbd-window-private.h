@@ -6,6 +6,7 @@
 
 #include "cbd-phase-panel.h"
 #include "cbd-volume-info.h"
+#include "cbd-volume-view.h"
 #include "cbd-window.h"
 
 G_BEGIN_DECLS
@@ -24,7 +25,7 @@ struct _CbdWindow
   CbdSliceView         *xy_view;
   CbdSliceView         *xz_view;
   CbdSliceView         *yz_view;
-  GtkWidget            *volume_view_box;
+  CbdVolumeView        *volume_view;
   GtkLabel             *status_label;
   GtkStack             *side_stack;
   CbdVolumeInfo        *volume_info;

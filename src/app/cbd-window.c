@@ -414,6 +414,14 @@ cbd_window_get_slice_view (CbdWindow *self,
     }
 }
 
+/* Returns: (transfer none): the CbdVolumeView */
+GtkWidget *
+cbd_window_get_volume_view (CbdWindow *self)
+{
+  g_return_val_if_fail (CBD_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->volume_view);
+}
+
 const char *
 cbd_window_get_status_text (CbdWindow *self)
 {
@@ -539,6 +547,7 @@ cbd_window_class_init (CbdWindowClass *klass)
   g_type_ensure (CBD_TYPE_SLICE_VIEW);
   g_type_ensure (CBD_TYPE_VOLUME_INFO);
   g_type_ensure (CBD_TYPE_PHASE_PANEL);
+  g_type_ensure (CBD_TYPE_VOLUME_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/cbdscope/CbdScope/cbd-window.ui");
@@ -551,7 +560,7 @@ cbd_window_class_init (CbdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, xy_view);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, xz_view);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, yz_view);
-  gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_view_box);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_view);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_info);

@@ -30,6 +30,7 @@ CbdViewState *cbd_window_get_state        (CbdWindow      *self);
 CbdSliceView *cbd_window_get_slice_view   (CbdWindow      *self,
                                            CbdAxis         normal);
 const char   *cbd_window_get_status_text  (CbdWindow      *self);
+GtkWidget    *cbd_window_get_volume_view  (CbdWindow      *self);
 void          cbd_window_set_settings     (CbdWindow      *self,
                                            GSettings      *settings);
 

@@ -13,6 +13,7 @@
 #include "cbd-phase-panel.h"
 #include "cbd-slice-view.h"
 #include "cbd-volume-info.h"
+#include "cbd-volume-view.h"
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
@@ -24,6 +25,7 @@ test_widget_types (void)
     CBD_TYPE_SLICE_VIEW,
     CBD_TYPE_PHASE_PANEL,
     CBD_TYPE_VOLUME_INFO,
+    CBD_TYPE_VOLUME_VIEW,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)

@@ -1,0 +1,394 @@
+/* cbd-volume-renderer.c — the OpenGL half of the 3D view
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two programs: a ray marcher over the labels (an integer 3D texture,
+ * GL_R8UI, sampled nearest, and a 256 × 1 colour/opacity lookup) drawn as
+ * one full-screen triangle, and plain coloured lines for the box, slice
+ * planes and cutouts. The shaders come from the GResource without a
+ * #version line; the one the context supports is prepended here.
+ */
+#define G_LOG_DOMAIN "cbd-volume-renderer"
+
+#include "config.h"
+
+#include <epoxy/gl.h>
+#include <glib/gi18n.h>
+
+#include "cbd-volume-renderer.h"
+
+#define SHADER_PATH "/io/github/cbdscope/CbdScope/shaders/"
+
+struct _CbdVolumeRenderer
+{
+  GLuint volume_program;
+  GLuint lines_program;
+  GLuint empty_vao;
+  GLuint lines_vao;
+  GLuint lines_buffer;
+  GLuint labels_texture;
+  GLuint lut_texture;
+  gsize  n_line_vertices;
+  gsize  dims[3];
+  gboolean has_labels;
+  int    max_3d_size;
+
+  /* uniform locations */
+  GLint  inverse_view_projection;
+  GLint  extent;
+  GLint  clip_min;
+  GLint  clip_max;
+  GLint  voxel;
+  GLint  step_length;
+  GLint  max_steps;
+  GLint  background;
+  GLint  lines_view_projection;
+};
+
+G_DEFINE_QUARK (cbd-volume-renderer-error-quark, cbd_volume_renderer_error)
+
+static char *
+load_shader_source (const char  *name,
+                    GError     **error)
+{
+  g_autofree char *path = g_strconcat (SHADER_PATH, name, NULL);
+  g_autoptr(GBytes) bytes = g_resources_lookup_data (path, 0, error);
+
+  if (bytes == NULL)
+    return NULL;
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static GLuint
+compile_shader (GLenum       type,
+                const char  *header,
+                const char  *name,
+                const char  *suffix,
+                GError     **error)
+{
+  g_autofree char *body = load_shader_source (name, error);
+  const char *sources[3];
+  GLuint shader;
+  GLint status = GL_FALSE;
+
+  if (body == NULL)
+    return 0;
+
+  sources[0] = header;
+  sources[1] = body;
+  sources[2] = suffix != NULL ? suffix : "";
+  shader = glCreateShader (type);
+  glShaderSource (shader, 3, sources, NULL);
+  glCompileShader (shader);
+  glGetShaderiv (shader, GL_COMPILE_STATUS, &status);
+  if (status != GL_TRUE)
+    {
+      GLint length = 0;
+      g_autofree char *log = NULL;
+
+      glGetShaderiv (shader, GL_INFO_LOG_LENGTH, &length);
+      log = g_malloc0 (MAX (length, 1) + 1);
+      glGetShaderInfoLog (shader, length, NULL, log);
+      g_set_error (error, CBD_RENDERER_ERROR, CBD_RENDERER_ERROR_SHADER,
+                   _("The shader %s does not compile: %s"), name, g_strstrip (log));
+      glDeleteShader (shader);
+      return 0;
+    }
+  return shader;
+}
+
+static GLuint
+link_program (const char  *header,
+              const char  *vertex_name,
+              const char  *fragment_name,
+              const char  *fragment_suffix,
+              GError     **error)
+{
+  GLuint vertex, fragment, program;
+  GLint status = GL_FALSE;
+
+  vertex = compile_shader (GL_VERTEX_SHADER, header, vertex_name, NULL, error);
+  if (vertex == 0)
+    return 0;
+  fragment = compile_shader (GL_FRAGMENT_SHADER, header, fragment_name, fragment_suffix, error);
+  if (fragment == 0)
+    {
+      glDeleteShader (vertex);
+      return 0;
+    }
+
+  program = glCreateProgram ();
+  glAttachShader (program, vertex);
+  glAttachShader (program, fragment);
+  /* The line attributes get fixed locations, the same on every driver. */
+  glBindAttribLocation (program, 0, "position");
+  glBindAttribLocation (program, 1, "color");
+  glLinkProgram (program);
+  glDetachShader (program, vertex);
+  glDetachShader (program, fragment);
+  glDeleteShader (vertex);
+  glDeleteShader (fragment);
+
+  glGetProgramiv (program, GL_LINK_STATUS, &status);
+  if (status != GL_TRUE)
+    {
+      GLint length = 0;
+      g_autofree char *log = NULL;
+
+      glGetProgramiv (program, GL_INFO_LOG_LENGTH, &length);
+      log = g_malloc0 (MAX (length, 1) + 1);
+      glGetProgramInfoLog (program, length, NULL, log);
+      g_set_error (error, CBD_RENDERER_ERROR, CBD_RENDERER_ERROR_SHADER,
+                   _("The shaders %s and %s do not link: %s"), vertex_name, fragment_name,
+                   g_strstrip (log));
+      glDeleteProgram (program);
+      return 0;
+    }
+  return program;
+}
+
+/**
+ * cbd_volume_renderer_new:
+ * @fragment_suffix: (nullable): appended to the volume fragment shader; a
+ *   test uses it to check that a broken shader is reported
+ *
+ * Returns: (nullable): the renderer, or %NULL with @error when the context
+ *   is too old or a shader fails
+ */
+CbdVolumeRenderer *
+cbd_volume_renderer_new (GdkGLContext  *context,
+                         const char    *fragment_suffix,
+                         GError       **error)
+{
+  CbdVolumeRenderer *renderer;
+  const char *header;
+  int major = 0, minor = 0;
+  gboolean use_es = gdk_gl_context_get_use_es (context);
+
+  gdk_gl_context_get_version (context, &major, &minor);
+  if (use_es ? major < 3 : (major < 3 || (major == 3 && minor < 3)))
+    {
+      g_set_error (error, CBD_RENDERER_ERROR, CBD_RENDERER_ERROR_UNSUPPORTED,
+                   _("The 3D view needs OpenGL 3.3 or OpenGL ES 3.0; this is %s %d.%d"),
+                   use_es ? "OpenGL ES" : "OpenGL", major, minor);
+      return NULL;
+    }
+  header = use_es
+           ? "#version 300 es\nprecision highp float;\nprecision highp int;\n"
+             "precision highp usampler3D;\nprecision highp sampler2D;\n"
+           : "#version 330 core\n";
+
+  renderer = g_new0 (CbdVolumeRenderer, 1);
+  renderer->volume_program = link_program (header, "volume.vert", "volume.frag", fragment_suffix, error);
+  if (renderer->volume_program == 0)
+    {
+      cbd_volume_renderer_free (renderer);
+      return NULL;
+    }
+  renderer->lines_program = link_program (header, "lines.vert", "lines.frag", NULL, error);
+  if (renderer->lines_program == 0)
+    {
+      cbd_volume_renderer_free (renderer);
+      return NULL;
+    }
+
+  renderer->inverse_view_projection = glGetUniformLocation (renderer->volume_program, "inverse_view_projection");
+  renderer->extent = glGetUniformLocation (renderer->volume_program, "extent");
+  renderer->clip_min = glGetUniformLocation (renderer->volume_program, "clip_min");
+  renderer->clip_max = glGetUniformLocation (renderer->volume_program, "clip_max");
+  renderer->voxel = glGetUniformLocation (renderer->volume_program, "voxel");
+  renderer->step_length = glGetUniformLocation (renderer->volume_program, "step_length");
+  renderer->max_steps = glGetUniformLocation (renderer->volume_program, "max_steps");
+  renderer->background = glGetUniformLocation (renderer->volume_program, "background");
+  renderer->lines_view_projection = glGetUniformLocation (renderer->lines_program, "view_projection");
+
+  glUseProgram (renderer->volume_program);
+  glUniform1i (glGetUniformLocation (renderer->volume_program, "labels"), 0);
+  glUniform1i (glGetUniformLocation (renderer->volume_program, "lut"), 1);
+  glUseProgram (0);
+
+  glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &renderer->max_3d_size);
+
+  glGenVertexArrays (1, &renderer->empty_vao);
+  glGenVertexArrays (1, &renderer->lines_vao);
+  glGenBuffers (1, &renderer->lines_buffer);
+  glBindVertexArray (renderer->lines_vao);
+  glBindBuffer (GL_ARRAY_BUFFER, renderer->lines_buffer);
+  glEnableVertexAttribArray (0);
+  glVertexAttribPointer (0, 3, GL_FLOAT, GL_FALSE, CBD_LINE_VERTEX_FLOATS * sizeof (float), NULL);
+  glEnableVertexAttribArray (1);
+  glVertexAttribPointer (1, 4, GL_FLOAT, GL_FALSE, CBD_LINE_VERTEX_FLOATS * sizeof (float),
+                         (const void *) (3 * sizeof (float)));
+  glBindVertexArray (0);
+  glBindBuffer (GL_ARRAY_BUFFER, 0);
+
+  glGenTextures (1, &renderer->labels_texture);
+  glGenTextures (1, &renderer->lut_texture);
+  glBindTexture (GL_TEXTURE_2D, renderer->lut_texture);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  return renderer;
+}
+
+void
+cbd_volume_renderer_free (CbdVolumeRenderer *renderer)
+{
+  if (renderer == NULL)
+    return;
+  if (renderer->volume_program != 0)
+    glDeleteProgram (renderer->volume_program);
+  if (renderer->lines_program != 0)
+    glDeleteProgram (renderer->lines_program);
+  if (renderer->empty_vao != 0)
+    glDeleteVertexArrays (1, &renderer->empty_vao);
+  if (renderer->lines_vao != 0)
+    glDeleteVertexArrays (1, &renderer->lines_vao);
+  if (renderer->lines_buffer != 0)
+    glDeleteBuffers (1, &renderer->lines_buffer);
+  if (renderer->labels_texture != 0)
+    glDeleteTextures (1, &renderer->labels_texture);
+  if (renderer->lut_texture != 0)
+    glDeleteTextures (1, &renderer->lut_texture);
+  g_free (renderer);
+}
+
+/* GL_MAX_3D_TEXTURE_SIZE */
+int
+cbd_volume_renderer_get_max_3d_size (CbdVolumeRenderer *renderer)
+{
+  return renderer->max_3d_size;
+}
+
+gboolean
+cbd_volume_renderer_upload_labels (CbdVolumeRenderer  *renderer,
+                                   const guint8       *labels,
+                                   const gsize         dims[3],
+                                   GError            **error)
+{
+  GLenum status;
+
+  /* Clear earlier errors so the check below is about this upload. */
+  while (glGetError () != GL_NO_ERROR)
+    ;
+
+  glBindTexture (GL_TEXTURE_3D, renderer->labels_texture);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage3D (GL_TEXTURE_3D, 0, GL_R8UI, (GLsizei) dims[0], (GLsizei) dims[1], (GLsizei) dims[2],
+                0, GL_RED_INTEGER, GL_UNSIGNED_BYTE, labels);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
+  glBindTexture (GL_TEXTURE_3D, 0);
+
+  status = glGetError ();
+  renderer->has_labels = status == GL_NO_ERROR;
+  if (!renderer->has_labels)
+    {
+      g_set_error (error, CBD_RENDERER_ERROR, CBD_RENDERER_ERROR_TEXTURE,
+                   _("The GPU refused a %zu × %zu × %zu texture (OpenGL error 0x%x)"),
+                   dims[0], dims[1], dims[2], status);
+      return FALSE;
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    renderer->dims[axis] = dims[axis];
+  return TRUE;
+}
+
+gboolean
+cbd_volume_renderer_has_labels (CbdVolumeRenderer *renderer)
+{
+  return renderer->has_labels;
+}
+
+/* @rgba: per stored label, colour and opacity per voxel length */
+void
+cbd_volume_renderer_upload_lut (CbdVolumeRenderer *renderer,
+                                const guint8       rgba[256][4])
+{
+  glBindTexture (GL_TEXTURE_2D, renderer->lut_texture);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, 256, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
+  glBindTexture (GL_TEXTURE_2D, 0);
+}
+
+/* @vertices: pairs of CBD_LINE_VERTEX_FLOATS floats, one line per pair */
+void
+cbd_volume_renderer_set_lines (CbdVolumeRenderer *renderer,
+                               const float       *vertices,
+                               gsize              n_vertices)
+{
+  glBindBuffer (GL_ARRAY_BUFFER, renderer->lines_buffer);
+  glBufferData (GL_ARRAY_BUFFER, n_vertices * CBD_LINE_VERTEX_FLOATS * sizeof (float),
+                vertices, GL_DYNAMIC_DRAW);
+  glBindBuffer (GL_ARRAY_BUFFER, 0);
+  renderer->n_line_vertices = n_vertices;
+}
+
+void
+cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
+                          const CbdVolumeRenderParams *params)
+{
+  graphene_matrix_t inverse;
+  float matrix[16];
+  float extent[3], voxel[3], diagonal;
+
+  glDisable (GL_DEPTH_TEST);
+  glDisable (GL_BLEND);
+  glClearColor (params->background[0], params->background[1],
+                params->background[2], params->background[3]);
+  glClear (GL_COLOR_BUFFER_BIT);
+
+  if (renderer->has_labels && graphene_matrix_inverse (&params->view_projection, &inverse))
+    {
+      graphene_vec3_to_float (&params->extent, extent);
+      for (guint axis = 0; axis < 3; axis++)
+        voxel[axis] = extent[axis] / MAX (renderer->dims[axis], 1);
+      diagonal = graphene_vec3_length (&params->extent);
+
+      glUseProgram (renderer->volume_program);
+      graphene_matrix_to_float (&inverse, matrix);
+      glUniformMatrix4fv (renderer->inverse_view_projection, 1, GL_FALSE, matrix);
+      glUniform3fv (renderer->extent, 1, extent);
+      graphene_vec3_to_float (&params->clip_min, extent);
+      glUniform3fv (renderer->clip_min, 1, extent);
+      graphene_vec3_to_float (&params->clip_max, extent);
+      glUniform3fv (renderer->clip_max, 1, extent);
+      glUniform3fv (renderer->voxel, 1, voxel);
+      glUniform1f (renderer->step_length, params->step_length);
+      glUniform1i (renderer->max_steps, (int) (diagonal / MAX (params->step_length, 1e-6f)) + 2);
+      glUniform4fv (renderer->background, 1, params->background);
+
+      glActiveTexture (GL_TEXTURE0);
+      glBindTexture (GL_TEXTURE_3D, renderer->labels_texture);
+      glActiveTexture (GL_TEXTURE1);
+      glBindTexture (GL_TEXTURE_2D, renderer->lut_texture);
+      glBindVertexArray (renderer->empty_vao);
+      glDrawArrays (GL_TRIANGLES, 0, 3);
+      glBindTexture (GL_TEXTURE_2D, 0);
+      glActiveTexture (GL_TEXTURE0);
+      glBindTexture (GL_TEXTURE_3D, 0);
+    }
+
+  if (renderer->n_line_vertices > 0)
+    {
+      glEnable (GL_BLEND);
+      /* Keep the opaque alpha the volume pass wrote. */
+      glBlendFuncSeparate (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ZERO, GL_ONE);
+      glUseProgram (renderer->lines_program);
+      graphene_matrix_to_float (&params->view_projection, matrix);
+      glUniformMatrix4fv (renderer->lines_view_projection, 1, GL_FALSE, matrix);
+      glBindVertexArray (renderer->lines_vao);
+      glDrawArrays (GL_LINES, 0, (GLsizei) renderer->n_line_vertices);
+      glDisable (GL_BLEND);
+    }
+
+  glBindVertexArray (0);
+  glUseProgram (0);
+}
