@@ -8,6 +8,10 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef G_OS_UNIX
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "cbd-edt.h"
 #include "cbd-partition.h"
@@ -1016,6 +1020,18 @@ flood_queue_pop (FloodQueue *queue, HeapEntry *entry)
  * single read tells whether a neighbour is free. */
 #define OUTSIDE G_MAXUINT32
 
+/* Queue entries carry a voxel's coordinates rather than its index: the
+ * flood needs them for the border tests, and unpacking bits is much cheaper
+ * than dividing by nx and ny. */
+#define COORD_BITS 21
+#define COORD_MASK ((G_GUINT64_CONSTANT (1) << COORD_BITS) - 1)
+
+static inline guint64
+pack_coords (guint64 x, guint64 y, guint64 z)
+{
+  return x | y << COORD_BITS | z << (2 * COORD_BITS);
+}
+
 /* The flood reads a voxel's face neighbours long after it was queued, in
  * distance order, all over the volume: fetch them a few pops ahead. */
 #define PREFETCH_AHEAD 32
@@ -1060,22 +1076,34 @@ flood (const Partition *partition,
 
   flood_queue_init (&queue, largest, smallest);
   for (gsize s = 0; s < n_seeds && ok; s++)
-    ok = flood_queue_push (&queue, (guint64) descending_key (distance[seeds[s]]) << 32 | order++,
-                           seeds[s]);
+    {
+      guint64 index = seeds[s];
+      guint64 x = index % nx, y = (index / nx) % ny, z = index / plane;
+
+      ok = flood_queue_push (&queue, (guint64) descending_key (distance[index]) << 32 | order++,
+                             pack_coords (x, y, z));
+    }
 
   while (ok && flood_queue_pop (&queue, &entry))
     {
-      guint64 index = entry.index;
+      gsize x = entry.index & COORD_MASK;
+      gsize y = (entry.index >> COORD_BITS) & COORD_MASK;
+      gsize z = entry.index >> (2 * COORD_BITS);
+      gsize index = x + nx * (y + ny * z);
       guint32 region = regions[index];
-      gsize x = index % nx;
-      gsize y = (index / nx) % ny;
-      gsize z = index / plane;
-      guint64 neighbours[6];
+      guint64 neighbours[6], packed[6];
       guint n_neighbours = 0;
 
       if (queue.fifo_head + PREFETCH_AHEAD < queue.fifo.len)
-        prefetch_neighbours (regions, distance, queue.fifo.data[queue.fifo_head + PREFETCH_AHEAD].index,
-                             nx, plane, partition->n);
+        {
+          guint64 ahead = queue.fifo.data[queue.fifo_head + PREFETCH_AHEAD].index;
+
+          prefetch_neighbours (regions, distance,
+                               (ahead & COORD_MASK)
+                               + nx * (((ahead >> COORD_BITS) & COORD_MASK)
+                                       + ny * (ahead >> (2 * COORD_BITS))),
+                               nx, plane, partition->n);
+        }
 
       if (G_UNLIKELY ((++popped & 0xfffff) == 0))
         {
@@ -1086,17 +1114,35 @@ flood (const Partition *partition,
         }
 
       if (x > 0)
-        neighbours[n_neighbours++] = index - 1;
+        {
+          neighbours[n_neighbours] = index - 1;
+          packed[n_neighbours++] = entry.index - 1;
+        }
       if (x + 1 < nx)
-        neighbours[n_neighbours++] = index + 1;
+        {
+          neighbours[n_neighbours] = index + 1;
+          packed[n_neighbours++] = entry.index + 1;
+        }
       if (y > 0)
-        neighbours[n_neighbours++] = index - nx;
+        {
+          neighbours[n_neighbours] = index - nx;
+          packed[n_neighbours++] = entry.index - (G_GUINT64_CONSTANT (1) << COORD_BITS);
+        }
       if (y + 1 < ny)
-        neighbours[n_neighbours++] = index + nx;
+        {
+          neighbours[n_neighbours] = index + nx;
+          packed[n_neighbours++] = entry.index + (G_GUINT64_CONSTANT (1) << COORD_BITS);
+        }
       if (z > 0)
-        neighbours[n_neighbours++] = index - plane;
+        {
+          neighbours[n_neighbours] = index - plane;
+          packed[n_neighbours++] = entry.index - (G_GUINT64_CONSTANT (1) << (2 * COORD_BITS));
+        }
       if (z + 1 < nz)
-        neighbours[n_neighbours++] = index + plane;
+        {
+          neighbours[n_neighbours] = index + plane;
+          packed[n_neighbours++] = entry.index + (G_GUINT64_CONSTANT (1) << (2 * COORD_BITS));
+        }
 
       for (guint k = 0; k < n_neighbours && ok; k++)
         {
@@ -1105,7 +1151,8 @@ flood (const Partition *partition,
           if (regions[q] != 0)
             continue;
           regions[q] = region;
-          ok = flood_queue_push (&queue, (guint64) descending_key (distance[q]) << 32 | order++, q);
+          ok = flood_queue_push (&queue, (guint64) descending_key (distance[q]) << 32 | order++,
+                                 packed[k]);
         }
     }
   flood_queue_clear (&queue);
@@ -1185,6 +1232,23 @@ label_unmarked (const Partition *partition,
       regions[i] = 0;
   *n_regions = next;
   return TRUE;
+}
+
+/* The flood reads all over the volume; with 4 KiB pages nearly every read
+ * also misses the TLB. Ask for huge pages where the kernel leaves that to
+ * the program (Linux transparent huge pages in "madvise" mode); only advice,
+ * it never fails the partition. Works for memory not yet written. */
+static void
+advise_huge_pages (gpointer data, gsize bytes)
+{
+#if defined(G_OS_UNIX) && defined(MADV_HUGEPAGE)
+  guintptr page = (guintptr) sysconf (_SC_PAGESIZE);
+  guintptr start = ((guintptr) data + page - 1) / page * page;
+  guintptr end = ((guintptr) data + bytes) / page * page;
+
+  if (bytes >= (64u << 20) && end > start)
+    madvise ((void *) start, end - start, MADV_HUGEPAGE);
+#endif
 }
 
 /* ---- public -------------------------------------------------------------- */
@@ -1283,6 +1347,14 @@ cbd_partition_compute (const CbdVolume           *volume,
       return FALSE;
     }
 
+  if (volume->dims[0] > COORD_MASK || volume->dims[1] > COORD_MASK || volume->dims[2] > COORD_MASK)
+    {
+      g_set_error (error, CBD_PARTITION_ERROR, CBD_PARTITION_ERROR_TOO_LARGE,
+                   "The partition handles at most %u voxels along an axis",
+                   (guint) COORD_MASK);
+      return FALSE;
+    }
+
   n = cbd_volume_n_voxels (volume);
   for (gsize i = 0; i < n; i++)
     result.phase_voxels += phase[volume->labels[i]] ? 1 : 0;
@@ -1305,6 +1377,9 @@ cbd_partition_compute (const CbdVolume           *volume,
           return FALSE;
         }
     }
+
+  advise_huge_pages (regions_out, n * sizeof (guint32));
+  advise_huge_pages (distance, n * sizeof (float));
 
   n_threads = options->n_threads != 0 ? options->n_threads : MAX (1, g_get_num_processors ());
   n_threads = CLAMP (n_threads, 1, 256);
