@@ -23,8 +23,9 @@ G_DEFINE_QUARK (cbd-partition-error-quark, cbd_partition_error)
  *
  * 1. Exact Euclidean distance transform of the phase in nanometres with an
  *    open border (cbd_edt_compute, CBD_EDT_BORDER_OPEN): the volume's faces
- *    are not walls, as in PoreSpy, so a pore cut by the border keeps the
- *    size it has inside the volume instead of looking thinner.
+ *    are not walls, as in PoreSpy, so a pore cut by the border does not look
+ *    thinner than it is (it can look wider: the part beyond the face is
+ *    unknown, which is why cbd-regions reports border contact).
  *
  * 2. A Gaussian blur of that map (sigma voxels of the finest axis; per axis
  *    sigma * h_min / voxel_nm), separable, kernel truncated at 4 sigma and

@@ -46,8 +46,33 @@ typedef struct
 
 /* Cancellation is reported as G_IO_ERROR_CANCELLED. */
 GQuark    cbd_partition_error_quark  (void);
+
+/* sigma 0.4, r_max 4, n_threads 0. */
 void      cbd_partition_options_init (CbdPartitionOptions       *options);
 
+/* Splits the voxels whose label is marked in @phase into pores (the SNOW
+ * algorithm; each step and its conventions are described at the top of
+ * cbd-partition.c):
+ *
+ * - @regions_out (caller-allocated, one guint32 per voxel, x fastest):
+ *   0 outside the phase, else a region id 1..n_regions. Every phase voxel has
+ *   one; every region is face-connected (6-connectivity) and lies in the
+ *   phase. Ids 1..n_markers grew from the peaks, numbered by the scan order
+ *   of their peak plateau's first voxel; ids after that are face-connected
+ *   parts of the phase no peak reached, in scan order.
+ * - @distance_nm_out (optional, one float per voxel): the exact Euclidean
+ *   distance in nm from each phase voxel's centre to the nearest voxel centre
+ *   outside the phase, 0 outside it. The volume's faces are open (not walls,
+ *   as in PoreSpy), so they do not make the pores they cut look thinner.
+ *   Feed it to cbd_region_table_measure for inscribed diameters.
+ * - @summary (optional): counts of regions and of what the peak steps did.
+ *
+ * Memory: besides the labels and the two outputs (4 bytes per voxel each;
+ * the distance map is allocated internally when @distance_nm_out is NULL),
+ * two bits per voxel and the flood's queue; the blurred map lives in
+ * @regions_out until the markers go in. The result does not depend on
+ * options->n_threads. Safe to call from a worker thread; @progress is
+ * called on the calling thread. */
 gboolean  cbd_partition_compute      (const CbdVolume           *volume,
                                       const gboolean             phase[256],
                                       const CbdPartitionOptions *options,

@@ -61,6 +61,13 @@ typedef struct
 
 GQuark                    cbd_regions_error_quark     (void);
 
+/* Measures every region id 1..@n_regions of a label array (e.g. a partition's
+ * regions_out) in one pass over it. @distance_nm (nullable) gives the
+ * inscribed diameters (NAN without it); @box_origin and @box_size (both or
+ * neither, 3 values each, voxels) count each region's voxels inside a box,
+ * e.g. a cutout within its envelope. Ids without voxels get zero volume and
+ * no neighbours; a voxel with an id above @n_regions is an error. */
+
 CbdRegionTable           *cbd_region_table_measure    (const guint32        *regions,
                                                        guint32               n_regions,
                                                        const gsize           dims[3],
