@@ -28,6 +28,7 @@ static const CliCommand commands[] = {
   { "fit",   cli_command_fit,   "Fit sigma_rel = gamma * eps^alpha to a CSV of points" },
   { "partition", cli_command_partition, "Split a phase into individual pores (SNOW watershed)" },
   { "cutouts", cli_command_cutouts, "CAM-free cube positions and a well-spread choice of cutouts" },
+  { "filter", cli_command_filter, "Retained CBD pores vs macropores of a cutout (envelope partition + filter)" },
 };
 
 static void
