@@ -40,7 +40,7 @@ typedef enum
 typedef struct
 {
   char             *key;       /* short identifier: "bruggeman", "vierrath2015" */
-  char             *label;     /* legend text (UTF-8) */
+  char             *label;     /* legend text (UTF-8; _{sub} and ^{sup} markup) */
   CbdReferenceKind  kind;
   double            gamma, alpha;
   double            porosity_min, porosity_max;
