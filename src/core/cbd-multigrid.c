@@ -553,6 +553,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
     }
   if (!level_factorise (&mg->level[mg->n_levels - 1]))
     return NULL;
+  for (guint l = 0; l < mg->n_levels; l++)
+    g_debug ("level %u: %" G_GSIZE_FORMAT " unknowns", l, mg->level[l].n);
   return g_steal_pointer (&mg);
 }
 
