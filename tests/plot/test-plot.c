@@ -797,6 +797,21 @@ test_keep_figures (void)
         g_assert_no_error (error);
       }
     }
+  /* as the app's widget would draw it: device pixels, screen type */
+  {
+    g_autofree char *path = g_build_filename (dir, "screen-log.png", NULL);
+    CbdPlotStyle style;
+
+    cbd_plot_style_init_screen (&style, 13);
+    cbd_plot_correlation_set_style (plot, &style);
+    cbd_plot_correlation_set_layers (plot, CBD_PLOT_LAYERS_DEFAULT | CBD_PLOT_LAYER_REJECTED |
+                                           CBD_PLOT_LAYER_REFERENCES);
+    cbd_plot_correlation_set_scales (plot, CBD_PLOT_SCALE_LOG, CBD_PLOT_SCALE_LOG);
+    cbd_plot_correlation_set_highlight (plot, 3);
+    g_assert_true (cbd_plot_correlation_export (plot, path, CBD_PLOT_FORMAT_PNG, 900, 600, 72,
+                                                &error));
+    g_assert_no_error (error);
+  }
   {
     g_autoptr(CbdPlotPsd) psd = cbd_plot_psd_new ();
     g_autofree char *path = g_build_filename (dir, "fig2b-psd.png", NULL);
