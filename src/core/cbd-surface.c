@@ -156,35 +156,40 @@ build_case (guint config, CubeCase *out)
     }
 }
 
-/* Area of a closed loop of points as a fan of triangles around its centroid. */
+static inline double
+triangle_area (const double a[3], const double b[3], const double c[3])
+{
+  double u[3] = { b[0] - a[0], b[1] - a[1], b[2] - a[2] };
+  double v[3] = { c[0] - a[0], c[1] - a[1], c[2] - a[2] };
+  double cx = u[1] * v[2] - u[2] * v[1];
+  double cy = u[2] * v[0] - u[0] * v[2];
+  double cz = u[0] * v[1] - u[1] * v[0];
+
+  return 0.5 * sqrt (cx * cx + cy * cy + cz * cz);
+}
+
+/* Area of a closed loop of points as a fan of triangles around its
+ * centroid (for a triangle, the triangle itself: the same area). */
 static double
 loop_area (const double (*points)[3], guint n)
 {
   double centre[3] = { 0, 0, 0 }, area = 0;
 
+  if (n == 3)
+    return triangle_area (points[0], points[1], points[2]);
   for (guint k = 0; k < n; k++)
     for (guint axis = 0; axis < 3; axis++)
-      centre[axis] += points[k][axis] / n;
+      centre[axis] += points[k][axis];
+  for (guint axis = 0; axis < 3; axis++)
+    centre[axis] /= n;
   for (guint k = 0; k < n; k++)
-    {
-      const double *p = points[k], *q = points[(k + 1) % n];
-      double u[3], v[3], cx, cy, cz;
-
-      for (guint axis = 0; axis < 3; axis++)
-        {
-          u[axis] = p[axis] - centre[axis];
-          v[axis] = q[axis] - centre[axis];
-        }
-      cx = u[1] * v[2] - u[2] * v[1];
-      cy = u[2] * v[0] - u[0] * v[2];
-      cz = u[0] * v[1] - u[1] * v[0];
-      area += 0.5 * sqrt (cx * cx + cy * cy + cz * cz);
-    }
+    area += triangle_area (centre, points[k], points[k + 1 < n ? k + 1 : 0]);
   return area;
 }
 
 /* The surface in one cell, in nm^2; @value holds the eight corners'
- * smoothed indicator (0..64). */
+ * smoothed indicator (0..SMOOTH_FULL). Edges 0-3 run along x, 4-7 along y,
+ * 8-11 along z, each from its lower corner a. */
 static double
 cell_area (const MarchingTable *table, guint config, const guint16 value[8])
 {
@@ -201,14 +206,13 @@ cell_area (const MarchingTable *table, guint config, const guint16 value[8])
         {
           guint edge = cube->edges[first + k];
           guint a = edge_corners[edge][0], b = edge_corners[edge][1];
-          double t = (ISO_LEVEL - (double) value[a]) / ((double) value[b] - (double) value[a]);
+          guint axis = edge / 4;
+          double t = ((double) ISO_LEVEL - (double) value[a]) / ((double) value[b] - (double) value[a]);
 
-          for (guint axis = 0; axis < 3; axis++)
-            {
-              double pa = (a >> axis) & 1, pb = (b >> axis) & 1;
-
-              points[k][axis] = (pa + t * (pb - pa)) * table->voxel_nm[axis];
-            }
+          points[k][0] = (a & 1) ? table->voxel_nm[0] : 0.0;
+          points[k][1] = (a & 2) ? table->voxel_nm[1] : 0.0;
+          points[k][2] = (a & 4) ? table->voxel_nm[2] : 0.0;
+          points[k][axis] += t * table->voxel_nm[axis];
         }
       area += loop_area ((const double (*)[3]) points, n);
       first += n;
@@ -506,9 +510,10 @@ surface_worker_init (SurfaceWorker *worker, const gsize size[3])
  * by face counting and by marching cubes (see the comment at the top of
  * this file), in um^2 with the volume's (possibly anisotropic) voxel size,
  * and the specific surface areas, area / box volume, in 1/um. The box's
- * own faces are not interface. Work memory: four padded slices of the box
- * and two unpadded ones per thread, one byte per voxel each. The result
- * does not depend on @n_threads.
+ * own faces are not interface. Work memory per thread: about 10 bytes per
+ * voxel of one xy slice of the box (two slices of the indicator, two of the
+ * smoothed indicator in 16 bits, two 16-bit scratch slices); 42 MB for a
+ * slice of the paper's stack. The result does not depend on @n_threads.
  *
  * Returns: %FALSE with @error set when the box does not fit in the volume,
  * out of memory or cancelled.
