@@ -249,8 +249,8 @@ cli_command_fit (int argc, char **argv)
     return CLI_EXIT_USAGE;
   if (argc != 2)
     return cli_usage_error ("fit", "expected one POINTS.csv");
-  if (n_bootstrap < 0)
-    return cli_usage_error ("fit", "--bootstrap must not be negative");
+  if (n_bootstrap < 0 || n_bootstrap > 1000000)
+    return cli_usage_error ("fit", "--bootstrap must lie between 0 and 1000000");
   if (seed < 0)
     return cli_usage_error ("fit", "--seed must not be negative");
   if (!(std_floor >= 0 && std_floor < 10))

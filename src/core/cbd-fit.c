@@ -423,6 +423,11 @@ fit_nonlinear (gsl_multifit_nlinear_workspace *workspace,
     }
 
   covariance = gsl_matrix_alloc (2, 2);
+  if (covariance == NULL)
+    {
+      g_set_error (error, CBD_FIT_ERROR, CBD_FIT_ERROR_FAILED, "Out of memory for the covariance");
+      return FALSE;
+    }
   status = gsl_multifit_nlinear_covar (gsl_multifit_nlinear_jac (workspace), 0.0, covariance);
   for (guint r = 0; r < 2; r++)
     for (guint c = 0; c < 2; c++)
@@ -506,8 +511,8 @@ bootstrap (const Points                   *points,
   g_autofree double *x = g_new (double, n);
   g_autofree double *y = g_new (double, n);
   g_autofree double *w = g_new (double, n);
-  g_autofree double *gammas = g_new (double, options->n_bootstrap);
-  g_autofree double *alphas = g_new (double, options->n_bootstrap);
+  g_autofree double *gammas = g_try_new (double, options->n_bootstrap);
+  g_autofree double *alphas = g_try_new (double, options->n_bootstrap);
   gsl_vector_view weights = gsl_vector_view_array (w, n);
   ModelData data = { x, y };
   gsl_multifit_nlinear_fdf fdf = {
@@ -517,6 +522,13 @@ bootstrap (const Points                   *points,
   double tail = (1.0 - options->confidence) / 2.0;
   guint used = 0;
 
+  if (rng == NULL || gammas == NULL || alphas == NULL)
+    {
+      /* out of memory: no bootstrap, bootstrap_used stays 0 */
+      if (rng != NULL)
+        gsl_rng_free (rng);
+      return;
+    }
   gsl_rng_set (rng, (unsigned long) options->seed);
   for (guint b = 0; b < options->n_bootstrap; b++)
     {

@@ -181,6 +181,7 @@ def test_usage_errors():
     run("fit", expect=2)
     run("fit", path, path, expect=2)
     run("fit", path, "--bootstrap", -1, expect=2)
+    run("fit", path, "--bootstrap", 10 ** 7, expect=2)
     run("fit", path, "--std-floor", -0.1, expect=2)
     run("fit", path, "--frobnicate", expect=2)
     out, _ = run("fit", "--help")
