@@ -221,6 +221,7 @@ cli_command_partition (int argc, char **argv)
       cbd_json_member_int (writer, "phase_voxels", (gint64) summary.phase_voxels);
       cbd_json_member_int (writer, "regions", summary.n_regions);
       cbd_json_member_int (writer, "regions_from_peaks", summary.n_markers);
+      cbd_json_member_int (writer, "regions_split_pieces", summary.n_split);
       cbd_json_member_int (writer, "regions_unmarked", summary.n_unmarked);
       cbd_json_member_int (writer, "regions_touching_border", (gint64) touching);
       cbd_json_key (writer, "peaks");

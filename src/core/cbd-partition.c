@@ -98,6 +98,7 @@ typedef struct
   guint64 sum[3];    /* of voxel coordinates */
   gboolean classified;
   gboolean keep;
+  gboolean face_connected;  /* its voxels are one 6-connected set */
 } Plateau;
 
 typedef struct
@@ -529,6 +530,68 @@ stack_push (GArray *stack, guint64 index, GError **error)
   return TRUE;
 }
 
+/* Whether the plateau of peak @first (plateau ids below 2^31 in
+ * @plateau_of) is reached from its first voxel over face neighbours: only
+ * a plateau that is not can seed a region of several face-separated pieces. */
+static gboolean
+plateau_is_face_connected (const Partition *partition,
+                           const guint64   *peaks,
+                           gsize            n_peaks,
+                           const guint64   *peak_bits,
+                           guint32         *plateau_of,
+                           gsize            first,
+                           guint64          count,
+                           GArray          *stack)
+{
+  const guint32 reached_bit = 0x80000000u;
+  guint32 id = plateau_of[first];
+  g_autoptr(GArray) reached = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
+
+  g_array_set_size (stack, 0);
+  g_array_append_val (stack, peaks[first]);
+  plateau_of[first] |= reached_bit;
+  g_array_append_val (reached, first);
+  while (stack->len > 0)
+    {
+      guint64 index = g_array_index (stack, guint64, stack->len - 1);
+      gssize c[3];
+      guint64 neighbours[6];
+      guint n_neighbours = 0;
+
+      g_array_set_size (stack, stack->len - 1);
+      voxel_coords (partition, index, c);
+      if (c[0] > 0)
+        neighbours[n_neighbours++] = index - 1;
+      if (c[0] + 1 < (gssize) nx)
+        neighbours[n_neighbours++] = index + 1;
+      if (c[1] > 0)
+        neighbours[n_neighbours++] = index - nx;
+      if (c[1] + 1 < (gssize) ny)
+        neighbours[n_neighbours++] = index + nx;
+      if (c[2] > 0)
+        neighbours[n_neighbours++] = index - nx * ny;
+      if (c[2] + 1 < (gssize) nz)
+        neighbours[n_neighbours++] = index + nx * ny;
+      for (guint k = 0; k < n_neighbours; k++)
+        {
+          gsize position;
+
+          if (!bit_get (peak_bits, neighbours[k]))
+            continue;
+          position = peak_position (peaks, n_peaks, neighbours[k]);
+          if (plateau_of[position] != id)
+            continue;
+          plateau_of[position] |= reached_bit;
+          g_array_append_val (reached, position);
+          g_array_append_val (stack, neighbours[k]);
+        }
+    }
+  for (guint r = 0; r < reached->len; r++)
+    plateau_of[g_array_index (reached, gsize, r)] &= ~reached_bit;
+  return reached->len == count;
+}
+
 /* Groups the peaks into 26-connected plateaus; plateau ids follow the scan
  * order of their first voxels. */
 static gboolean
@@ -547,12 +610,12 @@ label_plateaus (const Partition *partition,
 
   for (gsize i = 0; i < n_peaks; i++)
     {
-      Plateau plateau = { peaks[i], partition->smoothed[peaks[i]], 0, { 0, 0, 0 }, FALSE, FALSE };
+      Plateau plateau = { peaks[i], partition->smoothed[peaks[i]], 0, { 0, 0, 0 }, FALSE, FALSE, TRUE };
       guint32 id;
 
       if (plateau_of[i] != G_MAXUINT32)
         continue;
-      if (plateaus->len >= G_MAXUINT32 - 1)
+      if (plateaus->len >= G_MAXINT32)
         {
           g_set_error (error, CBD_PARTITION_ERROR, CBD_PARTITION_ERROR_TOO_LARGE,
                        "Too many peaks");
@@ -596,6 +659,9 @@ label_plateaus (const Partition *partition,
                     return FALSE;
                 }
         }
+      if (plateau.count > 1)
+        plateau.face_connected = plateau_is_face_connected (partition, peaks, n_peaks, peak_bits,
+                                                            plateau_of, i, plateau.count, stack);
       g_array_append_val (plateaus, plateau);
     }
   return TRUE;
@@ -1167,6 +1233,105 @@ flood (const Partition *partition,
   return !g_cancellable_set_error_if_cancelled (partition->cancellable, error);
 }
 
+/* The rare plateau that spans face-separated voxels (touching only along
+ * edges or corners) seeds a region of several pieces. The piece holding the
+ * plateau's first voxel keeps the id; every other piece gets the next new
+ * id, so every region is one face-connected set. @seeds: the seeds of such
+ * plateaus, grouped by marker, each group in scan order. */
+#define SPLITTING (OUTSIDE - 1)
+
+static gboolean
+relabel_piece (const Partition *partition, guint32 *regions, guint64 start,
+               guint32 from, guint32 to, GArray *stack, GError **error)
+{
+  gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
+  gsize plane = nx * ny;
+
+  g_array_set_size (stack, 0);
+  regions[start] = to;
+  if (!stack_push (stack, start, error))
+    return FALSE;
+  while (stack->len > 0)
+    {
+      guint64 index = g_array_index (stack, guint64, stack->len - 1);
+      gsize x = index % nx, y = (index / nx) % ny, z = index / plane;
+      guint64 neighbours[6];
+      guint n_neighbours = 0;
+
+      g_array_set_size (stack, stack->len - 1);
+      if (x > 0)
+        neighbours[n_neighbours++] = index - 1;
+      if (x + 1 < nx)
+        neighbours[n_neighbours++] = index + 1;
+      if (y > 0)
+        neighbours[n_neighbours++] = index - nx;
+      if (y + 1 < ny)
+        neighbours[n_neighbours++] = index + nx;
+      if (z > 0)
+        neighbours[n_neighbours++] = index - plane;
+      if (z + 1 < nz)
+        neighbours[n_neighbours++] = index + plane;
+      for (guint k = 0; k < n_neighbours; k++)
+        if (regions[neighbours[k]] == from)
+          {
+            regions[neighbours[k]] = to;
+            if (!stack_push (stack, neighbours[k], error))
+              return FALSE;
+          }
+    }
+  return TRUE;
+}
+
+static int
+compare_marker_seeds (const void *a, const void *b)
+{
+  const HeapEntry *x = a, *y = b;
+
+  if (x->key != y->key)
+    return x->key < y->key ? -1 : 1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+static gboolean
+split_pieces (const Partition *partition,
+              guint32         *regions,
+              const guint64   *seeds,
+              gsize            n_seeds,
+              guint32         *next_id,
+              GError         **error)
+{
+  g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (guint64));
+  gsize group = 0;
+
+  while (group < n_seeds)
+    {
+      guint32 marker = regions[seeds[group]];
+      gsize end = group + 1;
+
+      while (end < n_seeds && regions[seeds[end]] == marker)
+        end++;
+      if (!relabel_piece (partition, regions, seeds[group], marker, SPLITTING, stack, error))
+        return FALSE;
+      for (gsize s = group + 1; s < end; s++)
+        if (regions[seeds[s]] == marker)
+          {
+            if (*next_id >= SPLITTING - 1)
+              {
+                g_set_error (error, CBD_PARTITION_ERROR, CBD_PARTITION_ERROR_TOO_LARGE,
+                             "Too many regions");
+                return FALSE;
+              }
+            (*next_id)++;
+            if (!relabel_piece (partition, regions, seeds[s], marker, *next_id, stack, error))
+              return FALSE;
+          }
+      if (!relabel_piece (partition, regions, seeds[group], SPLITTING, marker, stack, error))
+        return FALSE;
+      group = end;
+    }
+  return TRUE;
+}
+
 /* Every face-connected part of the phase the flood did not reach becomes one
  * region, numbered after the markers in scan order; then OUTSIDE becomes 0. */
 static gboolean
@@ -1185,10 +1350,10 @@ label_unmarked (const Partition *partition,
     {
       if (regions[start] != 0)
         continue;
-      if (next >= OUTSIDE - 1)
+      if (next >= SPLITTING - 1)
         {
           g_set_error (error, CBD_PARTITION_ERROR, CBD_PARTITION_ERROR_TOO_LARGE,
-                       "More than %u regions", OUTSIDE - 2);
+                       "More than %u regions", SPLITTING - 2);
           return FALSE;
         }
       next++;
@@ -1322,6 +1487,8 @@ cbd_partition_compute (const CbdVolume           *volume,
   g_autofree guint64 *peak_bits = NULL;
   g_autofree guint32 *plateau_of = NULL;
   g_autofree guint32 *marker_of = NULL;
+  g_autofree gboolean *split_of = NULL;
+  const guint32 *seed_marker;
   g_autofree gboolean *dropped = NULL;
   g_autoptr(GArray) plateaus = NULL;
   float *distance;
@@ -1491,6 +1658,10 @@ cbd_partition_compute (const CbdVolume           *volume,
   for (guint p = 0; p < plateaus->len; p++)
     if (g_array_index (plateaus, Plateau, p).keep && !dropped[p])
       marker_of[p] = ++n_markers;
+  split_of = g_new0 (gboolean, n_markers + 1);
+  for (guint p = 0; p < plateaus->len; p++)
+    if (marker_of[p] != 0 && !g_array_index (plateaus, Plateau, p).face_connected)
+      split_of[marker_of[p]] = TRUE;
 
   /* The blurred map is no longer needed: the array now holds regions. */
   partition.smoothed = NULL;
@@ -1512,16 +1683,41 @@ cbd_partition_compute (const CbdVolume           *volume,
       if (marker_of[plateau_of[i]] != 0)
         {
           regions_out[peaks[i]] = marker_of[plateau_of[i]];
+          /* plateau_of now records the seed's marker */
+          plateau_of[n_seeds] = marker_of[plateau_of[i]];
           peaks[n_seeds++] = peaks[i];
         }
-    g_clear_pointer (&plateau_of, g_free);
+    seed_marker = plateau_of;
 
     cbd_progress_report (progress, progress_data, "Watershed", 0.5);
     if (!flood (&partition, peaks, n_seeds, regions_out, largest, smallest, result.phase_voxels,
                 progress, progress_data, error))
       goto out;
+
+    /* Seeds of plateaus that are not face-connected, grouped by marker. */
+    {
+      g_autofree HeapEntry *split_seeds = g_new (HeapEntry, MAX (n_seeds, 1));
+      gsize n_split_seeds = 0;
+      guint32 next_id = n_markers;
+
+      for (gsize i = 0; i < n_seeds; i++)
+        if (split_of[seed_marker[i]])
+          {
+            split_seeds[n_split_seeds].key = (guint64) seed_marker[i];
+            split_seeds[n_split_seeds].index = peaks[i];
+            n_split_seeds++;
+          }
+      qsort (split_seeds, n_split_seeds, sizeof (HeapEntry), compare_marker_seeds);
+      for (gsize i = 0; i < n_split_seeds; i++)
+        peaks[i] = split_seeds[i].index;
+      if (!split_pieces (&partition, regions_out, peaks, n_split_seeds, &next_id, error))
+        goto out;
+      result.n_split = next_id - n_markers;
+      n_markers = next_id;
+    }
   }
   g_clear_pointer (&peaks, g_free);
+  g_clear_pointer (&plateau_of, g_free);
 
   cbd_progress_report (progress, progress_data, "Isolated pores", 0.95);
   if (!label_unmarked (&partition, regions_out, n_markers, &result.n_regions, error))

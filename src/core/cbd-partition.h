@@ -36,6 +36,8 @@ typedef struct
 {
   guint32 n_regions;         /* region ids run 1..n_regions */
   guint32 n_markers;         /* regions grown from a peak: ids 1..n_markers */
+  guint32 n_split;           /* of those, extra pieces of a plateau that
+                              * touched face-separated parts (rare) */
   guint32 n_unmarked;        /* phase components no peak reached, one region
                               * each: ids n_markers+1..n_regions */
   guint64 n_peak_plateaus;   /* 26-connected plateaus of ball maxima found */
@@ -58,8 +60,10 @@ void      cbd_partition_options_init (CbdPartitionOptions       *options);
  *   0 outside the phase, else a region id 1..n_regions. Every phase voxel has
  *   one; every region is face-connected (6-connectivity) and lies in the
  *   phase. Ids 1..n_markers grew from the peaks, numbered by the scan order
- *   of their peak plateau's first voxel; ids after that are face-connected
- *   parts of the phase no peak reached, in scan order.
+ *   of their peak plateau's first voxel (then the n_split extra pieces of
+ *   plateaus whose voxels touch only along edges or corners, when their
+ *   regions fall apart into face-separated pieces); ids after that are
+ *   face-connected parts of the phase no peak reached, in scan order.
  * - @distance_nm_out (optional, one float per voxel): the exact Euclidean
  *   distance in nm from each phase voxel's centre to the nearest voxel centre
  *   outside the phase, 0 outside it. The volume's faces are open (not walls,

@@ -153,9 +153,11 @@ main (int argc, char **argv)
     g_print ("  %-20s %.3f s\n", best_clock.stage[s],
              (best_clock.begin[s + 1] - best_clock.begin[s]) / 1e6);
   g_print ("region properties: %.3f s\n", measure_seconds);
-  g_print ("regions %u (from peaks %u, unmarked components %u); peak plateaus %" G_GUINT64_FORMAT
-           ", saddles removed %" G_GUINT64_FORMAT ", nearby removed %" G_GUINT64_FORMAT "\n",
-           summary.n_regions, summary.n_markers, summary.n_unmarked, summary.n_peak_plateaus,
+  g_print ("regions %u (from peaks %u of which %u split pieces, unmarked components %u); "
+           "peak plateaus %" G_GUINT64_FORMAT ", saddles removed %" G_GUINT64_FORMAT
+           ", nearby removed %" G_GUINT64_FORMAT "\n",
+           summary.n_regions, summary.n_markers, summary.n_split, summary.n_unmarked,
+           summary.n_peak_plateaus,
            summary.n_saddles_removed, summary.n_nearby_removed);
 
   if (summary.n_regions > 0)

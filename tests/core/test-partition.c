@@ -419,6 +419,26 @@ test_isolated_pore (void)
   result_clear (&result);
 }
 
+/* Two pore voxels touching only along an edge: equal peaks, one 26-connected
+ * plateau, but two face-separated pores, so two regions. */
+static void
+test_edge_contact (void)
+{
+  g_autoptr(CbdVolume) volume = new_solid_volume (12, 12, 12, 10.0);
+  Result result = { 0 };
+
+  volume->labels[cbd_volume_index (volume, 5, 5, 5)] = 0;
+  volume->labels[cbd_volume_index (volume, 6, 6, 5)] = 0;
+  run_partition (volume, NULL, &result);
+  g_assert_cmpuint (result.summary.n_peak_plateaus, ==, 1);
+  g_assert_cmpuint (result.summary.n_regions, ==, 2);
+  g_assert_cmpuint (result.summary.n_markers, ==, 2);
+  g_assert_cmpuint (result.summary.n_split, ==, 1);
+  g_assert_cmpuint (result.regions[cbd_volume_index (volume, 5, 5, 5)], ==, 1);
+  g_assert_cmpuint (result.regions[cbd_volume_index (volume, 6, 6, 5)], ==, 2);
+  result_clear (&result);
+}
+
 /* Overlapping random spheres: the same regions with 1, 2 and 3 threads, and
  * a uniformly coarser voxel scales volumes by 8 and diameters by 2 without
  * changing a region. */
@@ -548,6 +568,7 @@ main (int argc, char **argv)
   g_test_add_func ("/partition/cube", test_cube);
   g_test_add_func ("/partition/empty-and-full", test_empty_and_full);
   g_test_add_func ("/partition/isolated-pore", test_isolated_pore);
+  g_test_add_func ("/partition/edge-contact", test_edge_contact);
   g_test_add_func ("/partition/threads", test_threads);
   g_test_add_func ("/partition/voxel-scaling", test_voxel_scaling);
   g_test_add_func ("/partition/bad-options", test_bad_options);
