@@ -29,6 +29,7 @@ static const CliCommand commands[] = {
   { "partition", cli_command_partition, "Split a phase into individual pores (SNOW watershed)" },
   { "cutouts", cli_command_cutouts, "CAM-free cube positions and a well-spread choice of cutouts" },
   { "filter", cli_command_filter, "Retained CBD pores vs macropores of a cutout (envelope partition + filter)" },
+  { "analyze", cli_command_analyze, "The whole study: cutouts, transport, filter, PSD, fit, tables and figures" },
 };
 
 static void

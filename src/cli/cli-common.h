@@ -72,5 +72,6 @@ int cli_command_fit       (int argc, char **argv);
 int cli_command_partition (int argc, char **argv);
 int cli_command_cutouts   (int argc, char **argv);
 int cli_command_filter    (int argc, char **argv);
+int cli_command_analyze   (int argc, char **argv);
 
 G_END_DECLS

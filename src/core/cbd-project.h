@@ -1,0 +1,77 @@
+/* cbd-project.h — a study saved as a project file and read back
+ *
+ * The file is a GKeyFile (UTF-8 text, "key=value" lines in [groups]), so a
+ * person can read it and a script can parse it:
+ *
+ *   [cbdscope]   version=1 (a file of a newer version is refused), creator
+ *   [volume]     path (relative to the project file's folder), absolute_path
+ *                (used when the relative one does not exist), raw (the raw
+ *                layout, only for raw files), dims_voxels, voxel_size_nm,
+ *                labels (the label map in raw values), voxels_pore,
+ *                voxels_cbd, voxels_cam, voxels_other (checked when the
+ *                volume is attached: a different volume is refused)
+ *   [settings]   every CbdStudySettings field but n_threads
+ *   [psd]        diameters_nm of every distribution; the whole stack's
+ *                counts when computed
+ *   [cutouts]    count
+ *   [cutout N]   N = 1..count: name, origin_voxels, size_voxels, finished,
+ *                and for finished cutouts every measured number
+ *   [end]        complete=true — written last, so a truncated file is
+ *                recognised
+ *
+ * Numbers are in the C locale with as many digits (15 to 17) as it takes
+ * to read them back bit for bit; lists are separated by ";"; "nan" marks a
+ * value that does not exist (e.g. tau of a non-percolating axis) and "inf"
+ * an infinite threshold. Means and spreads over the axes are not stored:
+ * they are recomputed from the per-axis values on loading.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "cbd-study.h"
+
+G_BEGIN_DECLS
+
+#define CBD_PROJECT_ERROR (cbd_project_error_quark ())
+
+typedef enum
+{
+  CBD_PROJECT_ERROR_IO,           /* cannot read or write the file */
+  CBD_PROJECT_ERROR_NOT_PROJECT,  /* not a key file, or no [cbdscope] group */
+  CBD_PROJECT_ERROR_VERSION,      /* written by a newer cbdscope */
+  CBD_PROJECT_ERROR_INVALID,      /* a missing group or key, a bad value */
+} CbdProjectError;
+
+#define CBD_PROJECT_VERSION 1
+#define CBD_PROJECT_SUFFIX ".cbdscope"
+
+GQuark    cbd_project_error_quark (void);
+
+/* Writes @study to @path atomically (a temporary file renamed over the old
+ * one: a failed save leaves the previous project intact). Safe while
+ * analyses run on other threads: results are read under the study's lock. */
+gboolean  cbd_project_save        (CbdStudy    *study,
+                                   const char  *path,
+                                   GError     **error);
+/* The text cbd_project_save() writes; @path is where it will live (for the
+ * relative volume path), NULL to keep the volume path as it is. */
+char     *cbd_project_to_data     (CbdStudy    *study,
+                                   const char  *path,
+                                   gsize       *length);
+
+/* Reads a project. The study comes back without its volume: attach it
+ * with cbd_study_load_volume() (which reads the recorded path) or
+ * cbd_study_attach_volume(). Errors name the file, the group and the key. */
+CbdStudy *cbd_project_load        (const char  *path,
+                                   GError     **error);
+/* The same from text; @path names it in messages and anchors the relative
+ * volume path (NULL: the current folder). */
+CbdStudy *cbd_project_parse       (const char  *data,
+                                   gsize        length,
+                                   const char  *path,
+                                   GError     **error);
+
+G_END_DECLS

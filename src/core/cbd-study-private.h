@@ -1,0 +1,34 @@
+/* cbd-study-private.h — what the project reader needs to rebuild a study
+ * without its volume
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "cbd-study.h"
+
+G_BEGIN_DECLS
+
+/* A study whose volume is not loaded yet: everything the attach check
+ * compares is given here. @diameters_nm: the distribution's diameters
+ * (descending), copied. */
+CbdStudy *cbd_study_new_detached (const char    *volume_path,
+                                  const char    *raw_spec,
+                                  const gsize    dims[3],
+                                  const double   voxel_nm[3],
+                                  const char    *labels_spec,
+                                  const guint64  phase_voxels[CBD_N_PHASES],
+                                  const double  *diameters_nm,
+                                  gsize          n_diameters);
+
+/* Means, spreads, the largest dropped fraction and the overall convergence
+ * from the per-axis solves. */
+void      cbd_cutout_result_derive (CbdCutoutResult *result);
+
+/* The shortest C-locale text that reads back as exactly @value (15 to 17
+ * significant digits); "nan", "inf", "-inf" for those. Returns @buffer. */
+#define CBD_NUMBER_BUF_SIZE 40
+const char *cbd_format_double (char   buffer[CBD_NUMBER_BUF_SIZE],
+                               double value);
+
+G_END_DECLS
