@@ -77,11 +77,17 @@ static void
 carve_balls (CbdVolume *volume, const Ball *balls, guint n_balls)
 {
   for (guint b = 0; b < n_balls; b++)
-    for (gsize z = 0; z < volume->dims[2]; z++)
-      for (gsize y = 0; y < volume->dims[1]; y++)
-        for (gsize x = 0; x < volume->dims[0]; x++)
-          if (in_ball (&balls[b], x, y, z))
-            volume->labels[cbd_volume_index (volume, x, y, z)] = 0;
+    {
+      gint r = balls[b].radius;
+
+      for (gint z = balls[b].centre[2] - r; z <= balls[b].centre[2] + r; z++)
+        for (gint y = balls[b].centre[1] - r; y <= balls[b].centre[1] + r; y++)
+          for (gint x = balls[b].centre[0] - r; x <= balls[b].centre[0] + r; x++)
+            if (x >= 0 && y >= 0 && z >= 0 && (gsize) x < volume->dims[0] &&
+                (gsize) y < volume->dims[1] && (gsize) z < volume->dims[2] &&
+                in_ball (&balls[b], x, y, z))
+              volume->labels[cbd_volume_index (volume, x, y, z)] = 0;
+    }
 }
 
 static void
@@ -507,6 +513,101 @@ test_no_pores (void)
     g_assert_cmpuint (classes[i], ==, CBD_FILTER_SOLID);
 }
 
+/* Many cutouts of one stack: a "CBD" of small pores on a lattice (radius-2
+ * balls centred at 3 mod 6, so none crosses a multiple of 6) with three
+ * macropores (radius 11, 552 nm at 25 nm voxels) centred in three of the 27
+ * cutouts of 30^3 at multiples of 30; lattice balls within 15 voxels of a
+ * macropore's centre are left out so it stays a pore of its own. The
+ * default envelope is the whole 90^3 stack, partitioned once through the
+ * cache. By construction the three cutouts with a macropore, and only they,
+ * are rejected, and every other keeps its 125 lattice pores: a retained
+ * porosity of 125 x 33 / 27000. */
+static void
+test_cutout_survey (void)
+{
+  static const gint macro_cells[3][3] = { { 0, 0, 0 }, { 1, 2, 1 }, { 2, 1, 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdVolume) volume = cbd_volume_new (90, 90, 90, &error);
+  g_autoptr(CbdEnvelopeCache) cache = cbd_envelope_cache_new (NULL, CBD_ENVELOPE_CACHE_DEFAULT_BUDGET);
+  CbdEnvelopeCacheStats stats;
+  Ball macro[3];
+  gboolean phase[256];
+  double min_rejected = INFINITY, max_accepted = 0;
+
+  g_assert_no_error (error);
+  memset (volume->labels, 1, cbd_volume_n_voxels (volume));
+  for (guint axis = 0; axis < 3; axis++)
+    volume->voxel_nm[axis] = 25.0;
+  for (guint m = 0; m < 3; m++)
+    {
+      macro[m] = (Ball) { "macro", { 0, 0, 0 }, 11, RULE (DIAMETER) };
+      for (guint axis = 0; axis < 3; axis++)
+        macro[m].centre[axis] = 30 * macro_cells[m][axis] + 15;
+    }
+  for (gint z = 3; z < 90; z += 6)
+    for (gint y = 3; y < 90; y += 6)
+      for (gint x = 3; x < 90; x += 6)
+        {
+          Ball small = { "lattice", { x, y, z }, 2, 0 };
+          gboolean near = FALSE;
+
+          for (guint m = 0; m < 3; m++)
+            near |= (x - macro[m].centre[0]) * (x - macro[m].centre[0]) +
+                    (y - macro[m].centre[1]) * (y - macro[m].centre[1]) +
+                    (z - macro[m].centre[2]) * (z - macro[m].centre[2]) <= 15 * 15;
+          if (!near)
+            carve_balls (volume, &small, 1);
+        }
+  carve_balls (volume, macro, 3);
+  pore_phase (phase);
+
+  for (gsize cz = 0; cz < 3; cz++)
+    for (gsize cy = 0; cy < 3; cy++)
+      for (gsize cx = 0; cx < 3; cx++)
+        {
+          const gsize origin[3] = { 30 * cx, 30 * cy, 30 * cz }, size[3] = { 30, 30, 30 };
+          g_autoptr(CbdEnvelope) envelope = NULL;
+          CbdFilterResult result;
+          gint host = -1;
+          guint64 pore = 0, macro_voxels = 0;
+
+          envelope = cbd_envelope_compute (volume, phase, origin, size, NULL, cache, NULL, NULL,
+                                           NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (envelope->size[0], ==, 90);
+          g_assert_true (cbd_filter_evaluate (envelope, NULL, NULL, NULL, &result, &error));
+          for (guint m = 0; m < 3; m++)
+            if ((gsize) macro_cells[m][0] == cx && (gsize) macro_cells[m][1] == cy &&
+                (gsize) macro_cells[m][2] == cz)
+              host = (gint) m;
+          for (gsize i = 0; i < 30 * 30 * 30; i++)
+            pore += volume->labels[cbd_volume_index (volume, origin[0] + i % 30, origin[1] + i / 30 % 30,
+                                                     origin[2] + i / 900)] == 0;
+          if (host >= 0)
+            macro_voxels = ball_voxels (&macro[host]);
+
+          g_assert_cmpuint (result.pore_voxels, ==, pore);
+          g_assert_cmpuint (result.excluded_voxels, ==, macro_voxels);
+          g_assert_cmpuint (result.rule_voxels[CBD_FILTER_RULE_DIAMETER], ==, macro_voxels);
+          g_assert_cmpuint (result.retained_voxels, ==, pore - macro_voxels);
+          g_assert_cmpint (result.accepted, ==, host < 0);
+          if (host < 0)
+            {
+              g_assert_cmpuint (result.retained_voxels, ==, 125 * 33);
+              g_assert_cmpuint (result.n_pores, ==, 125);
+              max_accepted = MAX (max_accepted, result.porosity);
+            }
+          else
+            min_rejected = MIN (min_rejected, result.porosity);
+        }
+  /* the rejected ones are the porous ones */
+  g_test_message ("accepted porosity up to %.4f, rejected from %.4f", max_accepted, min_rejected);
+  g_assert_cmpfloat (max_accepted, <, min_rejected);
+  cbd_envelope_cache_get_stats (cache, &stats);
+  g_assert_cmpuint (stats.computed, ==, 1);
+  g_assert_cmpuint (stats.memory_hits, ==, 26);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -518,6 +619,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/truncated-by-envelope", test_truncated_by_envelope);
   g_test_add_func ("/filter/stack-border", test_stack_border);
   g_test_add_func ("/filter/no-pores", test_no_pores);
+  g_test_add_func ("/filter/cutout-survey", test_cutout_survey);
 
   return g_test_run ();
 }
