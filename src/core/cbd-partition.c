@@ -1115,6 +1115,9 @@ prefetch_neighbours (const guint32 *regions, const float *distance, guint64 inde
       __builtin_prefetch (regions + index + nx);
       __builtin_prefetch (regions + index + plane);
       __builtin_prefetch (distance + index - plane);
+      __builtin_prefetch (distance + index - nx);
+      __builtin_prefetch (distance + index);
+      __builtin_prefetch (distance + index + nx);
       __builtin_prefetch (distance + index + plane);
     }
 }
