@@ -1676,9 +1676,10 @@ cbd_cutouts_write_json (const GArray  *cutouts,
  * @size: the box's extent along x, y, z
  *
  * Counts the forbidden voxels in the box, clipped to the volume (a box
- * partly outside counts only what is inside). A direct scan with a lookup
- * table, about a millisecond for 128^3 — fast enough to follow a cutout
- * being dragged.
+ * partly outside counts only what is inside). A direct scan: with up to
+ * four forbidden labels (the usual case is one, CAM) a comparison the
+ * compiler vectorises, else a lookup table. Under a millisecond for 128^3
+ * on one core — fast enough to follow a cutout being dragged.
  *
  * Returns: the number of forbidden voxels
  */
@@ -1688,7 +1689,8 @@ cbd_cutouts_count_forbidden (const CbdVolume *volume,
                              const gsize      origin[3],
                              const gsize      size[3])
 {
-  guint8 lut[256];
+  guint8 lut[256], values[4];
+  guint n_values = 0;
   gsize lo[3], hi[3];
   guint64 count = 0;
 
@@ -1702,7 +1704,20 @@ cbd_cutouts_count_forbidden (const CbdVolume *volume,
       hi[axis] = lo[axis] + MIN (size[axis], volume->dims[axis] - lo[axis]);
     }
   for (guint label = 0; label < 256; label++)
-    lut[label] = forbidden[label] ? 1 : 0;
+    {
+      lut[label] = forbidden[label] ? 1 : 0;
+      if (forbidden[label] && n_values < 5)
+        {
+          if (n_values < 4)
+            values[n_values] = (guint8) label;
+          n_values++;
+        }
+    }
+  if (n_values == 0)
+    return 0;
+  /* Pad the comparison set by repeating a forbidden value. */
+  for (guint k = n_values; k < 4; k++)
+    values[k] = values[0];
 
   for (gsize z = lo[2]; z < hi[2]; z++)
     for (gsize y = lo[1]; y < hi[1]; y++)
@@ -1710,8 +1725,16 @@ cbd_cutouts_count_forbidden (const CbdVolume *volume,
         const guint8 *row = volume->labels + cbd_volume_index (volume, 0, y, z);
         guint32 row_count = 0;
 
-        for (gsize x = lo[0]; x < hi[0]; x++)
-          row_count += lut[row[x]];
+        if (n_values <= 4)
+          for (gsize x = lo[0]; x < hi[0]; x++)
+            {
+              guint8 v = row[x];
+
+              row_count += (v == values[0]) | (v == values[1]) | (v == values[2]) | (v == values[3]);
+            }
+        else
+          for (gsize x = lo[0]; x < hi[0]; x++)
+            row_count += lut[row[x]];
         count += row_count;
       }
   return count;

@@ -677,6 +677,29 @@ test_count_forbidden (void)
             expected += cbd_volume_get (volume, x, y, z) == CAM;
       g_assert_cmpuint (cbd_cutouts_count_forbidden (volume, forbidden, origin, size), ==, expected);
     }
+  /* several forbidden labels: two (compared) and five (looked up) */
+  for (guint n_labels = 2; n_labels <= 5; n_labels += 3)
+    {
+      const guint8 set[5] = { 1, CAM, 7, 9, 11 };
+      gboolean several[256] = { FALSE };
+      gsize origin[3] = { 3, 2, 1 }, size[3] = { 20, 15, 30 };
+      guint64 expected = 0;
+
+      for (guint k = 0; k < n_labels; k++)
+        several[set[k]] = TRUE;
+      for (gsize i = 0; i < cbd_volume_n_voxels (volume); i += 7)
+        volume->labels[i] = set[i % 5];
+      for (gsize z = 1; z < 25; z++)
+        for (gsize y = 2; y < 17; y++)
+          for (gsize x = 3; x < 23; x++)
+            expected += several[cbd_volume_get (volume, x, y, z)];
+      g_assert_cmpuint (cbd_cutouts_count_forbidden (volume, several, origin, size), ==, expected);
+    }
+  memset (forbidden, 0, sizeof forbidden);
+  g_assert_cmpuint (cbd_cutouts_count_forbidden (volume, forbidden, (gsize[3]) { 0, 0, 0 },
+                                                 (gsize[3]) { 30, 20, 25 }), ==, 0);
+  cam_only (forbidden);
+
   /* a huge box from the origin clips to the whole volume */
   {
     guint64 all = 0;
