@@ -264,6 +264,10 @@ cbd_application_startup (GApplication *application)
   };
   static const char *open_accels[] = { "<Control>o", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *undo_accels[] = { "<Control>z", NULL };
+  static const char *redo_accels[] = { "<Control><Shift>z", "<Control>y", NULL };
+  static const char *add_cutout_accels[] = { "<Control><Shift>a", NULL };
+  static const char *delete_cutout_accels[] = { "<Control>Delete", NULL };
   GSettingsSchemaSource *source;
 
   G_APPLICATION_CLASS (cbd_application_parent_class)->startup (application);
@@ -272,6 +276,10 @@ cbd_application_startup (GApplication *application)
                                    G_N_ELEMENTS (app_entries), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.undo", undo_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.redo", redo_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-cutout", add_cutout_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.delete-cutout", delete_cutout_accels);
 
   /* An uninstalled build has no compiled schema: run with the defaults. */
   source = g_settings_schema_source_get_default ();

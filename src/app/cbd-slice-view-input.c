@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Primary click or drag moves the crosshair; wheel, Page Up/Down and the
+ * Primary click or drag moves the crosshair (or, with the add-cutout tool,
+ * places and moves cutouts: cbd-slice-view-cutouts.c); wheel, Page Up/Down and the
  * arrow keys step through slices (Shift: ten at a time); Ctrl+wheel zooms
  * about the pointer; the middle button, or Space with the primary button,
  * pans.
@@ -13,7 +14,7 @@
 
 #include <math.h>
 
-#include "cbd-slice-view-private.h"
+#include "cbd-slice-view-cutouts.h"
 
 #define ZOOM_STEP 1.25
 
@@ -132,6 +133,12 @@ primary_drag_begin_cb (GtkGestureDrag *gesture,
       cbd_slice_view_begin_pan (self);
       return;
     }
+  if (cbd_view_state_get_tool (self->state) == CBD_TOOL_ADD_CUTOUT)
+    {
+      if (!cbd_slice_view_cutout_press (self, x, y))
+        gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
   self->dragging_crosshair = TRUE;
   cbd_slice_view_move_crosshair_to (self, x, y);
 }
@@ -147,6 +154,8 @@ primary_drag_update_cb (GtkGestureDrag *gesture,
   else if (self->dragging_crosshair)
     cbd_slice_view_move_crosshair_to (self, self->drag_start_x + offset_x,
                                       self->drag_start_y + offset_y);
+  else if (self->moving != NULL)
+    cbd_slice_view_cutout_drag (self, self->drag_start_x + offset_x, self->drag_start_y + offset_y);
 }
 
 static void
@@ -157,6 +166,7 @@ primary_drag_end_cb (GtkGestureDrag *gesture,
 {
   self->panning = FALSE;
   self->dragging_crosshair = FALSE;
+  cbd_slice_view_cutout_release (self);
 }
 
 static void

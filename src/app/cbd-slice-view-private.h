@@ -42,6 +42,13 @@ struct _CbdSliceView
   gboolean       dragging_crosshair;
   double         drag_start_x;
   double         drag_start_y;
+
+  /* Moving a cutout with the add-cutout tool */
+  CbdCutoutItem *moving;
+  CbdCutoutShape moving_before;
+  gboolean       moving_added;  /* added by this press: the add is the record */
+  gsize          moving_origin[3];
+  double         moving_start[2]; /* voxel coordinates (u, v) of the press */
 };
 
 void     cbd_slice_view_init_input      (CbdSliceView *self);
@@ -50,6 +57,19 @@ void     cbd_slice_view_update_pan      (CbdSliceView *self,
                                          double        offset_x,
                                          double        offset_y);
 double   cbd_slice_view_fit_scale       (CbdSliceView *self);
+gboolean cbd_slice_view_point_to_plane  (CbdSliceView *self,
+                                         double        x,
+                                         double        y,
+                                         double       *u,
+                                         double       *v);
+void     cbd_slice_view_snapshot_cutouts (CbdSliceView *self,
+                                          GtkSnapshot  *snapshot);
+void     cbd_slice_view_append_text     (CbdSliceView *self,
+                                         GtkSnapshot  *snapshot,
+                                         const char   *text,
+                                         double        x,
+                                         double        y,
+                                         gboolean      from_bottom);
 gboolean cbd_slice_view_has_volume      (CbdSliceView *self);
 
 G_END_DECLS

@@ -316,19 +316,17 @@ cbd_slice_view_voxel_to_point (CbdSliceView *self,
                               v * volume->voxel_nm[self->v_axis], x, y);
 }
 
-/* Returns: whether (x, y) is over the slice; the voxel is then in @position,
- * with the shown slice's index along the normal */
+/* The plane coordinates, in voxels (fractional), of widget point (x, y);
+ * %FALSE without a volume. */
 gboolean
-cbd_slice_view_point_to_voxel (CbdSliceView *self,
+cbd_slice_view_point_to_plane (CbdSliceView *self,
                                double        x,
                                double        y,
-                               gsize         position[3])
+                               double       *u,
+                               double       *v)
 {
   CbdVolume *volume;
-  double centre[3], scale, u, v;
-  gsize crosshair[3];
-
-  g_return_val_if_fail (CBD_IS_SLICE_VIEW (self), FALSE);
+  double centre[3], scale;
 
   if (!cbd_slice_view_has_volume (self))
     return FALSE;
@@ -336,10 +334,30 @@ cbd_slice_view_point_to_voxel (CbdSliceView *self,
   volume = cbd_view_state_get_volume (self->state);
   scale = cbd_slice_view_get_scale (self);
   cbd_view_state_get_centre (self->state, centre);
-  u = (centre[self->u_axis] + (x - gtk_widget_get_width (GTK_WIDGET (self)) / 2.0) / scale)
-      / volume->voxel_nm[self->u_axis];
-  v = (centre[self->v_axis] + (y - gtk_widget_get_height (GTK_WIDGET (self)) / 2.0) / scale)
-      / volume->voxel_nm[self->v_axis];
+  *u = (centre[self->u_axis] + (x - gtk_widget_get_width (GTK_WIDGET (self)) / 2.0) / scale)
+       / volume->voxel_nm[self->u_axis];
+  *v = (centre[self->v_axis] + (y - gtk_widget_get_height (GTK_WIDGET (self)) / 2.0) / scale)
+       / volume->voxel_nm[self->v_axis];
+  return TRUE;
+}
+
+/* Returns: whether (x, y) is over the slice; the voxel is then in @position,
+ * with the crosshair's index along the normal */
+gboolean
+cbd_slice_view_point_to_voxel (CbdSliceView *self,
+                               double        x,
+                               double        y,
+                               gsize         position[3])
+{
+  CbdVolume *volume;
+  double u, v;
+  gsize crosshair[3];
+
+  g_return_val_if_fail (CBD_IS_SLICE_VIEW (self), FALSE);
+
+  if (!cbd_slice_view_point_to_plane (self, x, y, &u, &v))
+    return FALSE;
+  volume = cbd_view_state_get_volume (self->state);
   if (!(u >= 0.0) || !(v >= 0.0)
       || u >= (double) volume->dims[self->u_axis] || v >= (double) volume->dims[self->v_axis])
     return FALSE;
@@ -450,8 +468,8 @@ nice_length (double limit)
   return power;
 }
 
-static void
-append_text (CbdSliceView *self,
+void
+cbd_slice_view_append_text (CbdSliceView *self,
              GtkSnapshot  *snapshot,
              const char   *text,
              double        x,
@@ -495,7 +513,7 @@ cbd_slice_view_snapshot_scale_bar (CbdSliceView *self,
                              &GRAPHENE_RECT_INIT (11, height - 17, length_px + 2, 6));
   gtk_snapshot_append_color (snapshot, &bar_color,
                              &GRAPHENE_RECT_INIT (12, height - 16, length_px, 4));
-  append_text (self, snapshot, label, 14, height - 22, TRUE);
+  cbd_slice_view_append_text (self, snapshot, label, 14, height - 22, TRUE);
 }
 
 static void
@@ -513,7 +531,7 @@ cbd_slice_view_snapshot_title (CbdSliceView *self,
                            plane_names[self->normal], "xyz"[self->normal],
                            crosshair[self->normal], volume->dims[self->normal] - 1,
                            (crosshair[self->normal] + 0.5) * volume->voxel_nm[self->normal] / 1000.0);
-  append_text (self, snapshot, title, 8, 6, FALSE);
+  cbd_slice_view_append_text (self, snapshot, title, 8, 6, FALSE);
 }
 
 static void
@@ -542,6 +560,7 @@ cbd_slice_view_snapshot (GtkWidget   *widget,
         }
     }
 
+  cbd_slice_view_snapshot_cutouts (self, snapshot);
   cbd_slice_view_snapshot_crosshair (self, snapshot);
   cbd_slice_view_snapshot_scale_bar (self, snapshot);
   cbd_slice_view_snapshot_title (self, snapshot);
@@ -632,6 +651,8 @@ cbd_slice_view_finalize (GObject *object)
   CbdSliceView *self = CBD_SLICE_VIEW (object);
 
   g_clear_object (&self->state_signals);
+  g_clear_object (&self->moving);
+  cbd_cutout_shape_clear (&self->moving_before);
   g_clear_pointer (&self->slice, g_free);
   g_clear_object (&self->texture);
 
@@ -685,6 +706,8 @@ cbd_slice_view_init (CbdSliceView *self)
                                   G_CALLBACK (cbd_slice_view_invalidate), self);
   g_signal_group_connect_swapped (self->state_signals, "style-changed",
                                   G_CALLBACK (style_changed_cb), self);
+  g_signal_group_connect_swapped (self->state_signals, "cutouts-changed",
+                                  G_CALLBACK (gtk_widget_queue_draw), self);
 
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);

@@ -38,6 +38,11 @@ struct _CbdViewState
   gsize         hover[3];
 
   CbdTool       tool;
+
+  CbdCutoutList    *cutouts;
+  CbdCutoutHistory *history;
+  CbdCutoutItem    *selected;
+  gsize             cutout_edge;
 };
 
 enum
@@ -45,6 +50,8 @@ enum
   PROP_0,
   PROP_ZOOM,
   PROP_TOOL,
+  PROP_SELECTED_CUTOUT,
+  PROP_CUTOUT_EDGE,
   N_PROPS
 };
 
@@ -55,6 +62,7 @@ enum
   SIGNAL_VIEW_CHANGED,
   SIGNAL_STYLE_CHANGED,
   SIGNAL_HOVER_CHANGED,
+  SIGNAL_CUTOUTS_CHANGED,
   N_SIGNALS
 };
 
@@ -79,6 +87,12 @@ cbd_view_state_get_property (GObject    *object,
     case PROP_TOOL:
       g_value_set_int (value, self->tool);
       break;
+    case PROP_SELECTED_CUTOUT:
+      g_value_set_object (value, self->selected);
+      break;
+    case PROP_CUTOUT_EDGE:
+      g_value_set_uint64 (value, self->cutout_edge);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -100,6 +114,12 @@ cbd_view_state_set_property (GObject      *object,
     case PROP_TOOL:
       cbd_view_state_set_tool (self, g_value_get_int (value));
       break;
+    case PROP_SELECTED_CUTOUT:
+      cbd_view_state_set_selected_cutout (self, g_value_get_object (value));
+      break;
+    case PROP_CUTOUT_EDGE:
+      cbd_view_state_set_cutout_edge (self, g_value_get_uint64 (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -111,6 +131,11 @@ cbd_view_state_finalize (GObject *object)
   CbdViewState *self = CBD_VIEW_STATE (object);
 
   g_clear_pointer (&self->volume, cbd_volume_unref);
+  g_clear_object (&self->selected);
+  g_clear_object (&self->history);
+  if (self->cutouts != NULL)
+    g_signal_handlers_disconnect_by_data (self->cutouts, self);
+  g_clear_object (&self->cutouts);
 
   G_OBJECT_CLASS (cbd_view_state_parent_class)->finalize (object);
 }
@@ -130,7 +155,19 @@ cbd_view_state_class_init (CbdViewStateClass *klass)
   properties[PROP_TOOL] =
     g_param_spec_int ("tool", NULL, NULL, CBD_TOOL_NAVIGATE, CBD_TOOL_ADD_CUTOUT, CBD_TOOL_NAVIGATE,
                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTED_CUTOUT] =
+    g_param_spec_object ("selected-cutout", NULL, NULL, CBD_TYPE_CUTOUT_ITEM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The edge of new cutouts, in voxels. */
+  properties[PROP_CUTOUT_EDGE] =
+    g_param_spec_uint64 ("cutout-edge", NULL, NULL, 1, G_MAXUINT64, 128,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Cutouts added, removed, moved, renamed or recounted: redraw them. */
+  signals[SIGNAL_CUTOUTS_CHANGED] =
+    g_signal_new ("cutouts-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   /* A new volume (or none): views reset their slices and caches. */
   signals[SIGNAL_VOLUME_CHANGED] =
@@ -150,6 +187,35 @@ cbd_view_state_class_init (CbdViewStateClass *klass)
   signals[SIGNAL_HOVER_CHANGED] =
     g_signal_new ("hover-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+item_notify_cb (CbdCutoutItem *item,
+                GParamSpec    *pspec,
+                CbdViewState  *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CUTOUTS_CHANGED], 0);
+}
+
+static void
+cutouts_changed_cb (GListModel   *list,
+                    guint         position,
+                    guint         removed,
+                    guint         added,
+                    CbdViewState *self)
+{
+  guint ignored;
+
+  for (guint i = position; i < position + added; i++)
+    {
+      CbdCutoutItem *item = cbd_cutout_list_get (self->cutouts, i);
+
+      g_signal_handlers_disconnect_by_func (item, item_notify_cb, self);
+      g_signal_connect_object (item, "notify", G_CALLBACK (item_notify_cb), self, 0);
+    }
+  if (self->selected != NULL && !cbd_cutout_list_find (self->cutouts, self->selected, &ignored))
+    cbd_view_state_set_selected_cutout (self, NULL);
+  g_signal_emit (self, signals[SIGNAL_CUTOUTS_CHANGED], 0);
 }
 
 static void
@@ -180,6 +246,12 @@ cbd_view_state_init (CbdViewState *self)
       self->opacity_3d[phase] = defaults_3d[phase];
     }
   cbd_label_map_init (&self->map);
+
+  self->cutout_edge = 128;
+  self->cutouts = cbd_cutout_list_new ();
+  self->history = cbd_cutout_history_new (self->cutouts);
+  /* After the selection models over the list have caught up. */
+  g_signal_connect_after (self->cutouts, "items-changed", G_CALLBACK (cutouts_changed_cb), self);
 }
 
 CbdViewState *
@@ -240,6 +312,11 @@ cbd_view_state_set_volume (CbdViewState      *self,
     }
   self->zoom = 0.0;
   self->hover_valid = FALSE;
+
+  /* Cutouts belong to the volume they cut. */
+  cbd_view_state_set_selected_cutout (self, NULL);
+  cbd_cutout_list_set_volume (self->cutouts, volume, self->has_map ? &self->map : NULL);
+  cbd_cutout_history_clear (self->history);
 
   g_signal_emit (self, signals[SIGNAL_VOLUME_CHANGED], 0);
   g_signal_emit (self, signals[SIGNAL_CROSSHAIR_CHANGED], 0);
@@ -678,4 +755,116 @@ cbd_view_state_set_tool (CbdViewState *self,
     return;
   self->tool = tool;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOOL]);
+}
+
+CbdCutoutList *
+cbd_view_state_get_cutouts (CbdViewState *self)
+{
+  g_return_val_if_fail (CBD_IS_VIEW_STATE (self), NULL);
+  return self->cutouts;
+}
+
+/* Every edit of the cutouts goes through this, for undo. */
+CbdCutoutHistory *
+cbd_view_state_get_history (CbdViewState *self)
+{
+  g_return_val_if_fail (CBD_IS_VIEW_STATE (self), NULL);
+  return self->history;
+}
+
+/* Returns: (nullable) (transfer none): the selected cutout */
+CbdCutoutItem *
+cbd_view_state_get_selected_cutout (CbdViewState *self)
+{
+  g_return_val_if_fail (CBD_IS_VIEW_STATE (self), NULL);
+  return self->selected;
+}
+
+void
+cbd_view_state_set_selected_cutout (CbdViewState  *self,
+                                    CbdCutoutItem *item)
+{
+  g_return_if_fail (CBD_IS_VIEW_STATE (self));
+  g_return_if_fail (item == NULL || CBD_IS_CUTOUT_ITEM (item));
+
+  if (!g_set_object (&self->selected, item))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_CUTOUT]);
+  g_signal_emit (self, signals[SIGNAL_CUTOUTS_CHANGED], 0);
+}
+
+gsize
+cbd_view_state_get_cutout_edge (CbdViewState *self)
+{
+  g_return_val_if_fail (CBD_IS_VIEW_STATE (self), 128);
+  return self->cutout_edge;
+}
+
+void
+cbd_view_state_set_cutout_edge (CbdViewState *self,
+                                gsize         edge)
+{
+  g_return_if_fail (CBD_IS_VIEW_STATE (self));
+
+  edge = MAX (edge, 1);
+  if (edge == self->cutout_edge)
+    return;
+  self->cutout_edge = edge;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CUTOUT_EDGE]);
+}
+
+/**
+ * cbd_view_state_add_cutout_at:
+ * @centre: the voxel the new cube is centred on
+ *
+ * Adds a cube of the default edge (clamped inside the volume) through the
+ * history, and selects it.
+ *
+ * Returns: (transfer none) (nullable): the new cutout, %NULL without a volume
+ */
+CbdCutoutItem *
+cbd_view_state_add_cutout_at (CbdViewState *self,
+                              const gsize   centre[3])
+{
+  g_autoptr(CbdCutoutItem) item = NULL;
+  g_autofree char *name = NULL;
+  gsize origin[3], edge;
+
+  g_return_val_if_fail (CBD_IS_VIEW_STATE (self), NULL);
+
+  if (self->volume == NULL)
+    return NULL;
+  cbd_cutout_list_centre_box (self->cutouts, centre, self->cutout_edge, origin, &edge);
+  name = cbd_cutout_list_next_name (self->cutouts);
+  item = cbd_cutout_item_new (name, origin, edge);
+  cbd_cutout_history_add (self->history, item);
+  cbd_view_state_set_selected_cutout (self, item);
+  return item;
+}
+
+/* Crosshair to the cutout's centre voxel, and the view centre too when
+ * zoomed in, so every view shows it. */
+void
+cbd_view_state_centre_on_cutout (CbdViewState  *self,
+                                 CbdCutoutItem *item)
+{
+  gsize origin[3], edge;
+  gint64 centre[3];
+  double centre_nm[3];
+
+  g_return_if_fail (CBD_IS_VIEW_STATE (self));
+  g_return_if_fail (CBD_IS_CUTOUT_ITEM (item));
+
+  if (self->volume == NULL)
+    return;
+  cbd_cutout_item_get_origin (item, origin);
+  edge = cbd_cutout_item_get_edge (item);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      centre[axis] = (gint64) (origin[axis] + edge / 2);
+      centre_nm[axis] = (origin[axis] + edge / 2.0) * self->volume->voxel_nm[axis];
+    }
+  cbd_view_state_set_crosshair (self, centre);
+  if (self->zoom > 0.0)
+    cbd_view_state_set_centre (self, centre_nm);
 }

@@ -7,6 +7,8 @@
 
 #include <gtk/gtk.h>
 
+#include "cbd-cutout-history.h"
+#include "cbd-cutout-list.h"
 #include "cbd-labels.h"
 #include "cbd-volume.h"
 
@@ -86,6 +88,19 @@ gboolean           cbd_view_state_get_hover        (CbdViewState      *self,
                                                     gsize              position[3]);
 void               cbd_view_state_set_hover        (CbdViewState      *self,
                                                     const gsize        position[3]);
+
+CbdCutoutList     *cbd_view_state_get_cutouts      (CbdViewState      *self);
+CbdCutoutHistory  *cbd_view_state_get_history      (CbdViewState      *self);
+CbdCutoutItem     *cbd_view_state_get_selected_cutout (CbdViewState   *self);
+void               cbd_view_state_set_selected_cutout (CbdViewState   *self,
+                                                       CbdCutoutItem  *item);
+gsize              cbd_view_state_get_cutout_edge  (CbdViewState      *self);
+void               cbd_view_state_set_cutout_edge  (CbdViewState      *self,
+                                                    gsize              edge);
+CbdCutoutItem     *cbd_view_state_add_cutout_at    (CbdViewState      *self,
+                                                    const gsize        centre[3]);
+void               cbd_view_state_centre_on_cutout (CbdViewState      *self,
+                                                    CbdCutoutItem     *item);
 
 CbdTool            cbd_view_state_get_tool         (CbdViewState      *self);
 void               cbd_view_state_set_tool         (CbdViewState      *self,

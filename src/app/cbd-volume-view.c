@@ -356,6 +356,24 @@ append_plane (GArray        *vertices,
     }
 }
 
+/* The cutout's box in world space. */
+static void
+cbd_volume_view_cutout_box (CbdVolumeView *self,
+                            CbdVolume     *volume,
+                            CbdCutoutItem *item,
+                            float          low[3],
+                            float          high[3])
+{
+  gsize origin[3], edge = cbd_cutout_item_get_edge (item);
+
+  cbd_cutout_item_get_origin (item, origin);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      low[axis] = world_at (self, volume, axis, origin[axis]);
+      high[axis] = world_at (self, volume, axis, origin[axis] + edge);
+    }
+}
+
 static GArray *
 cbd_volume_view_build_lines (CbdVolumeView *self)
 {
@@ -365,6 +383,8 @@ cbd_volume_view_build_lines (CbdVolumeView *self)
   GArray *vertices = g_array_new (FALSE, FALSE, sizeof (float));
   float low[3] = { 0.0f, 0.0f, 0.0f }, high[3];
   gsize crosshair[3];
+  CbdCutoutList *cutouts;
+  CbdCutoutItem *selected;
 
   if (volume == NULL)
     return vertices;
@@ -375,6 +395,23 @@ cbd_volume_view_build_lines (CbdVolumeView *self)
   for (guint normal = 0; normal < 3; normal++)
     append_plane (vertices, high, normal, world_at (self, volume, normal, crosshair[normal] + 0.5),
                   &plane_color);
+
+  cutouts = cbd_view_state_get_cutouts (self->state);
+  selected = cbd_view_state_get_selected_cutout (self->state);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (cutouts)); i++)
+    {
+      CbdCutoutItem *item = cbd_cutout_list_get (cutouts, i);
+      gint64 cam_count = cbd_cutout_item_get_cam_count (item);
+      GdkRGBA color = cam_count < 0 ? (GdkRGBA) { 0.6f, 0.6f, 0.6f, 1.0f }
+                      : cam_count == 0 ? (GdkRGBA) { 0.2f, 0.82f, 0.48f, 1.0f }
+                      : (GdkRGBA) { 0.88f, 0.11f, 0.14f, 1.0f };
+      float box_low[3], box_high[3];
+
+      if (item != selected)
+        color.alpha = 0.6f;
+      cbd_volume_view_cutout_box (self, volume, item, box_low, box_high);
+      append_box (vertices, box_low, box_high, &color);
+    }
   return vertices;
 }
 
@@ -488,6 +525,15 @@ gl_render_cb (GtkGLArea     *area,
   params.extent = self->extent;
   graphene_vec3_init (&params.clip_min, 0.0f, 0.0f, 0.0f);
   params.clip_max = self->extent;
+  if (self->clip && volume != NULL && cbd_view_state_get_selected_cutout (self->state) != NULL)
+    {
+      float low[3], high[3];
+
+      cbd_volume_view_cutout_box (self, volume, cbd_view_state_get_selected_cutout (self->state),
+                                  low, high);
+      graphene_vec3_init_from_float (&params.clip_min, low);
+      graphene_vec3_init_from_float (&params.clip_max, high);
+    }
   /* One sample per (texture) voxel, one per two while dragging. */
   smallest = 1.0f;
   if (volume != NULL)
@@ -715,6 +761,8 @@ cbd_volume_view_init (CbdVolumeView *self)
   g_signal_group_connect_swapped (self->state_signals, "style-changed",
                                   G_CALLBACK (style_changed_cb), self);
   g_signal_group_connect_swapped (self->state_signals, "crosshair-changed",
+                                  G_CALLBACK (cbd_volume_view_queue_render), self);
+  g_signal_group_connect_swapped (self->state_signals, "cutouts-changed",
                                   G_CALLBACK (cbd_volume_view_queue_render), self);
 
   drag = gtk_gesture_drag_new ();

@@ -108,8 +108,15 @@ cbd_window_update_actions (CbdWindow *self)
 {
   gboolean have_volume = cbd_view_state_get_volume (self->state) != NULL;
 
+  CbdCutoutHistory *history = cbd_view_state_get_history (self->state);
+
   set_action_enabled (self, "zoom-fit", have_volume);
   set_action_enabled (self, "zoom-one", have_volume);
+  set_action_enabled (self, "add-cutout", have_volume);
+  set_action_enabled (self, "find-cutouts", have_volume);
+  set_action_enabled (self, "delete-cutout", cbd_view_state_get_selected_cutout (self->state) != NULL);
+  set_action_enabled (self, "undo", cbd_cutout_history_can_undo (history));
+  set_action_enabled (self, "redo", cbd_cutout_history_can_redo (history));
 }
 
 void
@@ -123,5 +130,6 @@ cbd_window_init_actions (CbdWindow *self)
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  cbd_window_init_cutout_actions (self);
   cbd_window_update_actions (self);
 }

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "cbd-cutout-panel.h"
 #include "cbd-phase-panel.h"
 #include "cbd-volume-info.h"
 #include "cbd-volume-view.h"
@@ -30,9 +31,11 @@ struct _CbdWindow
   GtkStack             *side_stack;
   CbdVolumeInfo        *volume_info;
   CbdPhasePanel        *phase_panel;
+  CbdCutoutPanel       *cutout_panel;
 
   GSettings            *settings;
   GCancellable         *load_cancellable;
+  GCancellable         *find_cancellable;
   struct LoadProgress  *load_progress;
   guint                 progress_source;
   char                 *loading_name;
@@ -42,6 +45,7 @@ struct _CbdWindow
 };
 
 void cbd_window_init_actions    (CbdWindow *self);
+void cbd_window_init_cutout_actions (CbdWindow *self);
 void cbd_window_update_actions  (CbdWindow *self);
 
 G_END_DECLS

@@ -19,6 +19,7 @@
 enum
 {
   SIGNAL_LOAD_FINISHED,
+  SIGNAL_FIND_FINISHED,
   N_SIGNALS
 };
 
@@ -422,6 +423,14 @@ cbd_window_get_volume_view (CbdWindow *self)
   return GTK_WIDGET (self->volume_view);
 }
 
+/* Returns: (transfer none): the CbdCutoutPanel */
+GtkWidget *
+cbd_window_get_cutout_panel (CbdWindow *self)
+{
+  g_return_val_if_fail (CBD_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->cutout_panel);
+}
+
 const char *
 cbd_window_get_status_text (CbdWindow *self)
 {
@@ -517,6 +526,9 @@ cbd_window_dispose (GObject *object)
   CbdWindow *self = CBD_WINDOW (object);
 
   cbd_window_stop_loading (self);
+  if (self->find_cancellable != NULL)
+    g_cancellable_cancel (self->find_cancellable);
+  g_clear_object (&self->find_cancellable);
   g_clear_pointer (&self->loading_name, g_free);
   g_clear_pointer (&self->volume_path, g_free);
   if (self->settings != NULL)
@@ -543,11 +555,20 @@ cbd_window_class_init (CbdWindowClass *klass)
     g_signal_new ("load-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
 
+  /**
+   * CbdWindow::find-finished:
+   * @n_added: how many CAM-free cutouts were added
+   */
+  signals[SIGNAL_FIND_FINISHED] =
+    g_signal_new ("find-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+
   g_type_ensure (CBD_TYPE_VIEW_STATE);
   g_type_ensure (CBD_TYPE_SLICE_VIEW);
   g_type_ensure (CBD_TYPE_VOLUME_INFO);
   g_type_ensure (CBD_TYPE_PHASE_PANEL);
   g_type_ensure (CBD_TYPE_VOLUME_VIEW);
+  g_type_ensure (CBD_TYPE_CUTOUT_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/cbdscope/CbdScope/cbd-window.ui");
@@ -565,6 +586,7 @@ cbd_window_class_init (CbdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_info);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, phase_panel);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, cutout_panel);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.zoom-one", NULL);

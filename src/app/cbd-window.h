@@ -31,6 +31,9 @@ CbdSliceView *cbd_window_get_slice_view   (CbdWindow      *self,
                                            CbdAxis         normal);
 const char   *cbd_window_get_status_text  (CbdWindow      *self);
 GtkWidget    *cbd_window_get_volume_view  (CbdWindow      *self);
+GtkWidget    *cbd_window_get_cutout_panel (CbdWindow      *self);
+void          cbd_window_find_cutouts     (CbdWindow      *self,
+                                           guint           n_wanted);
 void          cbd_window_set_settings     (CbdWindow      *self,
                                            GSettings      *settings);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cbd-application.h"
+#include "cbd-cutout-panel.h"
 #include "cbd-phase-panel.h"
 #include "cbd-slice-view.h"
 #include "cbd-volume-info.h"
@@ -24,6 +25,7 @@ test_widget_types (void)
   const GType types[] = {
     CBD_TYPE_SLICE_VIEW,
     CBD_TYPE_PHASE_PANEL,
+    CBD_TYPE_CUTOUT_PANEL,
     CBD_TYPE_VOLUME_INFO,
     CBD_TYPE_VOLUME_VIEW,
   };

@@ -1,0 +1,44 @@
+/* cbd-cutout-item.h — one cubic cutout in the app's list
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Named CbdCutoutItem because core's cbd-cutouts.h already has a plain
+ * CbdCutout struct (origin, size, name) for files and the CLI.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define CBD_TYPE_CUTOUT_ITEM (cbd_cutout_item_get_type ())
+
+G_DECLARE_FINAL_TYPE (CbdCutoutItem, cbd_cutout_item, CBD, CUTOUT_ITEM, GObject)
+
+CbdCutoutItem *cbd_cutout_item_new          (const char          *name,
+                                             const gsize          origin[3],
+                                             gsize                edge);
+const char    *cbd_cutout_item_get_name     (CbdCutoutItem       *self);
+void           cbd_cutout_item_set_name     (CbdCutoutItem       *self,
+                                             const char          *name);
+void           cbd_cutout_item_get_origin   (CbdCutoutItem       *self,
+                                             gsize                origin[3]);
+gsize          cbd_cutout_item_get_edge     (CbdCutoutItem       *self);
+void           cbd_cutout_item_set_geometry (CbdCutoutItem       *self,
+                                             const gsize          origin[3],
+                                             gsize                edge);
+gboolean       cbd_cutout_item_contains     (CbdCutoutItem       *self,
+                                             const gsize          position[3]);
+
+gint64         cbd_cutout_item_get_cam_count (CbdCutoutItem      *self);
+double         cbd_cutout_item_get_porosity (CbdCutoutItem       *self);
+gboolean       cbd_cutout_item_get_computing (CbdCutoutItem      *self);
+void           cbd_cutout_item_set_stats    (CbdCutoutItem       *self,
+                                             gint64               cam_count,
+                                             double               porosity);
+void           cbd_cutout_item_set_computing (CbdCutoutItem      *self,
+                                              gboolean            computing);
+guint64        cbd_cutout_item_next_stats_serial (CbdCutoutItem  *self);
+guint64        cbd_cutout_item_get_stats_serial  (CbdCutoutItem  *self);
+
+G_END_DECLS
