@@ -557,9 +557,10 @@ reference_look (guint index)
   };
 }
 
+/* Adds a vertical bar with caps to the path (stroked by the caller: many
+ * bars in one stroke rasterise much faster than one stroke each). */
 static void
-draw_vertical_bar (cairo_t *cr, const PlotFrame *frame, double x, double lo, double hi,
-                   double cap, double line_width)
+add_vertical_bar (cairo_t *cr, const PlotFrame *frame, double x, double lo, double hi, double cap)
 {
   double px = cbd_plot_axis_to_pixel (&frame->x_axis, x);
   double p_lo = cbd_plot_axis_to_pixel (&frame->y_axis, lo);
@@ -573,7 +574,6 @@ draw_vertical_bar (cairo_t *cr, const PlotFrame *frame, double x, double lo, dou
     return;
   p_lo = clamp_to_frame (frame, p_lo);
   p_hi = clamp_to_frame (frame, p_hi);
-  cairo_set_line_width (cr, line_width);
   cairo_move_to (cr, px, p_lo);
   cairo_line_to (cr, px, p_hi);
   if (cap > 0)
@@ -583,6 +583,14 @@ draw_vertical_bar (cairo_t *cr, const PlotFrame *frame, double x, double lo, dou
       cairo_move_to (cr, px - cap, p_hi);
       cairo_line_to (cr, px + cap, p_hi);
     }
+}
+
+static void
+draw_vertical_bar (cairo_t *cr, const PlotFrame *frame, double x, double lo, double hi,
+                   double cap, double line_width)
+{
+  cairo_set_line_width (cr, line_width);
+  add_vertical_bar (cr, frame, x, lo, hi, cap);
   cairo_stroke (cr);
 }
 
@@ -786,25 +794,30 @@ draw_data (cairo_t *cr, const CbdPlotCorrelation *plot, const PlotFrame *frame,
         }
     }
 
-  /* error bars, then points: rejected under accepted */
+  /* error bars, then points: rejected under accepted; each group is one
+   * path */
   if (cr != NULL && has_layer (plot, CBD_PLOT_LAYER_ERROR_BARS))
-    {
-      cairo_save (cr);
-      for (gsize i = 0; i < plot->porosity->len; i++)
-        {
-          double sigma = point_value (plot->sigma_rel, i), std = point_value (plot->std, i);
+    for (int pass = 0; pass < 2; pass++)
+      {
+        cairo_save (cr);
+        for (gsize i = 0; i < plot->porosity->len; i++)
+          {
+            double sigma = point_value (plot->sigma_rel, i), std = point_value (plot->std, i);
 
-          if (!point_drawn (plot, i) || !(std > 0))
-            continue;
-          plot_set_color (cr, g_array_index (plot->accepted, gboolean, i) ? &plot_blue : &plot_grey,
-                          0.7);
-          draw_vertical_bar (cr, frame, point_value (plot->porosity, i), sigma - std, sigma + std,
-                             0.3 * style->marker_size, 0.6 * lw);
-        }
-      cairo_restore (cr);
-    }
+            if (g_array_index (plot->accepted, gboolean, i) != (pass == 1) ||
+                !point_drawn (plot, i) || !(std > 0))
+              continue;
+            add_vertical_bar (cr, frame, point_value (plot->porosity, i), sigma - std, sigma + std,
+                              0.3 * style->marker_size);
+          }
+        plot_set_color (cr, pass == 1 ? &plot_blue : &plot_grey, 0.7);
+        cairo_set_line_width (cr, 0.6 * lw);
+        cairo_stroke (cr);
+        cairo_restore (cr);
+      }
   for (int pass = 0; pass < 2; pass++)
-    for (gsize i = 0; i < plot->porosity->len; i++)
+    {
+      for (gsize i = 0; i < plot->porosity->len; i++)
       {
         gboolean accepted = g_array_index (plot->accepted, gboolean, i);
         double px, py;
@@ -832,15 +845,23 @@ draw_data (cairo_t *cr, const CbdPlotCorrelation *plot, const PlotFrame *frame,
                     }
                 }
           }
-        if (cr == NULL)
-          continue;
-        if (accepted)
-          plot_draw_marker (cr, PLOT_MARKER_CIRCLE, px, py, style->marker_size, &plot_blue,
-                            &plot_black, 0.35 * lw);
-        else
-          plot_draw_marker (cr, PLOT_MARKER_CIRCLE, px, py, style->marker_size, &plot_white,
-                            &plot_grey, 0.6 * lw);
+        if (cr != NULL)
+          plot_marker_path (cr, PLOT_MARKER_CIRCLE, px, py, style->marker_size);
       }
+      if (cr != NULL)
+        {
+          /* one fill and one stroke for the whole group; overlapping markers
+           * then share an outline, which reads fine at these sizes */
+          cairo_save (cr);
+          plot_set_color (cr, pass == 1 ? &plot_blue : &plot_white, 1.0);
+          cairo_fill_preserve (cr);
+          plot_set_color (cr, pass == 1 ? &plot_black : &plot_grey, 1.0);
+          cairo_set_line_width (cr, (pass == 1 ? 0.35 : 0.6) * lw);
+          plot_set_dash (cr, 0, lw);
+          cairo_stroke (cr);
+          cairo_restore (cr);
+        }
+    }
 
   if (mean_drawn (plot))
     {
