@@ -796,9 +796,15 @@ cbd_project_parse (const char *data,
   if (memchr (data, '\0', length) != NULL ||
       !g_key_file_load_from_data (file, data, length, G_KEY_FILE_NONE, &local_error))
     {
-      g_set_error (error, CBD_PROJECT_ERROR, CBD_PROJECT_ERROR_NOT_PROJECT,
-                   "%s is not a cbdscope project: %s", name,
-                   local_error != NULL ? local_error->message : "it holds binary data");
+      /* one that starts like a project is a damaged project */
+      if (g_strstr_len (data, MIN (length, 1024), "[" GROUP_PROJECT "]") != NULL)
+        g_set_error (error, CBD_PROJECT_ERROR, CBD_PROJECT_ERROR_INVALID,
+                     "%s is a damaged cbdscope project: %s", name,
+                     local_error != NULL ? local_error->message : "it holds binary data");
+      else
+        g_set_error (error, CBD_PROJECT_ERROR, CBD_PROJECT_ERROR_NOT_PROJECT,
+                     "%s is not a cbdscope project: %s", name,
+                     local_error != NULL ? local_error->message : "it holds binary data");
       return NULL;
     }
   reader.file = file;
