@@ -799,7 +799,7 @@ cbd_project_parse (const char *data,
       /* one that starts like a project is a damaged project */
       if (g_strstr_len (data, MIN (length, 1024), "[" GROUP_PROJECT "]") != NULL)
         g_set_error (error, CBD_PROJECT_ERROR, CBD_PROJECT_ERROR_INVALID,
-                     "%s is a damaged cbdscope project: %s", name,
+                     "%s is a damaged cbdscope project (truncated, or broken by an edit): %s", name,
                      local_error != NULL ? local_error->message : "it holds binary data");
       else
         g_set_error (error, CBD_PROJECT_ERROR, CBD_PROJECT_ERROR_NOT_PROJECT,
