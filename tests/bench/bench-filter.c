@@ -9,9 +9,10 @@
  * CUTOUT_EDGE (default 128), then times a second cutout from the memory
  * cache, the same cutout from a cache file, and REPEATS (default 200)
  * re-evaluations of the filter with the classification, reporting the mean.
- * With --synth, also applies the default filter to every CAM-free cutout
- * the cutout chooser finds and prints their porosities and verdicts, so one
- * sees which cutouts the filter rejects.
+ * With --synth, when the envelope is the whole stack (up to 800^3), also
+ * applies the default filter to every CAM-free cutout the cutout chooser
+ * finds and prints their porosities and verdicts, so one sees which cutouts
+ * the filter rejects.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -279,8 +280,14 @@ main (int argc, char **argv)
            result.excluded_fraction, result.accepted ? "accepted" : "rejected",
            result.d10_nm, result.d50_nm, result.d90_nm);
 
-  if (synthetic)
+  /* one partition serves every cutout only when the envelope is the whole
+   * stack; otherwise each would need its own */
+  if (synthetic && first->size[0] == volume->dims[0] && first->size[1] == volume->dims[1] &&
+      first->size[2] == volume->dims[2])
     survey_cutouts (volume, phase, cam, edge, cache);
+  else if (synthetic)
+    g_print ("\nno cutout survey: the envelope is smaller than the stack, so every cutout "
+             "would need its own partition\n");
 
   remove_directory (directory);
   return 0;

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """cbdscope-cli filter on a hand-built scene whose pore classes follow from the rules."""
+import atexit
 import glob
 import math
 import os
+import shutil
 import sys
 import tempfile
 
@@ -10,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import main, run, run_json  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="cbd-filter-")
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 N = 64
 CUTOUT = (20, 20, 20)
 EDGE = 24
