@@ -127,7 +127,8 @@ apply_options (const Options *o, CbdStudySettings *settings)
 }
 
 /* The first option given that contradicts the project's settings, as
- * "--size 24 (the project has 32)", or NULL. */
+ * "--size 24 (the project has 32)", or NULL. Filter thresholds and fit
+ * options may change: the filter is evaluated again, the fit redone. */
 static char *
 changed_option (const Options *o, const CbdStudySettings *project)
 {
@@ -143,13 +144,6 @@ changed_option (const Options *o, const CbdStudySettings *project)
   CHECK (envelope.snap, "%" G_GSIZE_FORMAT, "--snap", wanted.envelope.snap);
   CHECK (envelope.partition.sigma, "%g", "--sigma", wanted.envelope.partition.sigma);
   CHECK (envelope.partition.r_max, "%g", "--r-max", wanted.envelope.partition.r_max);
-  CHECK (filter.f_inside, "%g", "--f-inside", wanted.filter.f_inside);
-  CHECK (filter.d_max_nm, "%g", "--d-max", wanted.filter.d_max_nm);
-  CHECK (filter.v_max_nm3, "%g", "--v-max", wanted.filter.v_max_nm3);
-  CHECK (filter.max_excluded, "%g", "--max-excluded", wanted.filter.max_excluded);
-  CHECK (filter.exclude_truncated, "%d", "--keep-truncated", !wanted.filter.exclude_truncated);
-  CHECK (filter.stack_border_truncates, "%d", "--stack-border-truncates",
-         wanted.filter.stack_border_truncates);
   CHECK (solver_tolerance, "%g", "--tol", wanted.solver_tolerance);
 #undef CHECK
   return NULL;
@@ -355,6 +349,7 @@ cli_command_analyze (int argc, char **argv)
   g_autofree char *project_path = NULL;
   g_autofree char *figures_dir = NULL;
   CbdStudySettings settings;
+  CbdFilterThresholds thresholds;
   CbdLabelMap map;
   guint64 counts[256], n_free = 0;
   gboolean searched = FALSE;
@@ -445,11 +440,24 @@ cli_command_analyze (int argc, char **argv)
       if (changed != NULL)
         return cli_usage_error (COMMAND, "%s: %s was made with other settings; rerun with the "
                                 "same options to resume, or use --restart", changed, project_path);
-      /* The fit options and the work options may change between runs. */
+      /* The fit options and the work options may change between runs; new
+       * filter thresholds are applied to the finished cutouts. */
       settings = *cbd_study_get_settings (study);
       apply_options (&o, &settings);
+      thresholds = settings.filter;
+      settings.filter = cbd_study_get_settings (study)->filter;
       if (!cbd_study_set_settings (study, &settings, &error))
         return cli_fail (COMMAND, error);
+      if (memcmp (&thresholds, &settings.filter, sizeof thresholds) != 0)
+        {
+          if (!cbd_study_set_filter (study, &thresholds, NULL, cli_progress,
+                                     (gpointer) "Filtering again", &error))
+            return cli_fail (COMMAND, error);
+          if (!cbd_project_save (study, project_path, &error))
+            return cli_fail (COMMAND, error);
+          if (!cli_json_output)
+            g_print ("%s: new filter thresholds applied to the finished cutouts\n", project_path);
+        }
 
       if (o.cutouts_path != NULL)
         {

@@ -566,6 +566,77 @@ cbd_study_set_settings (CbdStudy               *study,
   return TRUE;
 }
 
+gboolean
+cbd_study_set_filter (CbdStudy                  *study,
+                      const CbdFilterThresholds *thresholds,
+                      GCancellable              *cancellable,
+                      CbdProgressFunc            progress,
+                      gpointer                   progress_data,
+                      GError                   **error)
+{
+  g_autoptr(GArray) updated = g_array_new (FALSE, TRUE, sizeof (CbdFilterResult));
+  g_autoptr(GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GError) local_error = NULL;
+  CbdEnvelopeOptions options;
+  gboolean pore[256];
+
+  g_return_val_if_fail (study != NULL, FALSE);
+  g_return_val_if_fail (thresholds != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cbd_filter_thresholds_check (thresholds, &local_error))
+    return invalid (error, "Filter: %s", local_error->message);
+
+  g_mutex_lock (&study->lock);
+  for (guint i = 0; i < study->results->len; i++)
+    if (g_array_index (study->results, CbdCutoutResult, i).finished)
+      g_array_append_val (indices, i);
+  g_mutex_unlock (&study->lock);
+  if (indices->len > 0 && (study->volume == NULL || !study->map_resolved))
+    {
+      g_set_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_NO_VOLUME,
+                   "Filtering the cutouts again needs the volume loaded");
+      return FALSE;
+    }
+
+  for (guint label = 0; label < 256; label++)
+    pore[label] = study->map.phase[label] == CBD_PHASE_PORE;
+  options = study->settings.envelope;
+  options.partition.n_threads = study->settings.n_threads;
+  for (guint k = 0; k < indices->len; k++)
+    {
+      const CbdCutout *cutout = &g_array_index (study->cutouts, CbdCutout,
+                                                g_array_index (indices, guint, k));
+      gsize size[3] = { cutout->size, cutout->size, cutout->size };
+      g_autoptr(CbdEnvelope) envelope = NULL;
+      CbdFilterResult filter;
+
+      cbd_progress_report (progress, progress_data, "Filtering the cutouts again",
+                           (double) k / indices->len);
+      envelope = cbd_envelope_compute (study->volume, pore, cutout->origin, size, &options,
+                                       study->envelope_cache, cancellable, NULL, NULL, error);
+      if (envelope == NULL ||
+          !cbd_filter_evaluate (envelope, thresholds, NULL, NULL, &filter, error))
+        return FALSE;
+      g_array_append_val (updated, filter);
+    }
+
+  g_mutex_lock (&study->lock);
+  for (guint k = 0; k < indices->len; k++)
+    {
+      CbdCutoutResult *result = &g_array_index (study->results, CbdCutoutResult,
+                                                g_array_index (indices, guint, k));
+
+      /* a result replaced meanwhile (another analysis) keeps its own filter */
+      if (result->finished)
+        result->filter = g_array_index (updated, CbdFilterResult, k);
+    }
+  study->settings.filter = *thresholds;
+  g_mutex_unlock (&study->lock);
+  cbd_progress_report (progress, progress_data, "Filtering the cutouts again", 1.0);
+  return TRUE;
+}
+
 const double *
 cbd_study_get_psd_diameters (CbdStudy *study,
                              gsize    *n_diameters)

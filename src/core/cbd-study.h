@@ -213,10 +213,24 @@ gboolean    cbd_study_load_volume        (CbdStudy          *study,
 
 const CbdStudySettings *cbd_study_get_settings (CbdStudy    *study);
 /* Validates and copies. A change of anything the results depend on (all but
- * n_threads and the fit options) discards every result. */
+ * n_threads, the fit and the Washburn parameters, which only convert
+ * diameters to pressures) discards every result; to change only the filter
+ * thresholds and keep the rest, use cbd_study_set_filter(). */
 gboolean    cbd_study_set_settings       (CbdStudy               *study,
                                           const CbdStudySettings *settings,
                                           GError                **error);
+
+/* New macropore thresholds for the study and every finished cutout, without
+ * redoing anything else: each cutout's envelope partition comes from the
+ * envelope cache (milliseconds) or is recomputed, then the filter is
+ * evaluated again. All or nothing: on an error or cancellation neither the
+ * thresholds nor any result change. */
+gboolean    cbd_study_set_filter         (CbdStudy                  *study,
+                                          const CbdFilterThresholds *thresholds,
+                                          GCancellable              *cancellable,
+                                          CbdProgressFunc            progress,
+                                          gpointer                   progress_data,
+                                          GError                   **error);
 
 /* The diameters of every distribution (descending, nm): 10 per decade from
  * the voxel correction h (smallest voxel edge) up to the longest edge of the

@@ -224,6 +224,16 @@ def test_resume():
                 assert a[key] == b[key], (key, a[key], b[key])
     restarted = analyze_json(out, "--cutouts", LIST, "--no-figures", "--restart")
     assert restarted["computed"] == 4 and restarted["resumed"] == 0
+    # other filter thresholds: nothing recomputed but the filter
+    refiltered = analyze_json(out, "--no-figures", "--d-max", 60, "--max-excluded", 0.1)
+    assert refiltered["computed"] == 0 and refiltered["resumed"] == 4, refiltered
+    after = read_csv(os.path.join(out, "cutouts.csv"))
+    assert [r["accepted"] for r in after] != [r["accepted"] for r in rows], after
+    for a, b in zip(after, rows):
+        assert a["filter_accepted"] == ("true" if float(a["excluded_fraction"]) <= 0.1 else "false")
+        assert float(a["excluded_fraction"]) >= float(b["excluded_fraction"])
+        for key in ("porosity", "sigma_rel", "sigma_rel_std", "cbd_sigma_rel", "ssa_faces_per_um"):
+            assert a[key] == b[key], key
 
 
 def test_auto():

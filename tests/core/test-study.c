@@ -900,6 +900,62 @@ test_threads (void)
     }
 }
 
+/* New thresholds on finished cutouts: the same filter results as analysing
+ * them from scratch with those thresholds, the rest untouched. */
+static void
+test_set_filter (void)
+{
+  CbdStudy *done = analysed_study ();
+  g_autofree char *text = cbd_project_to_data (done, NULL, NULL);
+  g_autoptr(CbdVolume) volume = build_volume ();
+  g_autoptr(CbdStudy) study = cbd_project_parse (text, strlen (text), NULL, NULL);
+  g_autoptr(CbdStudy) fresh = new_study (volume);
+  g_autoptr(GError) error = NULL;
+  CbdFilterThresholds thresholds = cbd_study_get_settings (done)->filter;
+  CbdStudySettings settings;
+  guint n_accepted;
+
+  g_assert_nonnull (study);
+  g_assert_true (cbd_study_attach_volume (study, volume, &error));
+  /* pores wider than 60 nm are macropores; at most 10 % excluded */
+  thresholds.d_max_nm = 60;
+  thresholds.max_excluded = 0.1;
+  g_assert_true (cbd_study_set_filter (study, &thresholds, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (&cbd_study_get_settings (study)->filter, sizeof thresholds, &thresholds,
+                   sizeof thresholds);
+
+  settings = *cbd_study_get_settings (fresh);
+  settings.filter = thresholds;
+  g_assert_true (cbd_study_set_settings (fresh, &settings, &error));
+  cbd_study_count (study, NULL, &n_accepted);
+  g_test_message ("%u of 4 accepted with d_max 60 nm, max_excluded 0.1", n_accepted);
+  g_assert_cmpuint (n_accepted, <, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_auto(CbdCutoutResult) before = { 0 };
+      g_auto(CbdCutoutResult) after = { 0 };
+      g_auto(CbdCutoutResult) scratch = { 0 };
+
+      cbd_study_get_result (done, i, &before);
+      cbd_study_get_result (study, i, &after);
+      g_assert_true (cbd_study_analyze_cutout (fresh, i, &scratch, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (after.filter.excluded_fraction, >=, before.filter.excluded_fraction);
+      g_assert_cmpint (after.filter.accepted, ==, after.filter.excluded_fraction <= 0.1);
+      assert_same_result (&after, &scratch);
+      /* everything but the filter as before */
+      after.filter = before.filter;
+      assert_same_result (&before, &after);
+    }
+
+  /* bad thresholds change nothing */
+  thresholds.max_excluded = 2;
+  g_assert_false (cbd_study_set_filter (study, &thresholds, NULL, NULL, NULL, &error));
+  g_assert_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_INVALID);
+  g_assert_cmpfloat (cbd_study_get_settings (study)->filter.max_excluded, ==, 0.1);
+}
+
 static void
 test_find_cutouts (void)
 {
@@ -989,6 +1045,7 @@ main (int argc, char **argv)
   g_test_add_func ("/study/resume", test_resume);
   g_test_add_func ("/study/cancel", test_cancel);
   g_test_add_func ("/study/threads", test_threads);
+  g_test_add_func ("/study/set-filter", test_set_filter);
   g_test_add_func ("/study/find-cutouts", test_find_cutouts);
   g_test_add_func ("/study/settings-invalid", test_settings_invalid);
 
