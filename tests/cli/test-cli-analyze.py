@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import CLI, main, run, run_json  # noqa: E402
+from tap import CLI, SHARED, Skip, main, run, run_json  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="cbd-analyze-")
 NX, NY, NZ = 64, 48, 48
@@ -263,6 +263,22 @@ def test_fewer_than_asked():
     assert "asked for 50" in err
 
 
+def test_shared_volume():
+    volume = os.path.join(SHARED, "electrode-nmc-3phase-256.tif")
+    if not SHARED or not os.path.exists(volume):
+        raise Skip("CBD_SHARED_DATA not set")
+    out = fresh("shared")
+    stdout, err = run("analyze", volume, "--labels", "pore=0,cam=85,cbd=170", "--auto", 4,
+                      "--size", 24, "--envelope", 64, "--no-figures", "--no-stack-psd",
+                      "--bootstrap", 0, "--threads", 2, "-o", out, "--json")
+    result = json.loads(stdout)
+    # its largest CAM-free cube is 26 voxels: few 24^3 ones, and no fit from them
+    assert 1 <= result["cutouts"] < 4 and "only" in err, (result, err)
+    for row in read_csv(os.path.join(out, "cutouts.csv")):
+        # CAM-free: pore and CBD fill the cube
+        assert abs(float(row["porosity"]) + float(row["cbd_fraction"]) - 1) < 1e-12, row
+
+
 def expect_failure(code, words, *args):
     proc = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == code, (args, proc.returncode, proc.stderr)
@@ -310,4 +326,4 @@ def test_bad_inputs():
 
 
 main([test_files_complete, test_cutouts_csv, test_fit_matches_cli_fit, test_psd_csv, test_resume,
-      test_auto, test_fewer_than_asked, test_bad_inputs])
+      test_auto, test_fewer_than_asked, test_shared_volume, test_bad_inputs])
