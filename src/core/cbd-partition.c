@@ -932,161 +932,6 @@ heap_pop (Heap *heap)
   return top;
 }
 
-/* The flood's priority queue, exact for any key sequence. Keys are cut
- * into buckets of 2^shift consecutive high words (neighbouring distances).
- * Every queued key in a bucket up to @current is "near": in @fifo, an array
- * sorted by key, or in the heap @near; every later key waits unsorted in its
- * bucket's array. The smallest key is the smaller of the fifo's head and the
- * heap's top whenever either holds one; when both are empty, the next
- * non-empty bucket, sorted, becomes the fifo. Keys carry their queue order in
- * the low word, so a bucket of one distance is sorted already, and a key of
- * the fifo's last distance joins its tail: most keys are only appended to
- * and read back from arrays, and the heap keeps the few that go uphill. */
-
-#define FLOOD_MAX_BUCKETS 65536
-
-typedef struct
-{
-  HeapEntry *data;
-  gsize      len;
-  gsize      capacity;
-} Bucket;
-
-typedef struct
-{
-  Heap     near;
-  Bucket   fifo;
-  gsize    fifo_head;
-  Bucket  *buckets;
-  guint    n_buckets;
-  guint    current;
-  guint32  base;      /* smallest expected key high word */
-  guint    shift;
-  gsize    pending;   /* keys in the bucket arrays */
-} FloodQueue;
-
-static void
-flood_queue_init (FloodQueue *queue, float largest, float smallest)
-{
-  guint32 span = descending_key (smallest) - descending_key (largest);
-
-  memset (queue, 0, sizeof *queue);
-  queue->base = descending_key (largest);
-  while ((span >> queue->shift) >= FLOOD_MAX_BUCKETS)
-    queue->shift++;
-  queue->n_buckets = (span >> queue->shift) + 1;
-  queue->buckets = g_new0 (Bucket, queue->n_buckets);
-}
-
-static void
-flood_queue_clear (FloodQueue *queue)
-{
-  for (guint b = 0; b < queue->n_buckets; b++)
-    g_free (queue->buckets[b].data);
-  g_clear_pointer (&queue->buckets, g_free);
-  g_clear_pointer (&queue->near.data, g_free);
-  g_clear_pointer (&queue->fifo.data, g_free);
-}
-
-static inline guint
-flood_queue_bucket (const FloodQueue *queue, guint64 key)
-{
-  guint32 high = (guint32) (key >> 32);
-
-  /* clamped, so a key outside the expected range only costs speed */
-  if (high < queue->base)
-    return 0;
-  return MIN ((high - queue->base) >> queue->shift, queue->n_buckets - 1);
-}
-
-static inline gboolean
-bucket_append (Bucket *bucket, guint64 key, guint64 index)
-{
-  if (G_UNLIKELY (bucket->len == bucket->capacity))
-    {
-      gsize capacity = MAX (bucket->capacity * 2, 64);
-      HeapEntry *data = g_try_realloc_n (bucket->data, capacity, sizeof (HeapEntry));
-
-      if (data == NULL)
-        return FALSE;
-      bucket->data = data;
-      bucket->capacity = capacity;
-    }
-  bucket->data[bucket->len++] = (HeapEntry) { key, index };
-  return TRUE;
-}
-
-static gboolean
-flood_queue_push (FloodQueue *queue, guint64 key, guint64 index)
-{
-  guint b = flood_queue_bucket (queue, key);
-
-  if (b > queue->current)
-    {
-      queue->pending++;
-      return bucket_append (&queue->buckets[b], key, index);
-    }
-  if (queue->fifo_head == queue->fifo.len || key > queue->fifo.data[queue->fifo.len - 1].key)
-    return bucket_append (&queue->fifo, key, index);
-  return heap_push (&queue->near, key, index);
-}
-
-static int
-compare_heap_entries (const void *a, const void *b)
-{
-  guint64 x = ((const HeapEntry *) a)->key, y = ((const HeapEntry *) b)->key;
-
-  return (x > y) - (x < y);
-}
-
-/* FALSE when the queue is empty. */
-static gboolean
-flood_queue_pop (FloodQueue *queue, HeapEntry *entry)
-{
-  gboolean fifo_empty = queue->fifo_head == queue->fifo.len;
-
-  if (fifo_empty && queue->near.size == 0)
-    {
-      Bucket *bucket;
-      gboolean sorted = TRUE;
-
-      if (queue->pending == 0)
-        return FALSE;
-      do
-        queue->current++;
-      while (queue->buckets[queue->current].len == 0);
-
-      /* The bucket's array becomes the fifo. */
-      bucket = &queue->buckets[queue->current];
-      queue->pending -= bucket->len;
-      for (gsize i = 1; i < bucket->len && sorted; i++)
-        sorted = bucket->data[i - 1].key < bucket->data[i].key;
-      if (!sorted)
-        qsort (bucket->data, bucket->len, sizeof (HeapEntry), compare_heap_entries);
-      g_free (queue->fifo.data);
-      queue->fifo = *bucket;
-      queue->fifo_head = 0;
-      *bucket = (Bucket) { NULL, 0, 0 };
-      fifo_empty = FALSE;
-    }
-
-  if (!fifo_empty && (queue->near.size == 0
-                      || queue->fifo.data[queue->fifo_head].key < queue->near.data[0].key))
-    {
-      *entry = queue->fifo.data[queue->fifo_head++];
-      /* Start over at the array's beginning once it has drained. */
-      if (queue->fifo_head == queue->fifo.len)
-        queue->fifo_head = queue->fifo.len = 0;
-      return TRUE;
-    }
-  *entry = heap_pop (&queue->near);
-  return TRUE;
-}
-
-/* Regions array value of voxels outside the phase during the flood, so a
- * single read tells whether a neighbour is free. */
-#define OUTSIDE G_MAXUINT32
-
 /* Queue entries carry a voxel's coordinates rather than its index: the
  * flood needs them for the border tests, and unpacking bits is much cheaper
  * than dividing by nx and ny. */
@@ -1098,6 +943,236 @@ pack_coords (guint64 x, guint64 y, guint64 z)
 {
   return x | y << COORD_BITS | z << (2 * COORD_BITS);
 }
+
+static inline gsize
+unpack_index (guint64 packed, gsize nx, gsize ny)
+{
+  return (packed & COORD_MASK)
+         + nx * (((packed >> COORD_BITS) & COORD_MASK) + ny * (packed >> (2 * COORD_BITS)));
+}
+
+static inline guint32
+float_bits (float value)
+{
+  guint32 bits;
+
+  memcpy (&bits, &value, sizeof bits);
+  return bits;
+}
+
+/* The flood's priority queue: it pops voxels by (distance descending,
+ * queue order), exactly, for any sequence of pushes.
+ *
+ * Distances are cut into bands of 2^shift consecutive float bit patterns.
+ * Voxels in a band up to @current are "near": in @fifo, an array sorted by
+ * (distance descending, queue order), or in the heap @near; every later
+ * voxel waits unsorted in its band's array (appended in queue order, so a
+ * band of one distance is sorted already: most are). When @fifo and @near
+ * are both empty, the next non-empty band, sorted by distance if it holds
+ * several, becomes the fifo. A push in a near band joins the fifo's tail when
+ * its distance is not above the tail's (its queue order is the newest), else
+ * the heap; so the heap only ever holds the few voxels that go uphill, and
+ * most voxels are only appended to and read back from arrays of 8-byte
+ * packed coordinates. The fifo and the bands store no keys: a distance is
+ * read back from the map when needed, and the queue order is implied. A
+ * fifo entry and a heap entry of equal distance never need it either: the
+ * fifo's is always older (a voxel goes to the heap only when its distance
+ * exceeds the fifo tail's, and the fifo's tail never rises). */
+
+#define FLOOD_MAX_BANDS 65536
+
+typedef struct
+{
+  guint64 *data;     /* packed coordinates */
+  gsize    len;
+  gsize    capacity;
+  guint32  lo, hi;   /* smallest and largest float bits appended */
+} Band;
+
+typedef struct
+{
+  Heap         near;
+  Band         fifo;
+  gsize        fifo_head;
+  float        fifo_tail;  /* distance of the fifo's last entry */
+  Band        *bands;
+  guint        n_bands;
+  guint        current;
+  guint32      base;       /* float bits of the largest distance */
+  guint        shift;
+  gsize        pending;    /* voxels in the band arrays */
+  guint64      order;      /* queue order of the next push */
+  const float *distance;
+  gsize        nx, ny;
+} FloodQueue;
+
+static void
+flood_queue_init (FloodQueue *queue, const float *distance, gsize nx, gsize ny,
+                  float largest, float smallest)
+{
+  guint32 span = float_bits (largest) - float_bits (smallest);
+
+  memset (queue, 0, sizeof *queue);
+  queue->distance = distance;
+  queue->nx = nx;
+  queue->ny = ny;
+  queue->base = float_bits (largest);
+  while ((span >> queue->shift) >= FLOOD_MAX_BANDS)
+    queue->shift++;
+  queue->n_bands = (span >> queue->shift) + 1;
+  queue->bands = g_new0 (Band, queue->n_bands);
+}
+
+static void
+flood_queue_clear (FloodQueue *queue)
+{
+  for (guint b = 0; b < queue->n_bands; b++)
+    g_free (queue->bands[b].data);
+  g_clear_pointer (&queue->bands, g_free);
+  g_clear_pointer (&queue->near.data, g_free);
+  g_clear_pointer (&queue->fifo.data, g_free);
+}
+
+/* Band 0 holds the largest distances. */
+static inline guint
+flood_queue_band (const FloodQueue *queue, guint32 bits)
+{
+  /* clamped, so a distance outside the expected range only costs speed */
+  if (bits > queue->base)
+    return 0;
+  return MIN ((queue->base - bits) >> queue->shift, queue->n_bands - 1);
+}
+
+static inline gboolean
+band_append (Band *band, guint64 packed, guint32 bits)
+{
+  if (G_UNLIKELY (band->len == band->capacity))
+    {
+      gsize capacity = MAX (band->capacity * 2, 64);
+      guint64 *data = g_try_realloc_n (band->data, capacity, sizeof (guint64));
+
+      if (data == NULL)
+        return FALSE;
+      band->data = data;
+      band->capacity = capacity;
+    }
+  if (band->len == 0)
+    band->lo = band->hi = bits;
+  else
+    {
+      band->lo = MIN (band->lo, bits);
+      band->hi = MAX (band->hi, bits);
+    }
+  band->data[band->len++] = packed;
+  return TRUE;
+}
+
+static gboolean
+flood_queue_push (FloodQueue *queue, guint64 packed, float value)
+{
+  guint32 bits = float_bits (value);
+  guint b = flood_queue_band (queue, bits);
+  guint64 order = queue->order++;
+  gboolean fifo_empty = queue->fifo_head == queue->fifo.len;
+
+  if (b > queue->current)
+    {
+      queue->pending++;
+      return band_append (&queue->bands[b], packed, bits);
+    }
+  if ((!fifo_empty && value <= queue->fifo_tail) || (fifo_empty && queue->near.size == 0))
+    {
+      queue->fifo_tail = value;
+      return band_append (&queue->fifo, packed, bits);
+    }
+  return heap_push (&queue->near, (guint64) descending_key (value) << 32 | (order & G_MAXUINT32),
+                    packed);
+}
+
+static int
+compare_heap_entries (const void *a, const void *b)
+{
+  guint64 x = ((const HeapEntry *) a)->key, y = ((const HeapEntry *) b)->key;
+
+  return (x > y) - (x < y);
+}
+
+/* The next band holding several distances, sorted by (distance descending,
+ * queue order): its array order is the queue order. */
+static gboolean
+sort_band (const FloodQueue *queue, Band *band)
+{
+  g_autofree HeapEntry *keyed = g_try_malloc_n (band->len, sizeof (HeapEntry));
+
+  if (keyed == NULL)
+    return FALSE;
+  for (gsize i = 0; i < band->len; i++)
+    keyed[i] = (HeapEntry) {
+      (guint64) descending_key (queue->distance[unpack_index (band->data[i], queue->nx, queue->ny)]) << 32 | i,
+      band->data[i],
+    };
+  qsort (keyed, band->len, sizeof (HeapEntry), compare_heap_entries);
+  for (gsize i = 0; i < band->len; i++)
+    band->data[i] = keyed[i].index;
+  return TRUE;
+}
+
+/* FALSE when the queue is empty or (then *failed is set) out of memory. */
+static gboolean
+flood_queue_pop (FloodQueue *queue, guint64 *packed, gboolean *failed)
+{
+  gboolean fifo_empty = queue->fifo_head == queue->fifo.len;
+
+  if (fifo_empty && queue->near.size == 0)
+    {
+      Band *band;
+
+      if (queue->pending == 0)
+        return FALSE;
+      do
+        queue->current++;
+      while (queue->bands[queue->current].len == 0);
+
+      /* The band's array becomes the fifo. */
+      band = &queue->bands[queue->current];
+      queue->pending -= band->len;
+      if (band->lo != band->hi && !sort_band (queue, band))
+        {
+          *failed = TRUE;
+          return FALSE;
+        }
+      g_free (queue->fifo.data);
+      queue->fifo = *band;
+      queue->fifo_head = 0;
+      queue->fifo_tail = queue->distance[unpack_index (band->data[band->len - 1],
+                                                       queue->nx, queue->ny)];
+      *band = (Band) { NULL, 0, 0, 0, 0 };
+      fifo_empty = FALSE;
+    }
+
+  if (!fifo_empty)
+    {
+      guint64 head = queue->fifo.data[queue->fifo_head];
+
+      /* Equal distances: the fifo's voxel is the older one. */
+      if (queue->near.size == 0
+          || (guint32) (queue->near.data[0].key >> 32)
+             >= descending_key (queue->distance[unpack_index (head, queue->nx, queue->ny)]))
+        {
+          *packed = head;
+          /* Start over at the array's beginning once it has drained. */
+          if (++queue->fifo_head == queue->fifo.len)
+            queue->fifo_head = queue->fifo.len = 0;
+          return TRUE;
+        }
+    }
+  *packed = heap_pop (&queue->near).index;
+  return TRUE;
+}
+
+/* Regions array value of voxels outside the phase during the flood, so a
+ * single read tells whether a neighbour is free. */
+#define OUTSIDE G_MAXUINT32
 
 /* The flood reads a voxel's face neighbours long after it was queued, in
  * distance order, all over the volume: fetch them a few pops ahead. */
@@ -1140,25 +1215,23 @@ flood (const Partition *partition,
   gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
   gsize plane = nx * ny;
   FloodQueue queue;
-  HeapEntry entry;
-  guint64 order = 0, popped = 0;
-  gboolean ok = TRUE;
+  guint64 current, popped = 0;
+  gboolean ok = TRUE, failed = FALSE;
 
-  flood_queue_init (&queue, largest, smallest);
+  flood_queue_init (&queue, distance, nx, ny, largest, smallest);
   for (gsize s = 0; s < n_seeds && ok; s++)
     {
       guint64 index = seeds[s];
       guint64 x = index % nx, y = (index / nx) % ny, z = index / plane;
 
-      ok = flood_queue_push (&queue, (guint64) descending_key (distance[index]) << 32 | order++,
-                             pack_coords (x, y, z));
+      ok = flood_queue_push (&queue, pack_coords (x, y, z), distance[index]);
     }
 
-  while (ok && flood_queue_pop (&queue, &entry))
+  while (ok && flood_queue_pop (&queue, &current, &failed))
     {
-      gsize x = entry.index & COORD_MASK;
-      gsize y = (entry.index >> COORD_BITS) & COORD_MASK;
-      gsize z = entry.index >> (2 * COORD_BITS);
+      gsize x = current & COORD_MASK;
+      gsize y = (current >> COORD_BITS) & COORD_MASK;
+      gsize z = current >> (2 * COORD_BITS);
       gsize index = x + nx * (y + ny * z);
       guint32 region = regions[index];
       guint64 neighbours[6], packed[6];
@@ -1166,12 +1239,9 @@ flood (const Partition *partition,
 
       if (queue.fifo_head + PREFETCH_AHEAD < queue.fifo.len)
         {
-          guint64 ahead = queue.fifo.data[queue.fifo_head + PREFETCH_AHEAD].index;
+          guint64 ahead = queue.fifo.data[queue.fifo_head + PREFETCH_AHEAD];
 
-          prefetch_neighbours (regions, distance,
-                               (ahead & COORD_MASK)
-                               + nx * (((ahead >> COORD_BITS) & COORD_MASK)
-                                       + ny * (ahead >> (2 * COORD_BITS))),
+          prefetch_neighbours (regions, distance, unpack_index (ahead, nx, ny),
                                nx, plane, partition->n);
         }
 
@@ -1186,32 +1256,32 @@ flood (const Partition *partition,
       if (x > 0)
         {
           neighbours[n_neighbours] = index - 1;
-          packed[n_neighbours++] = entry.index - 1;
+          packed[n_neighbours++] = current - 1;
         }
       if (x + 1 < nx)
         {
           neighbours[n_neighbours] = index + 1;
-          packed[n_neighbours++] = entry.index + 1;
+          packed[n_neighbours++] = current + 1;
         }
       if (y > 0)
         {
           neighbours[n_neighbours] = index - nx;
-          packed[n_neighbours++] = entry.index - (G_GUINT64_CONSTANT (1) << COORD_BITS);
+          packed[n_neighbours++] = current - (G_GUINT64_CONSTANT (1) << COORD_BITS);
         }
       if (y + 1 < ny)
         {
           neighbours[n_neighbours] = index + nx;
-          packed[n_neighbours++] = entry.index + (G_GUINT64_CONSTANT (1) << COORD_BITS);
+          packed[n_neighbours++] = current + (G_GUINT64_CONSTANT (1) << COORD_BITS);
         }
       if (z > 0)
         {
           neighbours[n_neighbours] = index - plane;
-          packed[n_neighbours++] = entry.index - (G_GUINT64_CONSTANT (1) << (2 * COORD_BITS));
+          packed[n_neighbours++] = current - (G_GUINT64_CONSTANT (1) << (2 * COORD_BITS));
         }
       if (z + 1 < nz)
         {
           neighbours[n_neighbours] = index + plane;
-          packed[n_neighbours++] = entry.index + (G_GUINT64_CONSTANT (1) << (2 * COORD_BITS));
+          packed[n_neighbours++] = current + (G_GUINT64_CONSTANT (1) << (2 * COORD_BITS));
         }
 
       for (guint k = 0; k < n_neighbours && ok; k++)
@@ -1221,13 +1291,12 @@ flood (const Partition *partition,
           if (regions[q] != 0)
             continue;
           regions[q] = region;
-          ok = flood_queue_push (&queue, (guint64) descending_key (distance[q]) << 32 | order++,
-                                 packed[k]);
+          ok = flood_queue_push (&queue, packed[k], distance[q]);
         }
     }
   flood_queue_clear (&queue);
 
-  if (!ok)
+  if (!ok || failed)
     {
       g_set_error (error, CBD_PARTITION_ERROR, CBD_PARTITION_ERROR_NO_MEMORY,
                    "Not enough memory for the watershed's queue");
