@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "cbd-application.h"
+#include "cbd-preferences-window.h"
 #include "cbd-window.h"
 
 #define SCREENSHOT_TIMEOUT_SECONDS 60
@@ -247,6 +248,18 @@ about_activated (GSimpleAction *action,
 }
 
 static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  CbdApplication *self = CBD_APPLICATION (user_data);
+  GtkWidget *window = cbd_preferences_window_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                                  self->settings);
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
@@ -260,11 +273,15 @@ cbd_application_startup (GApplication *application)
   CbdApplication *self = CBD_APPLICATION (application);
   static const GActionEntry app_entries[] = {
     { "about", about_activated, NULL, NULL, NULL, { 0 } },
+    { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
     { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   };
   static const char *open_accels[] = { "<Control>o", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *undo_accels[] = { "<Control>z", NULL };
+  static const char *save_accels[] = { "<Control>s", NULL };
+  static const char *save_as_accels[] = { "<Control><Shift>s", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *redo_accels[] = { "<Control><Shift>z", "<Control>y", NULL };
   static const char *add_cutout_accels[] = { "<Control><Shift>a", NULL };
   static const char *delete_cutout_accels[] = { "<Control>Delete", NULL };
@@ -277,6 +294,9 @@ cbd_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.undo", undo_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.save-project", save_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.save-project-as", save_as_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.redo", redo_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-cutout", add_cutout_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.delete-cutout", delete_cutout_accels);

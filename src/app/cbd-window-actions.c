@@ -36,11 +36,12 @@ open_activated (GSimpleAction *action,
   g_autoptr(GtkFileFilter) tiff_filter = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) all_filter = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Open Volume"), GTK_WINDOW (self),
+  chooser = gtk_file_chooser_native_new (_("Open Volume or Project"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN,
                                          _("_Open"), _("_Cancel"));
 
-  gtk_file_filter_set_name (tiff_filter, _("TIFF images"));
+  gtk_file_filter_set_name (tiff_filter, _("Volumes and projects"));
+  gtk_file_filter_add_suffix (tiff_filter, "cbdscope");
   gtk_file_filter_add_mime_type (tiff_filter, "image/tiff");
   gtk_file_filter_add_suffix (tiff_filter, "tif");
   gtk_file_filter_add_suffix (tiff_filter, "tiff");
@@ -113,6 +114,8 @@ cbd_window_update_actions (CbdWindow *self)
   set_action_enabled (self, "zoom-fit", have_volume);
   set_action_enabled (self, "zoom-one", have_volume);
   set_action_enabled (self, "add-cutout", have_volume);
+  set_action_enabled (self, "save-project", have_volume);
+  set_action_enabled (self, "save-project-as", have_volume);
   set_action_enabled (self, "find-cutouts", have_volume);
   set_action_enabled (self, "delete-cutout", cbd_view_state_get_selected_cutout (self->state) != NULL);
   set_action_enabled (self, "undo", cbd_cutout_history_can_undo (history));
@@ -131,5 +134,6 @@ cbd_window_init_actions (CbdWindow *self)
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   cbd_window_init_cutout_actions (self);
+  cbd_window_init_project_actions (self);
   cbd_window_update_actions (self);
 }

@@ -6,6 +6,7 @@
 
 #include "cbd-cutout-panel.h"
 #include "cbd-phase-panel.h"
+#include "cbd-session.h"
 #include "cbd-volume-info.h"
 #include "cbd-volume-view.h"
 #include "cbd-window.h"
@@ -40,12 +41,25 @@ struct _CbdWindow
   guint                 progress_source;
   char                 *loading_name;
   char                 *volume_path;
+  char                 *project_path;    /* NULL until saved or opened */
+  CbdSession           *pending_session; /* a project whose volume is loading */
+  guint                 saved_serial;    /* history serial at the last save */
+  GMenu                *recent_menu;
   gboolean              interactive;
   gboolean              loaded;
 };
 
 void cbd_window_init_actions    (CbdWindow *self);
 void cbd_window_init_cutout_actions (CbdWindow *self);
+void cbd_window_init_project_actions (CbdWindow *self);
+gboolean cbd_window_is_project_file (GFile     *file);
+void cbd_window_apply_session   (CbdWindow        *self,
+                                 const CbdSession *session);
+void cbd_window_add_recent      (CbdWindow  *self,
+                                 const char *path);
+void cbd_window_mark_saved      (CbdWindow  *self);
+void cbd_window_update_title    (CbdWindow  *self);
+void cbd_window_watch_recent    (CbdWindow  *self);
 void cbd_window_update_actions  (CbdWindow *self);
 
 G_END_DECLS

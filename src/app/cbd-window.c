@@ -209,6 +209,7 @@ load_ready_cb (GObject      *source_object,
       /* The reader's message names the file already, but say which one we
        * meant in case it does not. */
       message = g_strdup_printf (_("Could not open “%s”: %s"), name, error->message);
+      g_clear_pointer (&self->pending_session, cbd_session_free);
       cbd_window_show_error (self, message);
       g_signal_emit (self, signals[SIGNAL_LOAD_FINISHED], 0, FALSE, message);
       return;
@@ -216,6 +217,17 @@ load_ready_cb (GObject      *source_object,
 
   cbd_window_show_volume (self, result->volume, name, result->counts);
   load_result_free (result);
+  if (self->pending_session != NULL)
+    {
+      cbd_window_apply_session (self, self->pending_session);
+      cbd_window_add_recent (self, self->project_path);
+    }
+  else
+    {
+      cbd_window_add_recent (self, name);
+    }
+  g_clear_pointer (&self->pending_session, cbd_session_free);
+  cbd_window_mark_saved (self);
   g_signal_emit (self, signals[SIGNAL_LOAD_FINISHED], 0, TRUE, NULL);
 }
 
@@ -235,6 +247,12 @@ cbd_window_open (CbdWindow *self,
 
   g_return_if_fail (CBD_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
+
+  if (cbd_window_is_project_file (file) && self->pending_session == NULL)
+    {
+      cbd_window_open_project (self, file);
+      return;
+    }
 
   cbd_window_stop_loading (self);
   g_free (self->loading_name);
@@ -340,22 +358,34 @@ cbd_window_show_volume (CbdWindow     *self,
                         const guint64  counts[256])
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *basename = NULL;
   CbdLabelMap map;
-  gboolean have_map;
+  gboolean have_map = FALSE, guessed = TRUE;
 
-  have_map = cbd_label_map_guess (&map, counts, &error);
+  /* A project says which label is which and how large a voxel is. */
+  if (self->pending_session != NULL)
+    {
+      for (guint axis = 0; axis < 3; axis++)
+        volume->voxel_nm[axis] = self->pending_session->voxel_nm[axis];
+      if (self->pending_session->labels != NULL)
+        {
+          have_map = cbd_label_map_parse (&map, self->pending_session->labels, volume, &error);
+          guessed = FALSE;
+        }
+    }
+  if (!have_map)
+    {
+      g_clear_error (&error);
+      have_map = cbd_label_map_guess (&map, counts, &error);
+      guessed = TRUE;
+    }
 
   g_free (self->volume_path);
   self->volume_path = g_strdup (name);
   cbd_view_state_set_volume (self->state, volume, have_map ? &map : NULL, counts);
   cbd_volume_info_set_volume (self->volume_info, volume, name, have_map ? &map : NULL,
-                              TRUE, counts);
+                              guessed, counts);
 
-  basename = name != NULL ? g_path_get_basename (name) : g_strdup (_("Volume"));
-  title = g_strdup_printf ("%s — cbdscope", basename);
-  gtk_window_set_title (GTK_WINDOW (self), title);
+  cbd_window_update_title (self);
 
   gtk_stack_set_visible_child_name (self->stack, "volume");
   /* The arrow and page keys then move through the stack straight away. */
@@ -382,7 +412,9 @@ cbd_window_set_volume (CbdWindow  *self,
   g_return_if_fail (volume != NULL);
 
   cbd_volume_histogram (volume, counts);
+  g_clear_pointer (&self->project_path, g_free);
   cbd_window_show_volume (self, volume, name, counts);
+  cbd_window_mark_saved (self);
 }
 
 gboolean
@@ -518,6 +550,8 @@ cbd_window_set_settings (CbdWindow *self,
     return;
   g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
   settings_changed_cb (settings, NULL, self);
+  g_settings_bind (settings, "cutout-edge", self->state, "cutout-edge", G_SETTINGS_BIND_GET);
+  cbd_window_watch_recent (self);
 }
 
 static void
@@ -531,6 +565,8 @@ cbd_window_dispose (GObject *object)
   g_clear_object (&self->find_cancellable);
   g_clear_pointer (&self->loading_name, g_free);
   g_clear_pointer (&self->volume_path, g_free);
+  g_clear_pointer (&self->project_path, g_free);
+  g_clear_pointer (&self->pending_session, cbd_session_free);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
@@ -587,6 +623,7 @@ cbd_window_class_init (CbdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_info);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, phase_panel);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, cutout_panel);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, recent_menu);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.zoom-one", NULL);

@@ -34,6 +34,12 @@ GtkWidget    *cbd_window_get_volume_view  (CbdWindow      *self);
 GtkWidget    *cbd_window_get_cutout_panel (CbdWindow      *self);
 void          cbd_window_find_cutouts     (CbdWindow      *self,
                                            guint           n_wanted);
+void          cbd_window_open_project     (CbdWindow      *self,
+                                           GFile          *file);
+gboolean      cbd_window_save_project     (CbdWindow      *self,
+                                           GFile          *file,
+                                           GError        **error);
+gboolean      cbd_window_get_modified     (CbdWindow      *self);
 void          cbd_window_set_settings     (CbdWindow      *self,
                                            GSettings      *settings);
 

@@ -12,6 +12,7 @@
 #include "cbd-application.h"
 #include "cbd-cutout-panel.h"
 #include "cbd-phase-panel.h"
+#include "cbd-preferences-window.h"
 #include "cbd-slice-view.h"
 #include "cbd-volume-info.h"
 #include "cbd-volume-view.h"
@@ -37,6 +38,46 @@ test_widget_types (void)
       g_assert_true (G_TYPE_CHECK_INSTANCE_TYPE (widget, types[i]));
       g_object_unref (widget);
     }
+
+  /* Toplevels: the preferences (with and without settings) and the
+   * shortcuts window from its resource. */
+  {
+    GtkWidget *window = cbd_preferences_window_new (NULL, NULL);
+    g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/cbdscope/CbdScope/gtk/help-overlay.ui");
+
+    g_assert_true (CBD_IS_PREFERENCES_WINDOW (window));
+    gtk_window_destroy (GTK_WINDOW (window));
+    g_assert_true (GTK_IS_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+    gtk_window_destroy (GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  }
+}
+
+/* The preferences write what is picked into the settings. */
+static void
+test_preferences (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  GtkWidget *window;
+  GtkSpinButton *spin;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_test_skip ("the GSettings schema is not compiled");
+      return;
+    }
+  settings = g_settings_new_full (schema, NULL, NULL);
+  window = cbd_preferences_window_new (NULL, settings);
+  spin = GTK_SPIN_BUTTON (gtk_widget_get_template_child (window, CBD_TYPE_PREFERENCES_WINDOW, "edge_spin"));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 128);
+  gtk_spin_button_set_value (spin, 64);
+  g_assert_cmpuint (g_settings_get_uint (settings, "cutout-edge"), ==, 64);
+  g_settings_reset (settings, "cutout-edge");
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 128);
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 static void
@@ -265,6 +306,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/widgets/types", test_widget_types);
   g_test_add_func ("/ui/application/new", test_application_new);
+  g_test_add_func ("/ui/preferences", test_preferences);
   g_test_add_func ("/ui/window/new", test_window_new);
   g_test_add_func ("/ui/window/ambiguous", test_window_ambiguous);
   g_test_add_func ("/ui/window/settings-colours", test_window_settings_colours);

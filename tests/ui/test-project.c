@@ -1,0 +1,366 @@
+/* test-project.c — projects under Xvfb: save, reopen and compare; foreign,
+ * damaged, truncated and newer files give an error, not a crash; the
+ * project finds its volume by relative path after both move; recent files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "test-ui"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "cbd-io.h"
+#include "cbd-session.h"
+#include "cbd-window.h"
+#include "ui-test-common.h"
+
+#define NX 64
+#define NY 48
+#define NZ 32
+
+static guint8
+test_label (gsize x,
+            gsize y,
+            gsize z)
+{
+  if (y < NY / 2)
+    return x < 20 ? PORE : x < 44 ? CBD : CAM;
+  return z < 10 ? CAM : z < 20 ? PORE : CBD;
+}
+
+/* Writes the test volume to DIR/volume.tif. */
+static char *
+write_volume (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdVolume) volume = cbd_volume_new (NX, NY, NZ, &error);
+  char *path = g_build_filename (dir, "volume.tif", NULL);
+
+  g_assert_no_error (error);
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        volume->labels[cbd_volume_index (volume, x, y, z)] = test_label (x, y, z);
+  for (guint axis = 0; axis < 3; axis++)
+    volume->voxel_nm[axis] = 10.0;
+  g_assert_true (cbd_tiff_write (volume, path, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+typedef struct
+{
+  gboolean  finished;
+  gboolean  success;
+  char     *message;
+} LoadOutcome;
+
+static void
+load_finished_cb (CbdWindow   *window,
+                  gboolean     success,
+                  const char  *message,
+                  LoadOutcome *outcome)
+{
+  outcome->finished = TRUE;
+  outcome->success = success;
+  g_free (outcome->message);
+  outcome->message = g_strdup (message);
+}
+
+/* Opens @path (volume or project) and waits; returns whether it worked. */
+static gboolean
+open_and_wait (CbdWindow   *window,
+               const char  *path,
+               char       **message)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  LoadOutcome outcome = { FALSE, FALSE, NULL };
+  gulong handler = g_signal_connect (window, "load-finished", G_CALLBACK (load_finished_cb), &outcome);
+
+  cbd_window_open (window, file);
+  ui_test_wait_for_flag (&outcome.finished);
+  g_signal_handler_disconnect (window, handler);
+  if (message != NULL)
+    *message = g_steal_pointer (&outcome.message);
+  g_free (outcome.message);
+  return outcome.success;
+}
+
+static CbdWindow *
+new_window (GSettings *settings)
+{
+  CbdWindow *window = cbd_window_new (NULL);
+
+  cbd_window_set_interactive (window, FALSE);
+  cbd_window_set_settings (window, settings);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+add_cutout_at (CbdWindow *window,
+               gint64     x,
+               gint64     y,
+               gint64     z)
+{
+  gint64 position[3] = { x, y, z };
+
+  cbd_view_state_set_crosshair (cbd_window_get_state (window), position);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-cutout", NULL));
+}
+
+static GSettings *
+memory_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  return schema != NULL ? g_settings_new_full (schema, NULL, NULL) : NULL;
+}
+
+/* Everything a project holds comes back as it was. */
+static void
+test_save_and_reopen (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cbdscope-project-XXXXXX", &error);
+  g_autofree char *volume_path = NULL, *project_path = NULL, *text = NULL, *moved_dir = NULL;
+  g_autofree char *moved_project = NULL;
+  g_autoptr(GFile) project = NULL;
+  g_autoptr(GSettings) settings = memory_settings ();
+  CbdWindow *window, *reopened;
+  CbdViewState *state, *state2;
+  CbdCutoutList *cutouts;
+  gint64 crosshair[3] = { 33, 22, 11 };
+  double centre[3] = { 300.0, 200.0, 100.0 }, centre2[3];
+  gsize position[3];
+  GdkRGBA red = { 1.0f, 0.0f, 0.0f, 1.0f }, color;
+
+  g_assert_no_error (error);
+  volume_path = write_volume (dir);
+  project_path = g_build_filename (dir, "study.cbdscope", NULL);
+
+  window = new_window (settings);
+  g_assert_true (open_and_wait (window, volume_path, NULL));
+  g_assert_false (cbd_window_get_modified (window));
+  state = cbd_window_get_state (window);
+  cbd_view_state_set_cutout_edge (state, 16);
+  add_cutout_at (window, 20, 10, 16);
+  add_cutout_at (window, 50, 10, 16);
+  g_assert_true (cbd_window_get_modified (window));
+  cbd_cutout_history_change (cbd_view_state_get_history (state),
+                             cbd_cutout_list_get (cbd_view_state_get_cutouts (state), 0),
+                             "particle-free", (const gsize[3]) { 10, 3, 7 }, 14);
+  cbd_view_state_set_crosshair (state, crosshair);
+  cbd_view_state_set_zoom (state, 1.5);
+  cbd_view_state_set_centre (state, centre);
+  cbd_view_state_set_phase_color (state, CBD_PHASE_CBD, &red);
+  cbd_view_state_set_phase_visible (state, CBD_PHASE_PORE, FALSE);
+  cbd_view_state_set_phase_opacity (state, CBD_PHASE_CAM, 0.25);
+  cbd_view_state_set_phase_opacity_3d (state, CBD_PHASE_CBD, 0.125);
+
+  project = g_file_new_for_path (project_path);
+  g_assert_true (cbd_window_save_project (window, project, &error));
+  g_assert_no_error (error);
+  g_assert_false (cbd_window_get_modified (window));
+  g_assert_true (g_file_get_contents (project_path, &text, NULL, NULL));
+  /* The volume beside the project is named relatively. */
+  g_assert_nonnull (strstr (text, "\npath=volume.tif\n"));
+  g_assert_nonnull (strstr (text, "labels=pore=0,cbd=128,cam=255"));
+  if (settings != NULL)
+    {
+      g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-files");
+
+      g_assert_cmpstr (recent[0], ==, project_path);
+      g_assert_cmpstr (recent[1], ==, volume_path);
+    }
+
+  /* Move both elsewhere: the relative path still finds the volume. */
+  moved_dir = g_strconcat (dir, "-moved", NULL);
+  g_assert_cmpint (g_rename (dir, moved_dir), ==, 0);
+  moved_project = g_build_filename (moved_dir, "study.cbdscope", NULL);
+
+  reopened = new_window (NULL);
+  g_assert_true (open_and_wait (reopened, moved_project, NULL));
+  state2 = cbd_window_get_state (reopened);
+  g_assert_false (cbd_window_get_modified (reopened));
+  g_assert_cmpuint (cbd_view_state_get_volume (state2)->dims[0], ==, NX);
+  g_assert_cmpfloat (cbd_view_state_get_volume (state2)->voxel_nm[2], ==, 10.0);
+  g_assert_cmpuint (cbd_view_state_get_cutout_edge (state2), ==, 16);
+
+  cutouts = cbd_view_state_get_cutouts (state2);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (cutouts)), ==, 2);
+  g_assert_cmpstr (cbd_cutout_item_get_name (cbd_cutout_list_get (cutouts, 0)), ==, "particle-free");
+  cbd_cutout_item_get_origin (cbd_cutout_list_get (cutouts, 0), position);
+  g_assert_cmpuint (position[0], ==, 10);
+  g_assert_cmpuint (position[1], ==, 3);
+  g_assert_cmpuint (position[2], ==, 7);
+  g_assert_cmpuint (cbd_cutout_item_get_edge (cbd_cutout_list_get (cutouts, 0)), ==, 14);
+  g_assert_cmpint (cbd_cutout_item_get_cam_count (cbd_cutout_list_get (cutouts, 0)), ==, 0);
+  g_assert_cmpstr (cbd_cutout_item_get_name (cbd_cutout_list_get (cutouts, 1)), ==, "C2");
+  g_assert_cmpint (cbd_cutout_item_get_cam_count (cbd_cutout_list_get (cutouts, 1)), ==, 14 * 16 * 16);
+  /* Undo has nothing to take back in a freshly opened project. */
+  g_assert_false (cbd_cutout_history_can_undo (cbd_view_state_get_history (state2)));
+
+  cbd_view_state_get_crosshair (state2, position);
+  g_assert_cmpuint (position[0], ==, 33);
+  g_assert_cmpuint (position[1], ==, 22);
+  g_assert_cmpuint (position[2], ==, 11);
+  g_assert_cmpfloat (cbd_view_state_get_zoom (state2), ==, 1.5);
+  cbd_view_state_get_centre (state2, centre2);
+  for (guint axis = 0; axis < 3; axis++)
+    g_assert_cmpfloat (centre2[axis], ==, centre[axis]);
+  cbd_view_state_get_phase_color (state2, CBD_PHASE_CBD, &color);
+  g_assert_true (gdk_rgba_equal (&color, &red));
+  g_assert_false (cbd_view_state_get_phase_visible (state2, CBD_PHASE_PORE));
+  g_assert_cmpfloat (cbd_view_state_get_phase_opacity (state2, CBD_PHASE_CAM), ==, 0.25);
+  g_assert_cmpfloat (cbd_view_state_get_phase_opacity_3d (state2, CBD_PHASE_CBD), ==, 0.125);
+
+  gtk_window_destroy (GTK_WINDOW (reopened));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_remove (moved_project);
+  {
+    g_autofree char *moved_volume = g_build_filename (moved_dir, "volume.tif", NULL);
+
+    g_remove (moved_volume);
+  }
+  g_rmdir (moved_dir);
+  if (settings != NULL)
+    g_settings_reset (settings, "recent-files");
+}
+
+static void
+assert_open_fails (CbdWindow  *window,
+                   const char *path,
+                   const char *contents,
+                   const char *expected)
+{
+  g_autofree char *message = NULL;
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_assert_false (open_and_wait (window, path, &message));
+  g_assert_nonnull (message);
+  if (strstr (message, expected) == NULL)
+    g_error ("“%s” does not say “%s”", message, expected);
+  /* What was shown stays. */
+  g_assert_true (cbd_window_get_loaded (window));
+  g_assert_nonnull (cbd_view_state_get_volume (cbd_window_get_state (window)));
+}
+
+/* Foreign, damaged, truncated and newer files: an error naming the file. */
+static void
+test_bad_projects (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cbdscope-project-XXXXXX", &error);
+  g_autofree char *volume_path = NULL, *project_path = NULL, *good = NULL;
+  g_autoptr(GFile) project = NULL;
+  CbdWindow *window;
+  gsize length;
+
+  g_assert_no_error (error);
+  volume_path = write_volume (dir);
+  project_path = g_build_filename (dir, "bad.cbdscope", NULL);
+  window = new_window (NULL);
+  g_assert_true (open_and_wait (window, volume_path, NULL));
+  cbd_view_state_set_cutout_edge (cbd_window_get_state (window), 16);
+  add_cutout_at (window, 20, 10, 16);
+  project = g_file_new_for_path (project_path);
+  g_assert_true (cbd_window_save_project (window, project, &error));
+  g_assert_true (g_file_get_contents (project_path, &good, &length, NULL));
+
+  assert_open_fails (window, project_path, "\x89PNG\r\n\x1a\n\x00garbage", "is not a cbdscope project");
+  assert_open_fails (window, project_path, "[something]\nelse=1\n", "is not a cbdscope project");
+  /* Cut before the [end] group, or in the middle of a group header. */
+  *strstr (good, "[end]") = '\0';
+  assert_open_fails (window, project_path, good, "incomplete");
+  *(strstr (good, "[cutout 1]") + 4) = '\0';
+  assert_open_fails (window, project_path, good, "is damaged");
+  assert_open_fails (window, project_path, "[cbdscope]\nversion=99\n[end]\ncomplete=true\n", "newer cbdscope");
+  {
+    g_autofree char *text = NULL;
+    g_autofree char *damaged = NULL;
+
+    g_assert_true (cbd_window_save_project (window, project, &error));
+    g_assert_true (g_file_get_contents (project_path, &text, NULL, NULL));
+    damaged = g_strjoinv ("origin_voxels=12;2;banana", g_strsplit (text, "origin_voxels=12;2;8", 2));
+    assert_open_fails (window, project_path, damaged, "[cutout 1] origin_voxels: not a whole number");
+    g_free (damaged);
+    damaged = g_strjoinv ("origin_voxels=60;2;8", g_strsplit (text, "origin_voxels=12;2;8", 2));
+    assert_open_fails (window, project_path, damaged, "not inside the volume");
+  }
+  /* A project whose volume is gone. */
+  {
+    g_autofree char *text = NULL, *missing = NULL;
+
+    g_assert_true (cbd_window_save_project (window, project, &error));
+    g_assert_true (g_file_get_contents (project_path, &text, NULL, NULL));
+    missing = g_strjoinv ("volume-gone.tif", g_strsplit (text, "volume.tif", -1));
+    g_assert_true (g_file_set_contents (project_path, missing, -1, NULL));
+    {
+      g_autofree char *message = NULL;
+
+      g_assert_false (open_and_wait (window, project_path, &message));
+      g_assert_nonnull (strstr (message, "volume-gone.tif"));
+    }
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_remove (project_path);
+  g_remove (volume_path);
+  g_rmdir (dir);
+}
+
+/* The parser alone: values round-trip bit for bit. */
+static void
+test_session_round_trip (void)
+{
+  g_autoptr(CbdSession) session = cbd_session_new ();
+  g_autoptr(CbdSession) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+
+  session->volume_path = g_strdup ("/data/stack.tif");
+  session->dims[0] = 2720;
+  session->dims[1] = 1531;
+  session->dims[2] = 1436;
+  session->voxel_nm[0] = 10.0;
+  session->voxel_nm[1] = 0.1 + 0.2;  /* not exact in binary */
+  session->voxel_nm[2] = 1.0 / 3.0;
+  session->zoom = 2.0 / 7.0;
+  session->n_cutouts = 1;
+  session->cutouts = g_new0 (CbdSessionCutout, 1);
+  session->cutouts[0].name = g_strdup ("name with ; and = and ünïcode");
+  session->cutouts[0].origin[0] = 2000;
+  session->cutouts[0].edge = 128;
+
+  text = cbd_session_to_data (session, "/projects/p.cbdscope", &length);
+  back = cbd_session_parse (text, length, "/projects/p.cbdscope", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->volume_path, ==, "/data/stack.tif");
+  g_assert_nonnull (strstr (text, "path=../data/stack.tif"));
+  g_assert_cmpfloat (back->voxel_nm[1], ==, 0.1 + 0.2);
+  g_assert_cmpfloat (back->voxel_nm[2], ==, 1.0 / 3.0);
+  g_assert_cmpfloat (back->zoom, ==, 2.0 / 7.0);
+  g_assert_cmpuint (back->dims[1], ==, 1531);
+  g_assert_cmpstr (back->cutouts[0].name, ==, "name with ; and = and ünïcode");
+  g_assert_cmpuint (back->cutouts[0].origin[0], ==, 2000);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/ui/project/session-round-trip", test_session_round_trip);
+  g_test_add_func ("/ui/project/save-and-reopen", test_save_and_reopen);
+  g_test_add_func ("/ui/project/bad-projects", test_bad_projects);
+
+  return g_test_run ();
+}
