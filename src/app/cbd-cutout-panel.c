@@ -93,9 +93,9 @@ column_text (Column         column,
         return g_strdup (_("phases unknown"));
       if (cam_count == 0)
         return g_strdup (_("ready"));
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " CAM voxel",
-                                           "%" G_GINT64_FORMAT " CAM voxels", cam_count),
-                              cam_count);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld CAM voxel", "%lld CAM voxels",
+                                           (gulong) MIN (cam_count, G_MAXLONG)),
+                              (long long) cam_count);
     case N_COLUMNS:
     default:
       g_return_val_if_reached (NULL);

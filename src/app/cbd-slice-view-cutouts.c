@@ -68,9 +68,9 @@ snapshot_cutout (CbdSliceView  *self,
 
   if (cam_count > 0)
     /* Translators: a cutout's name and how many CAM voxels it holds */
-    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %" G_GINT64_FORMAT " CAM voxel",
-                                          "%s: %" G_GINT64_FORMAT " CAM voxels", cam_count),
-                             cbd_cutout_item_get_name (item), cam_count);
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %lld CAM voxel", "%s: %lld CAM voxels",
+                                          (gulong) MIN (cam_count, G_MAXLONG)),
+                             cbd_cutout_item_get_name (item), (long long) cam_count);
   else
     label = g_strdup (cbd_cutout_item_get_name (item));
   cbd_slice_view_append_text (self, snapshot, label, left + 4, top + 4, FALSE);

@@ -202,12 +202,12 @@ prepare_ready_cb (GObject      *source_object,
 
       /* Translators: the reduction factor, the reduced size and the limits */
       notice = g_strdup_printf (_("Shown at 1/%u resolution (%zu × %zu × %zu): the volume exceeds "
-                                  "the GPU’s 3D texture limit of %d or the %" G_GUINT64_FORMAT
-                                  " MiB budget. Each block shows its most frequent phase."),
+                                  "the GPU’s 3D texture limit of %d or the %llu MiB budget. "
+                                  "Each block shows its most frequent phase."),
                                 self->factor, self->pending_dims[0], self->pending_dims[1],
                                 self->pending_dims[2],
                                 cbd_volume_renderer_get_max_3d_size (self->renderer),
-                                self->budget >> 20);
+                                (unsigned long long) (self->budget >> 20));
       gtk_label_set_text (self->notice_label, notice);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->notice_label), self->factor > 1);
