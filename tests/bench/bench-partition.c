@@ -2,7 +2,9 @@
  *
  * bench-partition [VOLUME.tif PHASE_VALUE | --synth SIZE] [THREADS [OUT.u32]]
  * Partitions the phase with label PHASE_VALUE (or the pore phase of a
- * seeded synthetic volume of SIZE^3) with the default parameters, best of
+ * seeded synthetic volume of SIZE^3; with no arguments the shared 256^3
+ * volume's pore phase, from $CBD_SHARED_DATA or ../shared/data beside the
+ * source tree, else a 256^3 synthetic one) with the default parameters, best of
  * three runs (one above 64 M voxels), and prints the time of each step, the region count and the
  * region volume quantiles. OUT.u32 receives the region ids as raw uint32
  * (x fastest) so a peer can be compared voxel by voxel.
@@ -74,10 +76,32 @@ main (int argc, char **argv)
   gsize n;
   gint64 start;
 
+  if (argc == 2 || (argc > 1 && strcmp (argv[1], "--help") == 0))
+    {
+      g_printerr ("usage: %s [VOLUME.tif PHASE_VALUE | --synth SIZE] [THREADS [OUT.u32]]\n", argv[0]);
+      return 2;
+    }
   if (argc < 3)
     {
-      g_printerr ("usage: %s VOLUME.tif PHASE_VALUE | --synth SIZE [THREADS [OUT.u32]]\n", argv[0]);
-      return 2;
+      const char *dir = g_getenv ("CBD_SHARED_DATA");
+      g_autofree char *shared = g_build_filename (dir != NULL ? dir : CBD_SOURCE_DATADIR "/../../shared/data",
+                                                  "electrode-nmc-3phase-256.tif", NULL);
+      static char *defaults[3] = { NULL, NULL, NULL };
+
+      defaults[0] = argv[0];
+      if (g_file_test (shared, G_FILE_TEST_EXISTS))
+        {
+          defaults[1] = g_steal_pointer (&shared);
+          defaults[2] = (char *) "0";
+        }
+      else
+        {
+          defaults[1] = (char *) "--synth";
+          defaults[2] = (char *) "256";
+        }
+      g_print ("%s %s\n", defaults[1], defaults[2]);
+      argc = 3;
+      argv = defaults;
     }
   if (strcmp (argv[1], "--synth") == 0)
     {
