@@ -28,6 +28,10 @@ struct _CbdVolumeRenderer
   GLuint lines_buffer;
   GLuint labels_texture;
   GLuint lut_texture;
+  GLuint low_framebuffer;  /* a smaller target while the view moves */
+  GLuint low_texture;
+  int    low_width;
+  int    low_height;
   gsize  n_line_vertices;
   gsize  dims[3];
   gboolean has_labels;
@@ -252,6 +256,10 @@ cbd_volume_renderer_free (CbdVolumeRenderer *renderer)
     glDeleteTextures (1, &renderer->labels_texture);
   if (renderer->lut_texture != 0)
     glDeleteTextures (1, &renderer->lut_texture);
+  if (renderer->low_framebuffer != 0)
+    glDeleteFramebuffers (1, &renderer->low_framebuffer);
+  if (renderer->low_texture != 0)
+    glDeleteTextures (1, &renderer->low_texture);
   g_free (renderer);
 }
 
@@ -331,13 +339,75 @@ cbd_volume_renderer_set_lines (CbdVolumeRenderer *renderer,
   renderer->n_line_vertices = n_vertices;
 }
 
+/* A colour target of @width × @height for the reduced pass. */
+static gboolean
+cbd_volume_renderer_ensure_low_target (CbdVolumeRenderer *renderer,
+                                       int                width,
+                                       int                height)
+{
+  if (renderer->low_framebuffer != 0 && renderer->low_width == width && renderer->low_height == height)
+    return TRUE;
+  if (renderer->low_framebuffer == 0)
+    {
+      glGenFramebuffers (1, &renderer->low_framebuffer);
+      glGenTextures (1, &renderer->low_texture);
+    }
+  glBindTexture (GL_TEXTURE_2D, renderer->low_texture);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glBindFramebuffer (GL_FRAMEBUFFER, renderer->low_framebuffer);
+  glFramebufferTexture2D (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, renderer->low_texture, 0);
+  renderer->low_width = width;
+  renderer->low_height = height;
+  return glCheckFramebufferStatus (GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+}
+
+static void
+cbd_volume_renderer_draw_volume (CbdVolumeRenderer           *renderer,
+                                 const CbdVolumeRenderParams *params,
+                                 const graphene_matrix_t     *inverse)
+{
+  float matrix[16];
+  float extent[3], voxel[3], diagonal;
+
+  graphene_vec3_to_float (&params->extent, extent);
+  for (guint axis = 0; axis < 3; axis++)
+    voxel[axis] = extent[axis] / MAX (renderer->dims[axis], 1);
+  diagonal = graphene_vec3_length (&params->extent);
+
+  glUseProgram (renderer->volume_program);
+  graphene_matrix_to_float (inverse, matrix);
+  glUniformMatrix4fv (renderer->inverse_view_projection, 1, GL_FALSE, matrix);
+  glUniform3fv (renderer->extent, 1, extent);
+  graphene_vec3_to_float (&params->clip_min, extent);
+  glUniform3fv (renderer->clip_min, 1, extent);
+  graphene_vec3_to_float (&params->clip_max, extent);
+  glUniform3fv (renderer->clip_max, 1, extent);
+  glUniform3fv (renderer->voxel, 1, voxel);
+  glUniform1f (renderer->step_length, params->step_length);
+  glUniform1i (renderer->max_steps, (int) (diagonal / MAX (params->step_length, 1e-6f)) + 2);
+  glUniform4fv (renderer->background, 1, params->background);
+
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, renderer->labels_texture);
+  glActiveTexture (GL_TEXTURE1);
+  glBindTexture (GL_TEXTURE_2D, renderer->lut_texture);
+  glBindVertexArray (renderer->empty_vao);
+  glDrawArrays (GL_TRIANGLES, 0, 3);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, 0);
+}
+
 void
 cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
                           const CbdVolumeRenderParams *params)
 {
   graphene_matrix_t inverse;
   float matrix[16];
-  float extent[3], voxel[3], diagonal;
+  GLint target = 0;
 
   glDisable (GL_DEPTH_TEST);
   glDisable (GL_BLEND);
@@ -347,33 +417,30 @@ cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
 
   if (renderer->has_labels && graphene_matrix_inverse (&params->view_projection, &inverse))
     {
-      graphene_vec3_to_float (&params->extent, extent);
-      for (guint axis = 0; axis < 3; axis++)
-        voxel[axis] = extent[axis] / MAX (renderer->dims[axis], 1);
-      diagonal = graphene_vec3_length (&params->extent);
+      int low_width = MAX (1, params->width / MAX (params->downscale, 1));
+      int low_height = MAX (1, params->height / MAX (params->downscale, 1));
 
-      glUseProgram (renderer->volume_program);
-      graphene_matrix_to_float (&inverse, matrix);
-      glUniformMatrix4fv (renderer->inverse_view_projection, 1, GL_FALSE, matrix);
-      glUniform3fv (renderer->extent, 1, extent);
-      graphene_vec3_to_float (&params->clip_min, extent);
-      glUniform3fv (renderer->clip_min, 1, extent);
-      graphene_vec3_to_float (&params->clip_max, extent);
-      glUniform3fv (renderer->clip_max, 1, extent);
-      glUniform3fv (renderer->voxel, 1, voxel);
-      glUniform1f (renderer->step_length, params->step_length);
-      glUniform1i (renderer->max_steps, (int) (diagonal / MAX (params->step_length, 1e-6f)) + 2);
-      glUniform4fv (renderer->background, 1, params->background);
-
-      glActiveTexture (GL_TEXTURE0);
-      glBindTexture (GL_TEXTURE_3D, renderer->labels_texture);
-      glActiveTexture (GL_TEXTURE1);
-      glBindTexture (GL_TEXTURE_2D, renderer->lut_texture);
-      glBindVertexArray (renderer->empty_vao);
-      glDrawArrays (GL_TRIANGLES, 0, 3);
-      glBindTexture (GL_TEXTURE_2D, 0);
-      glActiveTexture (GL_TEXTURE0);
-      glBindTexture (GL_TEXTURE_3D, 0);
+      /* Moving: cast a quarter of the rays into a smaller target and
+       * stretch it; software renderers keep up that way. */
+      glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &target);
+      if (params->downscale > 1 && cbd_volume_renderer_ensure_low_target (renderer, low_width, low_height))
+        {
+          glBindFramebuffer (GL_FRAMEBUFFER, renderer->low_framebuffer);
+          glViewport (0, 0, low_width, low_height);
+          cbd_volume_renderer_draw_volume (renderer, params, &inverse);
+          glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->low_framebuffer);
+          glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) target);
+          glViewport (0, 0, params->width, params->height);
+          glBlitFramebuffer (0, 0, low_width, low_height, 0, 0, params->width, params->height,
+                             GL_COLOR_BUFFER_BIT, GL_LINEAR);
+          glBindFramebuffer (GL_FRAMEBUFFER, (GLuint) target);
+        }
+      else
+        {
+          glBindFramebuffer (GL_FRAMEBUFFER, (GLuint) target);
+          glViewport (0, 0, params->width, params->height);
+          cbd_volume_renderer_draw_volume (renderer, params, &inverse);
+        }
     }
 
   if (renderer->n_line_vertices > 0)

@@ -28,6 +28,9 @@ typedef struct
   graphene_vec3_t   clip_max;
   float             step_length; /* world units between samples */
   float             background[4];
+  int               width;       /* the framebuffer, device pixels */
+  int               height;
+  int               downscale;   /* rays every N pixels (1 or 2), then scaled up */
 } CbdVolumeRenderParams;
 
 typedef struct _CbdVolumeRenderer CbdVolumeRenderer;

@@ -149,6 +149,15 @@ test_renders_labels (Fixture       *fixture,
   g_assert_cmpuint (cbd_volume_view_get_n_frames (fixture->view), >, 0);
   g_clear_pointer (&capture, capture_free);
 
+  /* While dragging: half the rays each way and half the samples, scaled
+   * up; the face's interior keeps its colours. */
+  cbd_volume_view_set_interacting (fixture->view, TRUE);
+  capture = capture_widget (GTK_WIDGET (fixture->view));
+  assert_near_grey (capture_pixel (capture, cx, cy + 3), 255);
+  assert_near_grey (capture_pixel (capture, cx + 4, cy - capture->height / 10), 0x80);
+  cbd_volume_view_set_interacting (fixture->view, FALSE);
+  g_clear_pointer (&capture, capture_free);
+
   /* Hiding CAM shows what lies behind it: the pore layer, then CBD; with
    * pore hidden too, the CBD layer at z = 20 (grey). */
   cbd_view_state_set_phase_visible (fixture->state, CBD_PHASE_CAM, FALSE);
