@@ -73,6 +73,16 @@ G_DEFINE_QUARK (cbd-partition-error-quark, cbd_partition_error)
  *    across a thin wall) becomes one region of its own: every phase voxel
  *    gets a region, every region is face-connected.
  *
+ * Where this differs from PoreSpy's snow_partitioning (v2): its peak test
+ * raises solid more than ~2 voxels from the pore space to 2 voxels, so thin
+ * pores near thick solid get no peak; here they keep theirs. Its saddle test
+ * dilates a plateau up to 20 times and drops it when the higher-or-equal rim
+ * splits in two; here the flat zone is followed to its end. Its watershed
+ * floods the blurred map through the solid and masks afterwards, so a pore
+ * without a peak is claimed across a wall; here the exact map is flooded
+ * within the phase. tests/bench/peer_skimage_snow.py does these steps with
+ * SciPy and scikit-image.
+ *
  * Memory: the caller's region array doubles as the blurred map until the
  * markers are placed, so the partition needs the labels, the distances and
  * the regions (4 bytes per voxel each), two bit arrays and the flood's queue.
