@@ -253,6 +253,17 @@ print_json (CbdStudy *study, const char *project_path, const char *output, guint
   cbd_json_member_int (writer, "computed", computed);
   cbd_json_member_int (writer, "finished", finished);
   cbd_json_member_int (writer, "accepted", accepted);
+  {
+    CbdEnvelopeCacheStats stats;
+
+    cbd_envelope_cache_get_stats (cbd_study_get_envelope_cache (study), &stats);
+    cbd_json_key (writer, "envelopes");
+    cbd_json_begin_object (writer);
+    cbd_json_member_int (writer, "computed", stats.computed);
+    cbd_json_member_int (writer, "memory_hits", stats.memory_hits);
+    cbd_json_member_int (writer, "disk_hits", stats.disk_hits);
+    cbd_json_end_object (writer);
+  }
   cbd_json_key (writer, "fit");
   if (cbd_study_fit (study, TRUE, &fit, &summary, NULL))
     {

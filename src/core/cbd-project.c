@@ -235,10 +235,24 @@ write_settings (GKeyFile *file, const CbdStudySettings *settings)
   set_u64 (file, g, "fit_seed", settings->fit.seed);
 }
 
-char *
-cbd_project_to_data (CbdStudy   *study,
-                     const char *path,
-                     gsize      *length)
+static gboolean
+is_study_group (const char *group)
+{
+  static const char *const own[] = {
+    GROUP_PROJECT, GROUP_VOLUME, GROUP_SETTINGS, GROUP_PSD, GROUP_CUTOUTS, GROUP_END,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (own); i++)
+    if (strcmp (group, own[i]) == 0)
+      return TRUE;
+  return g_str_has_prefix (group, "cutout ");
+}
+
+static char *
+project_to_data (CbdStudy   *study,
+                 const char *path,
+                 GKeyFile   *extra,
+                 gsize      *length)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
   const char *volume_path = cbd_study_get_volume_path (study);
@@ -281,10 +295,11 @@ cbd_project_to_data (CbdStudy   *study,
     dims64[a] = dims[a];
   set_u64s (file, GROUP_VOLUME, "dims_voxels", dims64, 3);
   set_doubles (file, GROUP_VOLUME, "voxel_size_nm", voxel_nm, 3);
-  g_key_file_set_string (file, GROUP_VOLUME, "labels", cbd_study_get_labels_spec (study));
-  cbd_study_get_phase_voxels (study, phase_voxels);
-  for (guint p = 0; p < CBD_N_PHASES; p++)
-    set_u64 (file, GROUP_VOLUME, phase_keys[p], phase_voxels[p]);
+  if (cbd_study_get_labels_spec (study) != NULL)
+    g_key_file_set_string (file, GROUP_VOLUME, "labels", cbd_study_get_labels_spec (study));
+  if (cbd_study_get_phase_voxels (study, phase_voxels))
+    for (guint p = 0; p < CBD_N_PHASES; p++)
+      set_u64 (file, GROUP_VOLUME, phase_keys[p], phase_voxels[p]);
 
   write_settings (file, cbd_study_get_settings (study));
 
@@ -303,6 +318,8 @@ cbd_project_to_data (CbdStudy   *study,
 
   n_cutouts = cbd_study_get_n_cutouts (study);
   g_key_file_set_integer (file, GROUP_CUTOUTS, "count", n_cutouts);
+  /* what the app's projects call the edge of new cutouts */
+  set_u64 (file, GROUP_CUTOUTS, "default_edge_voxels", cbd_study_get_settings (study)->cutout_size);
   for (guint i = 0; i < n_cutouts; i++)
     {
       const CbdCutout *cutout = cbd_study_get_cutout (study, i);
@@ -318,14 +335,51 @@ cbd_project_to_data (CbdStudy   *study,
       if (result.finished)
         write_result (file, group, &result);
     }
+  if (extra != NULL)
+    {
+      g_auto(GStrv) groups = g_key_file_get_groups (extra, NULL);
+
+      for (guint g = 0; groups[g] != NULL; g++)
+        {
+          g_auto(GStrv) keys = NULL;
+
+          if (is_study_group (groups[g]))
+            continue;
+          keys = g_key_file_get_keys (extra, groups[g], NULL, NULL);
+          for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+            {
+              g_autofree char *value = g_key_file_get_value (extra, groups[g], keys[k], NULL);
+
+              g_key_file_set_value (file, groups[g], keys[k], value);
+            }
+        }
+    }
   set_bool (file, GROUP_END, "complete", TRUE);
   return g_key_file_to_data (file, length, NULL);
+}
+
+char *
+cbd_project_to_data (CbdStudy   *study,
+                     const char *path,
+                     gsize      *length)
+{
+  g_return_val_if_fail (study != NULL, NULL);
+  return project_to_data (study, path, NULL, length);
 }
 
 gboolean
 cbd_project_save (CbdStudy   *study,
                   const char *path,
                   GError    **error)
+{
+  return cbd_project_save_full (study, path, NULL, error);
+}
+
+gboolean
+cbd_project_save_full (CbdStudy   *study,
+                       const char *path,
+                       GKeyFile   *extra,
+                       GError    **error)
 {
   g_autofree char *data = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -334,7 +388,7 @@ cbd_project_save (CbdStudy   *study,
   g_return_val_if_fail (study != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  data = cbd_project_to_data (study, path, &length);
+  data = project_to_data (study, path, extra, &length);
   /* g_file_set_contents writes a temporary file and renames it over @path */
   if (!g_file_set_contents (path, data, length, &local_error))
     {
@@ -689,8 +743,19 @@ read_settings (Reader *reader, CbdStudySettings *settings)
   guint64 value;
 
   cbd_study_settings_init (settings);
-  if (!require_group (reader, g))
-    return FALSE;
+  if (!g_key_file_has_group (reader->file, g))
+    {
+      /* a project that only sets up cutouts (the app's): defaults, and the
+       * edge its new cutouts get */
+      if (g_key_file_has_key (reader->file, GROUP_CUTOUTS, "default_edge_voxels", NULL))
+        {
+          if (!read_u64 (reader, GROUP_CUTOUTS, "default_edge_voxels", G_MAXSIZE, &value))
+            return FALSE;
+          settings->cutout_size = value;
+          settings->envelope.edge = MAX (settings->envelope.edge, settings->cutout_size);
+        }
+      return TRUE;
+    }
   if (!read_u64 (reader, g, "cutout_size_voxels", G_MAXSIZE, &value))
     return FALSE;
   settings->cutout_size = value;
@@ -767,11 +832,12 @@ resolve_volume_path (Reader *reader, const char *project_path)
   return g_steal_pointer (&candidate);
 }
 
-CbdStudy *
-cbd_project_parse (const char *data,
-                   gsize       length,
-                   const char *path,
-                   GError    **error)
+static CbdStudy *
+project_parse (const char *data,
+               gsize       length,
+               const char *path,
+               GKeyFile  **key_file,
+               GError    **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
@@ -785,10 +851,10 @@ cbd_project_parse (const char *data,
   const char *name = path != NULL ? path : "project";
   Reader reader = { NULL, name, error };
   CbdStudySettings settings;
-  guint64 version, dims64[3], phase_voxels[CBD_N_PHASES], count;
+  guint64 version, dims64[3], phase_voxels[CBD_N_PHASES], count = 0;
   gsize dims[3], n_diameters = 0;
   double voxel_nm[3];
-  gboolean complete;
+  gboolean complete, have_phase_voxels = FALSE;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -850,12 +916,14 @@ cbd_project_parse (const char *data,
                             voxel_nm[a]), NULL;
       dims[a] = dims64[a];
     }
+  /* no label map: guessed when the volume is attached */
   labels = g_key_file_get_string (file, GROUP_VOLUME, "labels", NULL);
-  if (labels == NULL)
-    return reader_fail (&reader, GROUP_VOLUME, "labels", "missing"), NULL;
-  if (*g_strstrip (labels) == '\0')
+  if (labels != NULL && *g_strstrip (labels) == '\0')
     return reader_fail (&reader, GROUP_VOLUME, "labels", "empty label map"), NULL;
+  /* no voxel counts: taken from the volume when it is attached */
   for (guint p = 0; p < CBD_N_PHASES; p++)
+    have_phase_voxels |= g_key_file_has_key (file, GROUP_VOLUME, phase_keys[p], NULL);
+  for (guint p = 0; have_phase_voxels && p < CBD_N_PHASES; p++)
     if (!read_u64 (&reader, GROUP_VOLUME, phase_keys[p], G_MAXUINT64, &phase_voxels[p]))
       return NULL;
   volume_path = resolve_volume_path (&reader, path);
@@ -864,28 +932,30 @@ cbd_project_parse (const char *data,
   if (!read_settings (&reader, &settings))
     return NULL;
 
-  /* The distributions' diameters */
-  if (!require_group (&reader, GROUP_PSD))
-    return NULL;
-  diameter_items = read_list (&reader, GROUP_PSD, "diameters_nm", 0, &n_diameters);
-  if (diameter_items == NULL)
-    return NULL;
-  if (n_diameters == 0)
-    return reader_fail (&reader, GROUP_PSD, "diameters_nm", "no diameters"), NULL;
-  diameters = g_new (double, n_diameters);
-  for (gsize k = 0; k < n_diameters; k++)
-    if (!parse_double (diameter_items[k], &diameters[k]) || !(diameters[k] > 0) ||
-        !isfinite (diameters[k]) || (k > 0 && !(diameters[k] < diameters[k - 1])))
-      return reader_fail (&reader, GROUP_PSD, "diameters_nm", "value %" G_GSIZE_FORMAT ", “%s”, "
-                          "is not a positive diameter below the one before", k + 1,
-                          diameter_items[k]), NULL;
+  /* The distributions' diameters (none: the default list) */
+  if (g_key_file_has_group (file, GROUP_PSD))
+    {
+      diameter_items = read_list (&reader, GROUP_PSD, "diameters_nm", 0, &n_diameters);
+      if (diameter_items == NULL)
+        return NULL;
+      if (n_diameters == 0)
+        return reader_fail (&reader, GROUP_PSD, "diameters_nm", "no diameters"), NULL;
+      diameters = g_new (double, n_diameters);
+      for (gsize k = 0; k < n_diameters; k++)
+        if (!parse_double (diameter_items[k], &diameters[k]) || !(diameters[k] > 0) ||
+            !isfinite (diameters[k]) || (k > 0 && !(diameters[k] < diameters[k - 1])))
+          return reader_fail (&reader, GROUP_PSD, "diameters_nm", "value %" G_GSIZE_FORMAT
+                              ", “%s”, is not a positive diameter below the one before", k + 1,
+                              diameter_items[k]), NULL;
+    }
 
-  study = cbd_study_new_detached (volume_path, raw_spec, dims, voxel_nm, labels, phase_voxels,
-                                  diameters, n_diameters);
+  study = cbd_study_new_detached (volume_path, raw_spec, dims, voxel_nm, labels,
+                                  have_phase_voxels ? phase_voxels : NULL, diameters, n_diameters);
   settings.n_threads = 0;
   if (!cbd_study_set_settings (study, &settings, &local_error))
     return reader_fail (&reader, GROUP_SETTINGS, NULL, "%s", local_error->message), NULL;
 
+  cbd_study_get_psd_diameters (study, &n_diameters);
   if (g_key_file_has_key (file, GROUP_PSD, "stack_intruded_voxels", NULL))
     {
       g_autoptr(GArray) intruded = read_counts (&reader, GROUP_PSD, "stack_intruded_voxels", n_diameters);
@@ -902,8 +972,8 @@ cbd_project_parse (const char *data,
       cbd_study_set_stack_psd (study, intruded, thickness, pore_voxels, voxels);
     }
 
-  /* The cutouts and their results */
-  if (!require_group (&reader, GROUP_CUTOUTS) ||
+  /* The cutouts and their results (no group: none) */
+  if (g_key_file_has_group (file, GROUP_CUTOUTS) &&
       !read_u64 (&reader, GROUP_CUTOUTS, "count", 10000000, &count))
     return NULL;
   cutouts = cbd_cutouts_new ();
@@ -936,9 +1006,11 @@ cbd_project_parse (const char *data,
     {
       g_autofree char *group = cutout_group (i);
       g_auto(CbdCutoutResult) result = { 0 };
-      gboolean finished;
+      gboolean finished = FALSE;
 
-      if (!read_bool (&reader, group, "finished", &finished))
+      /* a cutout without the key was only set up (the app's projects) */
+      if (g_key_file_has_key (file, group, "finished", NULL) &&
+          !read_bool (&reader, group, "finished", &finished))
         return NULL;
       if (!finished)
         continue;
@@ -946,12 +1018,31 @@ cbd_project_parse (const char *data,
         return NULL;
       cbd_study_set_result (study, i, &result);
     }
+  if (key_file != NULL)
+    *key_file = g_steal_pointer (&file);
   return g_steal_pointer (&study);
+}
+
+CbdStudy *
+cbd_project_parse (const char *data,
+                   gsize       length,
+                   const char *path,
+                   GError    **error)
+{
+  return project_parse (data, length, path, NULL, error);
 }
 
 CbdStudy *
 cbd_project_load (const char *path,
                   GError    **error)
+{
+  return cbd_project_load_full (path, NULL, error);
+}
+
+CbdStudy *
+cbd_project_load_full (const char *path,
+                       GKeyFile  **key_file,
+                       GError    **error)
 {
   g_autofree char *data = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -964,5 +1055,5 @@ cbd_project_load (const char *path,
       g_set_error (error, CBD_PROJECT_ERROR, CBD_PROJECT_ERROR_IO, "%s", local_error->message);
       return NULL;
     }
-  return cbd_project_parse (data, length, path, error);
+  return project_parse (data, length, path, key_file, error);
 }

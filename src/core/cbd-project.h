@@ -13,11 +13,20 @@
  *   [settings]   every CbdStudySettings field but n_threads
  *   [psd]        diameters_nm of every distribution; the whole stack's
  *                counts when computed
- *   [cutouts]    count
+ *   [cutouts]    count, default_edge_voxels (= the settings' cutout edge)
  *   [cutout N]   N = 1..count: name, origin_voxels, size_voxels, finished,
  *                and for finished cutouts every measured number
  *   [end]        complete=true — written last, so a truncated file is
  *                recognised
+ *
+ * A project that only sets up a study (as the app saves before any
+ * analysis) may leave out the label map (guessed when the volume is
+ * attached), the voxels per phase (taken from the volume then), [settings]
+ * (defaults; [cutouts] default_edge_voxels gives the cutout edge), [psd]
+ * (the default diameters) and each cutout's "finished" (false). Groups of
+ * other names (the app's [view]) are ignored by the study and kept by
+ * cbd_project_load_full() / cbd_project_save_full(). Every other group and
+ * key is required, and checked.
  *
  * Numbers are in the C locale with as many digits (15 to 17) as it takes
  * to read them back bit for bit; lists are separated by ";"; "nan" marks a
@@ -56,6 +65,13 @@ GQuark    cbd_project_error_quark (void);
 gboolean  cbd_project_save        (CbdStudy    *study,
                                    const char  *path,
                                    GError     **error);
+/* The same with the caller's own groups (e.g. the app's [view]): every
+ * group of @extra (nullable) whose name is not one of the study's is
+ * written too, before [end]. */
+gboolean  cbd_project_save_full   (CbdStudy    *study,
+                                   const char  *path,
+                                   GKeyFile    *extra,
+                                   GError     **error);
 /* The text cbd_project_save() writes; @path is where it will live (for the
  * relative volume path), NULL to keep the volume path as it is. */
 char     *cbd_project_to_data     (CbdStudy    *study,
@@ -66,6 +82,11 @@ char     *cbd_project_to_data     (CbdStudy    *study,
  * with cbd_study_load_volume() (which reads the recorded path) or
  * cbd_study_attach_volume(). Errors name the file, the group and the key. */
 CbdStudy *cbd_project_load        (const char  *path,
+                                   GError     **error);
+/* The same; @key_file: (out) (optional) the whole file as read, for the
+ * caller's own groups. */
+CbdStudy *cbd_project_load_full   (const char  *path,
+                                   GKeyFile   **key_file,
                                    GError     **error);
 /* The same from text; @path names it in messages and anchors the relative
  * volume path (NULL: the current folder). */

@@ -433,15 +433,21 @@ cbd_study_summary_to_json (CbdStudy *study)
       seconds[4] += result.seconds;
     }
   cbd_study_get_dims (study, dims, voxel_nm);
-  cbd_study_get_phase_voxels (study, phase_voxels);
-  for (guint p = 0; p < CBD_N_PHASES; p++)
-    total += phase_voxels[p];
+  if (cbd_study_get_phase_voxels (study, phase_voxels))
+    for (guint p = 0; p < CBD_N_PHASES; p++)
+      total += phase_voxels[p];
 
   cbd_json_begin_object (writer);
   cbd_json_key (writer, "volume");
   cbd_json_begin_object (writer);
   if (cbd_study_get_volume_path (study) != NULL)
-    cbd_json_member_string (writer, "path", cbd_study_get_volume_path (study));
+    {
+      g_autofree char *path = g_canonicalize_filename (cbd_study_get_volume_path (study), NULL);
+
+      cbd_json_member_string (writer, "path", path);
+    }
+  if (cbd_study_get_raw_spec (study) != NULL)
+    cbd_json_member_string (writer, "raw", cbd_study_get_raw_spec (study));
   cbd_json_key (writer, "dims");
   cbd_json_begin_array (writer);
   for (guint a = 0; a < 3; a++)

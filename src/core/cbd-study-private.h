@@ -10,8 +10,10 @@
 G_BEGIN_DECLS
 
 /* A study whose volume is not loaded yet: everything the attach check
- * compares is given here. @diameters_nm: the distribution's diameters
- * (descending), copied. */
+ * compares is given here. @labels_spec: (nullable) NULL to guess the map
+ * when attaching; @phase_voxels: (nullable) NULL to take the attached
+ * volume's counts unchecked; @diameters_nm: (nullable) the distributions'
+ * diameters (descending, copied), NULL for the default list. */
 CbdStudy *cbd_study_new_detached (const char    *volume_path,
                                   const char    *raw_spec,
                                   const gsize    dims[3],

@@ -39,6 +39,7 @@ struct _CbdStudy
   CbdLabelMap       map;               /* resolved once a volume is attached */
   gboolean          map_resolved;
   guint64           phase_voxels[CBD_N_PHASES];
+  gboolean          phase_voxels_known;  /* FALSE: filled in when attached */
 
   CbdStudySettings  settings;
   double           *diameters;         /* of every distribution, descending */
@@ -295,6 +296,7 @@ cbd_study_new (CbdVolume         *volume,
   study->map_resolved = TRUE;
   study->labels_spec = cbd_label_map_to_string (map, volume);
   count_phases (volume, map, study->phase_voxels);
+  study->phase_voxels_known = TRUE;
   study_set_default_diameters (study);
   return study;
 }
@@ -311,17 +313,25 @@ cbd_study_new_detached (const char    *volume_path,
 {
   CbdStudy *study;
 
-  g_return_val_if_fail (labels_spec != NULL, NULL);
-  g_return_val_if_fail (diameters_nm != NULL && n_diameters > 0, NULL);
+  g_return_val_if_fail (diameters_nm == NULL || n_diameters > 0, NULL);
 
   study = study_alloc (volume_path, raw_spec);
   memcpy (study->dims, dims, sizeof study->dims);
   memcpy (study->voxel_nm, voxel_nm, sizeof study->voxel_nm);
   study->labels_spec = g_strdup (labels_spec);
   cbd_label_map_init (&study->map);
-  memcpy (study->phase_voxels, phase_voxels, sizeof study->phase_voxels);
-  study->diameters = g_memdup2 (diameters_nm, n_diameters * sizeof (double));
-  study->n_diameters = n_diameters;
+  if (phase_voxels != NULL)
+    {
+      memcpy (study->phase_voxels, phase_voxels, sizeof study->phase_voxels);
+      study->phase_voxels_known = TRUE;
+    }
+  if (diameters_nm != NULL)
+    {
+      study->diameters = g_memdup2 (diameters_nm, n_diameters * sizeof (double));
+      study->n_diameters = n_diameters;
+    }
+  else
+    study_set_default_diameters (study);
   return study;
 }
 
@@ -404,7 +414,7 @@ cbd_study_get_label_map (CbdStudy *study)
 {
   g_return_val_if_fail (study != NULL, NULL);
 
-  if (!study->map_resolved)
+  if (!study->map_resolved && study->labels_spec != NULL)
     {
       CbdLabelMap map;
 
@@ -421,12 +431,13 @@ cbd_study_get_labels_spec (CbdStudy *study)
   return study->labels_spec;
 }
 
-void
+gboolean
 cbd_study_get_phase_voxels (CbdStudy *study,
                             guint64   phase_voxels[CBD_N_PHASES])
 {
-  g_return_if_fail (study != NULL);
+  g_return_val_if_fail (study != NULL, FALSE);
   memcpy (phase_voxels, study->phase_voxels, sizeof study->phase_voxels);
+  return study->phase_voxels_known;
 }
 
 gboolean
@@ -462,14 +473,29 @@ cbd_study_attach_volume (CbdStudy  *study,
                      study->voxel_nm[0], study->voxel_nm[1], study->voxel_nm[2]);
         return FALSE;
       }
-  if (!cbd_label_map_parse (&map, study->labels_spec, volume, &local_error))
+  if (study->labels_spec == NULL)
+    {
+      guint64 counts[256];
+
+      /* a project that names no map: the automatic one */
+      cbd_volume_histogram (volume, counts);
+      if (!cbd_label_map_guess (&map, counts, &local_error))
+        {
+          g_set_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_VOLUME_MISMATCH,
+                       "%s: the study names no label map and none can be guessed: %s", name,
+                       local_error->message);
+          return FALSE;
+        }
+    }
+  else if (!cbd_label_map_parse (&map, study->labels_spec, volume, &local_error))
     {
       g_set_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_VOLUME_MISMATCH,
                    "%s does not fit the study's label map: %s", name, local_error->message);
       return FALSE;
     }
   count_phases (volume, &map, phase_voxels);
-  if (memcmp (phase_voxels, study->phase_voxels, sizeof phase_voxels) != 0)
+  if (study->phase_voxels_known &&
+      memcmp (phase_voxels, study->phase_voxels, sizeof phase_voxels) != 0)
     {
       g_set_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_VOLUME_MISMATCH,
                    "%s is not the volume the study was made on: it holds %" G_GUINT64_FORMAT
@@ -486,6 +512,10 @@ cbd_study_attach_volume (CbdStudy  *study,
   study->volume = cbd_volume_ref (volume);
   study->map = map;
   study->map_resolved = TRUE;
+  if (study->labels_spec == NULL)
+    study->labels_spec = cbd_label_map_to_string (&map, volume);
+  memcpy (study->phase_voxels, phase_voxels, sizeof phase_voxels);
+  study->phase_voxels_known = TRUE;
   return TRUE;
 }
 

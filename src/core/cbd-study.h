@@ -191,15 +191,18 @@ void        cbd_study_get_dims           (CbdStudy          *study,
                                           gsize              dims[3],
                                           double             voxel_nm[3]);
 const CbdLabelMap *cbd_study_get_label_map (CbdStudy        *study);
-/* "pore=0,cbd=170,cam=85" in the volume's raw values. */
+/* "pore=0,cbd=170,cam=85" in the volume's raw values; NULL for a project
+ * that names no map, until a volume is attached (the map is guessed then). */
 const char *cbd_study_get_labels_spec    (CbdStudy          *study);
-/* Voxels of each CbdPhase in the whole volume, as recorded. */
-void        cbd_study_get_phase_voxels   (CbdStudy          *study,
+/* Voxels of each CbdPhase in the whole volume, as recorded; FALSE (and
+ * zeros) when a project recorded none and no volume is attached yet. */
+gboolean    cbd_study_get_phase_voxels   (CbdStudy          *study,
                                           guint64            phase_voxels[CBD_N_PHASES]);
 
 /* Attaches the volume to a study loaded from a project: it must have the
  * recorded size, voxel size and voxels per phase (under the recorded label
- * values), else CBD_STUDY_ERROR_VOLUME_MISMATCH. */
+ * values; a project without them takes the volume's), else
+ * CBD_STUDY_ERROR_VOLUME_MISMATCH. */
 gboolean    cbd_study_attach_volume      (CbdStudy          *study,
                                           CbdVolume         *volume,
                                           GError           **error);

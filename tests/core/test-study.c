@@ -687,6 +687,66 @@ test_project_errors (void)
   }
 }
 
+/* A project that only sets up cutouts, as the app saves one, with a group of
+ * the app's own: defaults fill in, the map is guessed on attaching, and the
+ * app's group survives a save. */
+static void
+test_project_setup_only (void)
+{
+  static const char text[] =
+    "[cbdscope]\nversion=1\ncreator=cbdscope app\n\n"
+    "[volume]\npath=stack.tif\ndims_voxels=64;48;48\nvoxel_size_nm=10;10;10\n\n"
+    "[cutouts]\ncount=2\ndefault_edge_voxels=24\n\n"
+    "[cutout 1]\nname=first\norigin_voxels=0;0;0\nsize_voxels=24\n\n"
+    "[cutout 2]\nname=second\norigin_voxels=30;10;20\nsize_voxels=24\n\n"
+    "[view]\ncrosshair_voxels=1;2;3\nzoom_pixels_per_nm=0.25\n\n"
+    "[end]\ncomplete=true\n";
+  g_autofree char *dir = g_dir_make_tmp ("cbd-study-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "app.cbdscope", NULL);
+  g_autofree char *saved = g_build_filename (dir, "saved.cbdscope", NULL);
+  g_autoptr(GKeyFile) extra = NULL;
+  g_autoptr(GKeyFile) again_extra = NULL;
+  g_autoptr(CbdStudy) study = NULL;
+  g_autoptr(CbdStudy) again = NULL;
+  g_autoptr(CbdVolume) volume = build_volume ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *zoom = NULL;
+  guint64 phase_voxels[CBD_N_PHASES];
+  gsize n_diameters;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  study = cbd_project_load_full (path, &extra, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cbd_study_get_n_cutouts (study), ==, 2);
+  g_assert_cmpstr (cbd_study_get_cutout (study, 1)->name, ==, "second");
+  g_assert_cmpuint (cbd_study_get_settings (study)->cutout_size, ==, 24);
+  g_assert_cmpuint (cbd_study_get_settings (study)->envelope.edge, ==, 800);
+  g_assert_null (cbd_study_get_labels_spec (study));
+  g_assert_false (cbd_study_get_phase_voxels (study, phase_voxels));
+  /* 10 per decade from 10 nm to 640 nm */
+  g_assert_cmpfloat (cbd_study_get_psd_diameters (study, &n_diameters)[0], ==, 640);
+  g_assert_cmpuint (n_diameters, ==, 20);
+  g_assert_false (cbd_study_get_result (study, 0, &(CbdCutoutResult) { 0 }));
+
+  /* three label values: pore, CBD, CAM in ascending order */
+  g_assert_true (cbd_study_attach_volume (study, volume, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cbd_study_get_labels_spec (study), ==, "pore=0,cbd=1,cam=2");
+  g_assert_true (cbd_study_get_phase_voxels (study, phase_voxels));
+  g_assert_cmpuint (phase_voxels[CBD_PHASE_CAM], ==, 8 * NY * NZ);
+
+  g_assert_true (cbd_project_save_full (study, saved, extra, &error));
+  g_assert_no_error (error);
+  again = cbd_project_load_full (saved, &again_extra, &error);
+  g_assert_no_error (error);
+  zoom = g_key_file_get_value (again_extra, "view", "zoom_pixels_per_nm", NULL);
+  g_assert_cmpstr (zoom, ==, "0.25");
+  g_assert_cmpstr (cbd_study_get_labels_spec (again), ==, "pore=0,cbd=1,cam=2");
+  g_unlink (path);
+  g_unlink (saved);
+  g_rmdir (dir);
+}
+
 /* A failed save leaves the old file as it was. */
 static void
 test_project_atomic (void)
@@ -1042,6 +1102,7 @@ main (int argc, char **argv)
   g_test_add_func ("/study/project-relative-path", test_project_relative_path);
   g_test_add_func ("/study/project-errors", test_project_errors);
   g_test_add_func ("/study/project-atomic", test_project_atomic);
+  g_test_add_func ("/study/project-setup-only", test_project_setup_only);
   g_test_add_func ("/study/resume", test_resume);
   g_test_add_func ("/study/cancel", test_cancel);
   g_test_add_func ("/study/threads", test_threads);
