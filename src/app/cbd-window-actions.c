@@ -56,6 +56,23 @@ open_activated (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* A folder of single-page TIFF slices, read in natural name order. */
+static void
+open_folder_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  CbdWindow *self = CBD_WINDOW (user_data);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Open a Folder of TIFF Slices"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (file_chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 zoom_fit_activated (GSimpleAction *action,
                     GVariant      *parameter,
@@ -127,6 +144,7 @@ cbd_window_init_actions (CbdWindow *self)
 {
   static const GActionEntry entries[] = {
     { "open", open_activated, NULL, NULL, NULL, { 0 } },
+    { "open-folder", open_folder_activated, NULL, NULL, NULL, { 0 } },
     { "zoom-fit", zoom_fit_activated, NULL, NULL, NULL, { 0 } },
     { "zoom-one", zoom_one_activated, NULL, NULL, NULL, { 0 } },
     { "tool", NULL, "s", "'navigate'", tool_changed, { 0 } },
