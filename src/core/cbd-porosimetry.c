@@ -27,9 +27,8 @@ G_DEFINE_QUARK (cbd-porosimetry-error-quark, cbd_porosimetry_error)
  *    on an inlet face by a path of face neighbours on each of which it fits.
  *    The largest such R is the widest-path (bottleneck) value
  *    a(c) = max over paths of min dt along the path, computed for every
- *    voxel at once by a priority flood from the inlet faces, popping the
- *    largest value first (a bucket queue over the distinct distances, so
- *    exact).
+ *    voxel at once by label correcting from the inlet faces: raster sweeps,
+ *    then a work list until nothing changes (exact at the fixed point).
  *
  * 3. Max ball. Mercury that entered at some pressure stays when the
  *    pressure rises, so the voxel v is intruded at every radius up to
@@ -433,73 +432,87 @@ distance_with_walls (const CbdVolume *volume,
 /* ------------------------------------------------------------------------ */
 /* Step 2: widest-path access from the inlet faces                          */
 
-static inline guint32
-float_bits (float value)
+/* One raster sweep of a(v) = max (a(v), min (dt(v), a(u))) over the face
+ * neighbours u that come before v (forward) or after it (backward). Paths
+ * that keep their direction along every axis are settled by one sweep;
+ * returns the number of voxels raised. */
+static gsize
+access_sweep (const CbdVolume *volume, const float *distance, float *access, gboolean forward)
 {
-  guint32 bits;
+  gssize nx = volume->dims[0], ny = volume->dims[1], nz = volume->dims[2];
+  gssize plane = nx * ny;
+  gssize step = forward ? 1 : -1;
+  gsize changed = 0;
 
-  memcpy (&bits, &value, sizeof bits);
-  return bits;
+  for (gssize z = forward ? 0 : nz - 1; z >= 0 && z < nz; z += step)
+    for (gssize y = forward ? 0 : ny - 1; y >= 0 && y < ny; y += step)
+      {
+        gssize row = nx * (y + ny * z);
+        gboolean has_y = forward ? y > 0 : y + 1 < ny;
+        gboolean has_z = forward ? z > 0 : z + 1 < nz;
+
+        for (gssize x = forward ? 0 : nx - 1; x >= 0 && x < nx; x += step)
+          {
+            gssize i = row + x;
+            float best = 0.0f, candidate;
+
+            if (distance[i] <= 0)
+              continue;  /* not pore */
+            if (forward ? x > 0 : x + 1 < nx)
+              best = access[i - step];
+            if (has_y)
+              best = MAX (best, access[i - step * nx]);
+            if (has_z)
+              best = MAX (best, access[i - step * plane]);
+            candidate = MIN (best, distance[i]);
+            if (candidate > access[i])
+              {
+                access[i] = candidate;
+                changed++;
+              }
+          }
+      }
+  return changed;
 }
 
-/* Stable LSD radix sort of 32-bit keys, four 8-bit passes. */
-static void
-radix_sort_u32 (guint32 *keys, guint32 *buffer, gsize n)
+typedef struct
 {
-  guint32 *from = keys, *to = buffer;
+  guint32 *items;
+  gsize    length;
+  gsize    capacity;
+} VoxelList;
 
-  for (guint shift = 0; shift < 32; shift += 8)
+static gboolean
+voxel_list_push (VoxelList *list, gsize voxel)
+{
+  if (list->length == list->capacity)
     {
-      gsize count[257] = { 0 };
-      guint32 *swap;
+      gsize capacity = MAX (1024, list->capacity * 2);
+      guint32 *items = g_try_realloc_n (list->items, capacity, sizeof (guint32));
 
-      for (gsize i = 0; i < n; i++)
-        count[((from[i] >> shift) & 0xff) + 1]++;
-      for (guint b = 0; b < 256; b++)
-        count[b + 1] += count[b];
-      for (gsize i = 0; i < n; i++)
-        to[count[(from[i] >> shift) & 0xff]++] = from[i];
-      swap = from;
-      from = to;
-      to = swap;
+      if (items == NULL)
+        return FALSE;
+      list->items = items;
+      list->capacity = capacity;
     }
-  /* An even number of passes leaves the result in @keys. */
+  list->items[list->length++] = (guint32) voxel;
+  return TRUE;
 }
 
-/* The position of @bits in the ascending array of distinct values. */
-static inline gsize
-rank_of (const guint32 *distinct, gsize n_distinct, guint32 bits)
-{
-  gsize lo = 0, hi = n_distinct;
-
-  while (hi - lo > 1)
-    {
-      gsize mid = lo + (hi - lo) / 2;
-
-      if (distinct[mid] <= bits)
-        lo = mid;
-      else
-        hi = mid;
-    }
-  return lo;
-}
-
-#define NO_VOXEL G_MAXUINT32
-
-/* access[i]: the widest-path value, 0 outside the phase and for pore that
- * no inlet reaches; never above distance[i]. Every value is one of the
- * distances, so the priority queue is a bucket queue over the ranks of the
- * distinct distances (non-negative floats sort like their bits), each
- * bucket a stack linked through @link. Each voxel enters once, with its
- * final value: the first neighbour to reach it is the one popped with the
- * largest value. */
+/* access[i]: the widest-path value a(i), 0 outside the phase and for pore
+ * that no inlet reaches; never above distance[i]. Label correcting from
+ * below: every value held is achieved by some path, and at the fixed point
+ * a(v) >= min (a(u), dt(v)) for all face neighbours, so the values are
+ * exact whatever the order of the updates. A few raster sweeps settle
+ * nearly everything in cache-friendly order; a work list of the voxels that
+ * can still raise a neighbour finishes the paths that turn back. @queued:
+ * one byte per voxel. */
 static gboolean
 access_flood (const CbdVolume *volume,
-              const gboolean   phase[256],
               CbdFaces         inlets,
               const float     *distance,
               float           *access,
-              guint32         *link,
+              guint8          *queued,
               GCancellable    *cancellable,
               CbdProgressFunc  progress,
               gpointer         progress_data,
@@ -509,54 +522,12 @@ access_flood (const CbdVolume *volume,
 {
   gsize nx = volume->dims[0], ny = volume->dims[1], nz = volume->dims[2];
   gsize plane = nx * ny, n = plane * nz;
-  g_autofree guint32 *distinct = NULL, *buffer = NULL, *head = NULL;
-  gsize n_pore = 0, n_distinct = 0, n_done = 0;
-  gssize top = -1;
+  VoxelList current = { 0 }, next = { 0 };
+  gsize changed = 1, n_rounds = 0, n_listed = 0;
+  gboolean ok = TRUE;
 
   cbd_progress_report (progress, progress_data, "Finding what the inlets reach", fraction_start);
-  for (gsize i = 0; i < n; i++)
-    {
-      gboolean pore = phase[volume->labels[i]];
-
-      access[i] = pore ? -1.0f : 0.0f;
-      n_pore += pore;
-    }
-  if (n_pore == 0)
-    return TRUE;
-
-  distinct = g_try_malloc_n (n_pore, sizeof (guint32));
-  buffer = g_try_malloc_n (n_pore, sizeof (guint32));
-  if (distinct == NULL || buffer == NULL)
-    {
-      set_no_memory (error, "intrusion front");
-      return FALSE;
-    }
-  for (gsize i = 0, k = 0; i < n; i++)
-    if (access[i] < 0)
-      distinct[k++] = float_bits (distance[i]);
-  radix_sort_u32 (distinct, buffer, n_pore);
-  g_clear_pointer (&buffer, g_free);
-  for (gsize k = 0; k < n_pore; k++)
-    if (n_distinct == 0 || distinct[k] != distinct[n_distinct - 1])
-      distinct[n_distinct++] = distinct[k];
-  head = g_try_malloc_n (n_distinct, sizeof (guint32));
-  if (head == NULL)
-    {
-      set_no_memory (error, "intrusion front");
-      return FALSE;
-    }
-  for (gsize r = 0; r < n_distinct; r++)
-    head[r] = NO_VOXEL;
-
-#define PUSH(voxel, value)                                                   \
-  G_STMT_START {                                                             \
-    gsize rank_ = rank_of (distinct, n_distinct, float_bits (value));        \
-    access[(voxel)] = (value);                                               \
-    link[(voxel)] = head[rank_];                                             \
-    head[rank_] = (guint32) (voxel);                                         \
-    top = MAX (top, (gssize) rank_);                                         \
-  } G_STMT_END
-
+  memset (access, 0, n * sizeof (float));
   /* Seeds: the pore voxels of every inlet face, at their own distance. */
   for (guint face = 0; face < 6; face++)
     {
@@ -578,55 +549,95 @@ access_flood (const CbdVolume *volume,
             c[(axis + 1) % 3] = u;
             c[(axis + 2) % 3] = v;
             i = c[0] + nx * (c[1] + ny * c[2]);
-            if (access[i] < 0)
-              PUSH (i, distance[i]);
+            access[i] = distance[i];
           }
     }
 
-  while (top >= 0)
+  for (guint pass = 0; pass < 4 && changed > 0; pass++)
     {
-      gsize i, x, y, z;
-      float value;
-
-      if (head[top] == NO_VOXEL)
-        {
-          top--;
-          continue;
-        }
-      i = head[top];
-      head[top] = link[i];
-      value = access[i];
-      x = i % nx;
-      y = (i / nx) % ny;
-      z = i / plane;
-
-#define VISIT(condition, offset)                                              \
-      if ((condition) && access[(offset)] < 0)                                \
-        PUSH ((offset), MIN (value, distance[(offset)]));
-      VISIT (x > 0, i - 1)
-      VISIT (x + 1 < nx, i + 1)
-      VISIT (y > 0, i - nx)
-      VISIT (y + 1 < ny, i + nx)
-      VISIT (z > 0, i - plane)
-      VISIT (z + 1 < nz, i + plane)
-#undef VISIT
-
-      if ((++n_done & 0xfffff) == 0)
-        {
-          if (g_cancellable_is_cancelled (cancellable))
-            break;
-          cbd_progress_report (progress, progress_data, "Finding what the inlets reach",
-                               fraction_start + fraction_span * n_done / n_pore);
-        }
+      changed = access_sweep (volume, distance, access, pass % 2 == 0);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      cbd_progress_report (progress, progress_data, "Finding what the inlets reach",
+                           fraction_start + fraction_span * 0.2 * (pass + 1));
     }
-#undef PUSH
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
 
-  for (gsize i = 0; i < n; i++)
-    if (access[i] < 0)
-      access[i] = 0.0f;  /* pore that no inlet reaches */
-  return TRUE;
+  /* The voxels that can still raise a neighbour. */
+  memset (queued, 0, n);
+  for (gsize z = 0; z < nz && ok; z++)
+    for (gsize y = 0; y < ny && ok; y++)
+      for (gsize x = 0; x < nx && ok; x++)
+        {
+          gsize i = x + nx * (y + ny * z);
+          float value = access[i];
+          gboolean raises = FALSE;
+
+          if (!(value > 0))
+            continue;
+#define RAISES(condition, other) \
+          ((condition) && MIN (value, distance[(other)]) > access[(other)])
+          raises = RAISES (x > 0, i - 1) || RAISES (x + 1 < nx, i + 1)
+                   || RAISES (y > 0, i - nx) || RAISES (y + 1 < ny, i + nx)
+                   || RAISES (z > 0, i - plane) || RAISES (z + 1 < nz, i + plane);
+#undef RAISES
+          if (raises)
+            {
+              queued[i] = 1;
+              ok = voxel_list_push (&current, i);
+            }
+        }
+
+  while (ok && current.length > 0)
+    {
+      n_rounds++;
+      n_listed += current.length;
+      next.length = 0;
+      for (gsize k = 0; k < current.length && ok; k++)
+        {
+          gsize i = current.items[k];
+          gsize x = i % nx, y = (i / nx) % ny, z = i / plane;
+          float value = access[i];
+
+          queued[i] = 0;
+#define RAISE(condition, offset)                                              \
+          if ((condition) && MIN (value, distance[(offset)]) > access[(offset)]) \
+            {                                                                 \
+              gsize other = (offset);                                         \
+              access[other] = MIN (value, distance[other]);                   \
+              if (!queued[other])                                             \
+                {                                                             \
+                  queued[other] = 1;                                          \
+                  ok = ok && voxel_list_push (&next, other);                  \
+                }                                                             \
+            }
+          RAISE (x > 0, i - 1)
+          RAISE (x + 1 < nx, i + 1)
+          RAISE (y > 0, i - nx)
+          RAISE (y + 1 < ny, i + nx)
+          RAISE (z > 0, i - plane)
+          RAISE (z + 1 < nz, i + plane)
+#undef RAISE
+        }
+      {
+        VoxelList swap = current;
+
+        current = next;
+        next = swap;
+      }
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+    }
+  g_debug ("Access: %" G_GSIZE_FORMAT " voxels still raised by the last sweep, then %"
+           G_GSIZE_FORMAT " on the work list in %" G_GSIZE_FORMAT " rounds",
+           changed, n_listed, n_rounds);
+  g_free (current.items);
+  g_free (next.items);
+  if (!ok)
+    {
+      set_no_memory (error, "intrusion front");
+      return FALSE;
+    }
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -639,7 +650,7 @@ access_flood (const CbdVolume *volume,
  * away). */
 #define NEAR_REACH 1
 #define FAR_REACH 3
-#define EXTENDED_RADIUS_VOXELS 6.0
+#define EXTENDED_RADIUS_VOXELS 8.0
 #define N_CLASSES ((FAR_REACH + 1) * (FAR_REACH + 1) * (FAR_REACH + 1))
 
 static inline guint
@@ -790,7 +801,9 @@ half_extent (double rem, double h, gsize limit)
 
 typedef struct
 {
-  guint32 index;
+  double  s;        /* squared radius, shrunk */
+  guint32 x, y;     /* centre; z is the plane the stamp is listed under */
+  guint32 reach_z;  /* planes above and below that the ball touches */
   float   radius;
 } Stamp;
 
@@ -925,10 +938,12 @@ collect_plane (gpointer data, guint z)
       {
         Stamp *stamp = &job->stamps[next++];
 
-        stamp->index = (guint32) i;
         stamp->radius = job->field[i];
-        reach = MAX (reach, (guint32) half_extent (ball_s (stamp->radius), volume->voxel_nm[2],
-                                                   volume->dims[2]));
+        stamp->s = ball_s (stamp->radius);
+        stamp->x = (guint32) (i % volume->dims[0]);
+        stamp->y = (guint32) ((i / volume->dims[0]) % volume->dims[1]);
+        stamp->reach_z = (guint32) half_extent (stamp->s, volume->voxel_nm[2], volume->dims[2]);
+        reach = MAX (reach, stamp->reach_z);
       }
   job->plane_reach[z] = reach;
 }
@@ -995,17 +1010,16 @@ stamp_block (gpointer data, guint block)
       for (gsize k = job->plane_start[source]; k < job->plane_start[source + 1]; k++)
         {
           const Stamp *stamp = &job->stamps[k];
-          gsize cx = stamp->index % nx;
-          gsize cy = (stamp->index / nx) % ny;
-          double s = ball_s (stamp->radius);
+          gsize z_lo = MAX (z_first, source > stamp->reach_z ? source - stamp->reach_z : 0);
+          gsize z_hi = MIN (z_end, source + stamp->reach_z + 1);
 
-          for (gsize z = z_first; z < z_end; z++)
+          for (gsize z = z_lo; z < z_hi; z++)
             {
               double dz = ((double) z - (double) source) * hz;
-              double rem = s - dz * dz;
+              double rem = stamp->s - dz * dz;
 
               if (rem > 0)
-                stamp_disc (job, cx, cy, rem, stamp->radius, job->field + nx * ny * z);
+                stamp_disc (job, stamp->x, stamp->y, rem, stamp->radius, job->field + nx * ny * z);
             }
         }
     }
@@ -1161,7 +1175,7 @@ cbd_porosimetry_maps (const CbdVolume             *volume,
 {
   CbdPorosimetryOptions defaults;
   g_autofree float *own_distance = NULL;
-  g_autofree guint32 *scratch = NULL;
+  g_autofree guint8 *scratch = NULL;
   float *distance;
   gsize n;
   double correction;
@@ -1192,9 +1206,8 @@ cbd_porosimetry_maps (const CbdVolume             *volume,
           return FALSE;
         }
     }
-  /* The flood's bucket links (32 bits per voxel), later the stamp flags
-   * (8 bits per voxel). */
-  scratch = g_try_malloc_n (n, intrusion_diameter_nm != NULL ? sizeof (guint32) : sizeof (guint8));
+  /* The flood's work-list flags, then the stamp flags. */
+  scratch = g_try_malloc_n (n, sizeof (guint8));
   if (scratch == NULL)
     {
       set_no_memory (error, "ball bookkeeping");
@@ -1210,9 +1223,10 @@ cbd_porosimetry_maps (const CbdVolume             *volume,
     {
       double span = local_thickness_nm != NULL ? 0.5 : 0.9;
 
-      if (!access_flood (volume, phase, options->inlets, distance, intrusion_diameter_nm,
-                         scratch, cancellable, progress, progress_data, 0.1, 0.3 * span, error) ||
-          !max_ball_in_place (volume, intrusion_diameter_nm, (guint8 *) scratch, options->n_threads,
+      if (!access_flood (volume, options->inlets, distance, intrusion_diameter_nm,
+                         (guint8 *) scratch, cancellable, progress, progress_data, 0.1, 0.3 * span,
+                         error) ||
+          !max_ball_in_place (volume, intrusion_diameter_nm, scratch, options->n_threads,
                               cancellable, progress, progress_data, "Intrusion",
                               0.1 + 0.3 * span, 0.7 * span, error))
         return FALSE;
@@ -1222,7 +1236,7 @@ cbd_porosimetry_maps (const CbdVolume             *volume,
     {
       double start = intrusion_diameter_nm != NULL ? 0.55 : 0.1;
 
-      if (!max_ball_in_place (volume, local_thickness_nm, (guint8 *) scratch, options->n_threads,
+      if (!max_ball_in_place (volume, local_thickness_nm, scratch, options->n_threads,
                               cancellable, progress, progress_data, "Local thickness",
                               start, 1.0 - start, error))
         return FALSE;
