@@ -30,6 +30,7 @@ static const CliCommand commands[] = {
   { "cutouts", cli_command_cutouts, "CAM-free cube positions and a well-spread choice of cutouts" },
   { "filter", cli_command_filter, "Retained CBD pores vs macropores of a cutout (envelope partition + filter)" },
   { "analyze", cli_command_analyze, "The whole study: cutouts, transport, filter, PSD, fit, tables and figures" },
+  { "psd",   cli_command_psd,   "Pore size distribution: simulated mercury intrusion and local thickness" },
 };
 
 static void

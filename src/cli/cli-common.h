@@ -73,5 +73,6 @@ int cli_command_partition (int argc, char **argv);
 int cli_command_cutouts   (int argc, char **argv);
 int cli_command_filter    (int argc, char **argv);
 int cli_command_analyze   (int argc, char **argv);
+int cli_command_psd       (int argc, char **argv);
 
 G_END_DECLS
