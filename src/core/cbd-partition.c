@@ -1322,6 +1322,8 @@ flood (const Partition *partition,
  * plateaus, grouped by marker, each group in scan order. */
 #define SPLITTING (OUTSIDE - 1)
 
+/* Gives @start and every voxel face-connected to it through voxels labelled
+ * @from the label @to (@start itself may hold anything). */
 static gboolean
 relabel_piece (const Partition *partition, guint32 *regions, guint64 start,
                guint32 from, guint32 to, GArray *stack, GError **error)
@@ -1423,8 +1425,6 @@ label_unmarked (const Partition *partition,
                 guint32         *n_regions,
                 GError         **error)
 {
-  gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
-  gsize plane = nx * ny;
   g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (guint64));
   guint32 next = n_markers;
 
@@ -1439,41 +1439,8 @@ label_unmarked (const Partition *partition,
           return FALSE;
         }
       next++;
-      regions[start] = next;
-      g_array_set_size (stack, 0);
-      if (!stack_push (stack, start, error))
+      if (!relabel_piece (partition, regions, start, 0, next, stack, error))
         return FALSE;
-      while (stack->len > 0)
-        {
-          guint64 index = g_array_index (stack, guint64, stack->len - 1);
-          gsize x = index % nx, y = (index / nx) % ny, z = index / plane;
-          guint64 neighbours[6];
-          guint n_neighbours = 0;
-
-          g_array_set_size (stack, stack->len - 1);
-          if (x > 0)
-            neighbours[n_neighbours++] = index - 1;
-          if (x + 1 < nx)
-            neighbours[n_neighbours++] = index + 1;
-          if (y > 0)
-            neighbours[n_neighbours++] = index - nx;
-          if (y + 1 < ny)
-            neighbours[n_neighbours++] = index + nx;
-          if (z > 0)
-            neighbours[n_neighbours++] = index - plane;
-          if (z + 1 < nz)
-            neighbours[n_neighbours++] = index + plane;
-          for (guint k = 0; k < n_neighbours; k++)
-            {
-              guint64 q = neighbours[k];
-
-              if (regions[q] != 0)
-                continue;
-              regions[q] = next;
-              if (!stack_push (stack, q, error))
-                return FALSE;
-            }
-        }
     }
   for (gsize i = 0; i < partition->n; i++)
     if (regions[i] == OUTSIDE)
