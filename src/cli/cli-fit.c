@@ -105,16 +105,6 @@ read_points (const char *path, Points *points, GError **error)
 }
 
 static void
-json_interval (CbdJsonWriter *writer, const char *key, const double interval[2])
-{
-  cbd_json_key (writer, key);
-  cbd_json_begin_array (writer);
-  cbd_json_double (writer, interval[0]);
-  cbd_json_double (writer, interval[1]);
-  cbd_json_end_array (writer);
-}
-
-static void
 print_json (const char *path, const Points *points, const CbdFitOptions *options,
             const CbdFitResult *fit, const CbdFitSummary *summary)
 {
@@ -122,68 +112,12 @@ print_json (const char *path, const Points *points, const CbdFitOptions *options
 
   cbd_json_begin_object (writer);
   cbd_json_member_string (writer, "file", path);
-  cbd_json_member_double (writer, "gamma", fit->gamma);
-  cbd_json_member_double (writer, "alpha", fit->alpha);
-  cbd_json_member_double (writer, "gamma_se", fit->gamma_se);
-  cbd_json_member_double (writer, "alpha_se", fit->alpha_se);
-  cbd_json_member_double (writer, "r2", fit->r2);
-  cbd_json_member_int (writer, "n", fit->n);
-  cbd_json_member_double (writer, "confidence", fit->confidence);
-  json_interval (writer, "gamma_ci", fit->gamma_ci);
-  json_interval (writer, "alpha_ci", fit->alpha_ci);
-  cbd_json_key (writer, "covariance");
-  cbd_json_begin_array (writer);
-  for (guint r = 0; r < 2; r++)
-    {
-      cbd_json_begin_array (writer);
-      cbd_json_double (writer, fit->covariance[r][0]);
-      cbd_json_double (writer, fit->covariance[r][1]);
-      cbd_json_end_array (writer);
-    }
-  cbd_json_end_array (writer);
-  cbd_json_member_double (writer, "chi2", fit->chi2);
-  cbd_json_member_double (writer, "chi2_reduced", fit->chi2_reduced);
-  cbd_json_member_int (writer, "dof", fit->dof);
-  cbd_json_member_double (writer, "t_quantile", fit->t_quantile);
-  cbd_json_member_int (writer, "iterations", fit->iterations);
-  cbd_json_member_string (writer, "weighting", cbd_fit_weighting_to_string (fit->weighting));
+  cbd_fit_result_write_json (fit, writer);
   cbd_json_member_double (writer, "std_floor_relative", options->std_floor_relative);
   cbd_json_member_int (writer, "rows", points->n_rows);
   cbd_json_member_int (writer, "rows_excluded", points->n_excluded);
 
-  cbd_json_key (writer, "loglog");
-  cbd_json_begin_object (writer);
-  cbd_json_member_double (writer, "gamma", fit->loglog.gamma);
-  cbd_json_member_double (writer, "alpha", fit->loglog.alpha);
-  cbd_json_member_double (writer, "ln_gamma", fit->loglog.ln_gamma);
-  cbd_json_member_double (writer, "ln_gamma_se", fit->loglog.ln_gamma_se);
-  cbd_json_member_double (writer, "alpha_se", fit->loglog.alpha_se);
-  json_interval (writer, "gamma_ci", fit->loglog.gamma_ci);
-  json_interval (writer, "alpha_ci", fit->loglog.alpha_ci);
-  cbd_json_member_double (writer, "r2", fit->loglog.r2);
-  cbd_json_end_object (writer);
-
-  cbd_json_key (writer, "bootstrap");
-  cbd_json_begin_object (writer);
-  cbd_json_member_int (writer, "resamples", fit->bootstrap_requested);
-  cbd_json_member_int (writer, "used", fit->bootstrap_used);
-  cbd_json_member_int (writer, "seed", (gint64) fit->bootstrap_seed);
-  json_interval (writer, "gamma_ci", fit->bootstrap_gamma_ci);
-  json_interval (writer, "alpha_ci", fit->bootstrap_alpha_ci);
-  cbd_json_member_double (writer, "gamma_se", fit->bootstrap_gamma_se);
-  cbd_json_member_double (writer, "alpha_se", fit->bootstrap_alpha_se);
-  cbd_json_end_object (writer);
-
-  cbd_json_key (writer, "summary");
-  cbd_json_begin_object (writer);
-  cbd_json_member_double (writer, "mean_porosity", summary->mean_porosity);
-  cbd_json_member_double (writer, "mean_sigma_rel", summary->mean_sigma_rel);
-  cbd_json_member_double (writer, "mean_tau", summary->mean_tau);
-  cbd_json_member_double (writer, "mean_porosity_over_mean_tau", summary->mean_porosity_over_mean_tau);
-  cbd_json_member_double (writer, "bruggeman_at_mean_porosity", summary->bruggeman_at_mean_porosity);
-  cbd_json_member_double (writer, "fit_at_mean_porosity",
-                          cbd_fit_evaluate (fit, summary->mean_porosity, NULL, NULL));
-  cbd_json_end_object (writer);
+  cbd_fit_summary_write_json (summary, fit, writer);
   cbd_json_end_object (writer);
   cli_print_json (writer);
 }

@@ -801,3 +801,99 @@ cbd_fit_summarize (const double   *porosity,
   summary->bruggeman_at_mean_porosity = pow (summary->mean_porosity, 1.5);
   return TRUE;
 }
+
+static void
+json_interval (CbdJsonWriter *writer, const char *key, const double interval[2])
+{
+  cbd_json_key (writer, key);
+  cbd_json_begin_array (writer);
+  cbd_json_double (writer, interval[0]);
+  cbd_json_double (writer, interval[1]);
+  cbd_json_end_array (writer);
+}
+
+void
+cbd_fit_result_write_json (const CbdFitResult *result,
+                           CbdJsonWriter      *writer)
+{
+  g_return_if_fail (result != NULL);
+  g_return_if_fail (writer != NULL);
+
+  cbd_json_member_double (writer, "gamma", result->gamma);
+  cbd_json_member_double (writer, "alpha", result->alpha);
+  cbd_json_member_double (writer, "gamma_se", result->gamma_se);
+  cbd_json_member_double (writer, "alpha_se", result->alpha_se);
+  cbd_json_member_double (writer, "r2", result->r2);
+  cbd_json_member_int (writer, "n", result->n);
+  cbd_json_member_double (writer, "confidence", result->confidence);
+  json_interval (writer, "gamma_ci", result->gamma_ci);
+  json_interval (writer, "alpha_ci", result->alpha_ci);
+  cbd_json_key (writer, "covariance");
+  cbd_json_begin_array (writer);
+  for (guint r = 0; r < 2; r++)
+    {
+      cbd_json_begin_array (writer);
+      cbd_json_double (writer, result->covariance[r][0]);
+      cbd_json_double (writer, result->covariance[r][1]);
+      cbd_json_end_array (writer);
+    }
+  cbd_json_end_array (writer);
+  cbd_json_member_double (writer, "chi2", result->chi2);
+  cbd_json_member_double (writer, "chi2_reduced", result->chi2_reduced);
+  cbd_json_member_int (writer, "dof", result->dof);
+  cbd_json_member_double (writer, "t_quantile", result->t_quantile);
+  cbd_json_member_int (writer, "iterations", result->iterations);
+  cbd_json_member_string (writer, "weighting", cbd_fit_weighting_to_string (result->weighting));
+
+  cbd_json_key (writer, "loglog");
+  cbd_json_begin_object (writer);
+  cbd_json_member_double (writer, "gamma", result->loglog.gamma);
+  cbd_json_member_double (writer, "alpha", result->loglog.alpha);
+  cbd_json_member_double (writer, "ln_gamma", result->loglog.ln_gamma);
+  cbd_json_member_double (writer, "ln_gamma_se", result->loglog.ln_gamma_se);
+  cbd_json_member_double (writer, "alpha_se", result->loglog.alpha_se);
+  json_interval (writer, "gamma_ci", result->loglog.gamma_ci);
+  json_interval (writer, "alpha_ci", result->loglog.alpha_ci);
+  cbd_json_member_double (writer, "r2", result->loglog.r2);
+  cbd_json_end_object (writer);
+
+  cbd_json_key (writer, "bootstrap");
+  cbd_json_begin_object (writer);
+  cbd_json_member_int (writer, "resamples", result->bootstrap_requested);
+  cbd_json_member_int (writer, "used", result->bootstrap_used);
+  cbd_json_member_int (writer, "seed", (gint64) result->bootstrap_seed);
+  json_interval (writer, "gamma_ci", result->bootstrap_gamma_ci);
+  json_interval (writer, "alpha_ci", result->bootstrap_alpha_ci);
+  cbd_json_member_double (writer, "gamma_se", result->bootstrap_gamma_se);
+  cbd_json_member_double (writer, "alpha_se", result->bootstrap_alpha_se);
+  cbd_json_end_object (writer);
+}
+
+void
+cbd_fit_summary_write_json (const CbdFitSummary *summary,
+                            const CbdFitResult  *result,
+                            CbdJsonWriter       *writer)
+{
+  g_return_if_fail (writer != NULL);
+
+  cbd_json_key (writer, "summary");
+  if (summary == NULL)
+    {
+      cbd_json_null (writer);
+      return;
+    }
+  cbd_json_begin_object (writer);
+  cbd_json_member_int (writer, "n", summary->n);
+  cbd_json_member_double (writer, "mean_porosity", summary->mean_porosity);
+  cbd_json_member_double (writer, "mean_sigma_rel", summary->mean_sigma_rel);
+  cbd_json_member_double (writer, "mean_tau", summary->mean_tau);
+  cbd_json_member_double (writer, "mean_porosity_over_mean_tau",
+                          summary->mean_porosity_over_mean_tau);
+  cbd_json_member_double (writer, "bruggeman_at_mean_porosity",
+                          summary->bruggeman_at_mean_porosity);
+  /* NaN is written as null */
+  cbd_json_member_double (writer, "fit_at_mean_porosity",
+                          result != NULL ? cbd_fit_evaluate (result, summary->mean_porosity, NULL, NULL)
+                                         : NAN);
+  cbd_json_end_object (writer);
+}

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "cbd-json.h"
+
 G_BEGIN_DECLS
 
 #define CBD_FIT_ERROR (cbd_fit_error_quark ())
@@ -132,5 +134,18 @@ gboolean cbd_fit_summarize     (const double        *porosity,
                                 GError             **error);
 
 const char *cbd_fit_weighting_to_string (CbdFitWeighting weighting);
+
+/* The members of a fit into an open JSON object: gamma, alpha, gamma_se,
+ * alpha_se, r2, n, confidence, gamma_ci, alpha_ci, covariance, chi2,
+ * chi2_reduced, dof, t_quantile, iterations, weighting, loglog{} and
+ * bootstrap{} (the same keys in `cbdscope-cli fit --json` and fit.json). */
+void cbd_fit_result_write_json  (const CbdFitResult  *result,
+                                 CbdJsonWriter       *writer);
+/* The member "summary": {n, mean_porosity, mean_sigma_rel, mean_tau,
+ * mean_porosity_over_mean_tau, bruggeman_at_mean_porosity,
+ * fit_at_mean_porosity (null without @result)}, or null without @summary. */
+void cbd_fit_summary_write_json (const CbdFitSummary *summary,
+                                 const CbdFitResult  *result,
+                                 CbdJsonWriter       *writer);
 
 G_END_DECLS

@@ -183,40 +183,6 @@ cbd_study_cutouts_to_csv (CbdStudy *study)
  * fit.json
  * ------------------------------------------------------------------------ */
 
-static void
-json_interval (CbdJsonWriter *writer, const char *key, const double interval[2])
-{
-  cbd_json_key (writer, key);
-  cbd_json_begin_array (writer);
-  cbd_json_double (writer, interval[0]);
-  cbd_json_double (writer, interval[1]);
-  cbd_json_end_array (writer);
-}
-
-static void
-json_summary (CbdJsonWriter *writer, const CbdFitSummary *summary, const CbdFitResult *fit)
-{
-  cbd_json_key (writer, "summary");
-  if (summary == NULL)
-    {
-      cbd_json_null (writer);
-      return;
-    }
-  cbd_json_begin_object (writer);
-  cbd_json_member_int (writer, "n", summary->n);
-  cbd_json_member_double (writer, "mean_porosity", summary->mean_porosity);
-  cbd_json_member_double (writer, "mean_sigma_rel", summary->mean_sigma_rel);
-  cbd_json_member_double (writer, "mean_tau", summary->mean_tau);
-  cbd_json_member_double (writer, "mean_porosity_over_mean_tau",
-                          summary->mean_porosity_over_mean_tau);
-  cbd_json_member_double (writer, "bruggeman_at_mean_porosity",
-                          summary->bruggeman_at_mean_porosity);
-  cbd_json_member_double (writer, "fit_at_mean_porosity",
-                          fit != NULL ? cbd_fit_evaluate (fit, summary->mean_porosity, NULL, NULL)
-                                      : NAN);
-  cbd_json_end_object (writer);
-}
-
 /* The keys of `cbdscope-cli fit --json` (cli-fit.c), so the two compare. */
 static void
 json_fit (CbdJsonWriter *writer, CbdStudy *study, gboolean accepted_only)
@@ -238,61 +204,13 @@ json_fit (CbdJsonWriter *writer, CbdStudy *study, gboolean accepted_only)
     {
       cbd_json_member_int (writer, "n", n);
       cbd_json_member_string (writer, "error", error->message);
-      json_summary (writer, have_summary ? &summary : NULL, NULL);
+      cbd_fit_summary_write_json (have_summary ? &summary : NULL, NULL, writer);
       cbd_json_end_object (writer);
       return;
     }
 
-  cbd_json_member_double (writer, "gamma", fit.gamma);
-  cbd_json_member_double (writer, "alpha", fit.alpha);
-  cbd_json_member_double (writer, "gamma_se", fit.gamma_se);
-  cbd_json_member_double (writer, "alpha_se", fit.alpha_se);
-  cbd_json_member_double (writer, "r2", fit.r2);
-  cbd_json_member_int (writer, "n", fit.n);
-  cbd_json_member_double (writer, "confidence", fit.confidence);
-  json_interval (writer, "gamma_ci", fit.gamma_ci);
-  json_interval (writer, "alpha_ci", fit.alpha_ci);
-  cbd_json_key (writer, "covariance");
-  cbd_json_begin_array (writer);
-  for (guint r = 0; r < 2; r++)
-    {
-      cbd_json_begin_array (writer);
-      cbd_json_double (writer, fit.covariance[r][0]);
-      cbd_json_double (writer, fit.covariance[r][1]);
-      cbd_json_end_array (writer);
-    }
-  cbd_json_end_array (writer);
-  cbd_json_member_double (writer, "chi2", fit.chi2);
-  cbd_json_member_double (writer, "chi2_reduced", fit.chi2_reduced);
-  cbd_json_member_int (writer, "dof", fit.dof);
-  cbd_json_member_double (writer, "t_quantile", fit.t_quantile);
-  cbd_json_member_int (writer, "iterations", fit.iterations);
-  cbd_json_member_string (writer, "weighting", cbd_fit_weighting_to_string (fit.weighting));
-
-  cbd_json_key (writer, "loglog");
-  cbd_json_begin_object (writer);
-  cbd_json_member_double (writer, "gamma", fit.loglog.gamma);
-  cbd_json_member_double (writer, "alpha", fit.loglog.alpha);
-  cbd_json_member_double (writer, "ln_gamma", fit.loglog.ln_gamma);
-  cbd_json_member_double (writer, "ln_gamma_se", fit.loglog.ln_gamma_se);
-  cbd_json_member_double (writer, "alpha_se", fit.loglog.alpha_se);
-  json_interval (writer, "gamma_ci", fit.loglog.gamma_ci);
-  json_interval (writer, "alpha_ci", fit.loglog.alpha_ci);
-  cbd_json_member_double (writer, "r2", fit.loglog.r2);
-  cbd_json_end_object (writer);
-
-  cbd_json_key (writer, "bootstrap");
-  cbd_json_begin_object (writer);
-  cbd_json_member_int (writer, "resamples", fit.bootstrap_requested);
-  cbd_json_member_int (writer, "used", fit.bootstrap_used);
-  cbd_json_member_int (writer, "seed", (gint64) fit.bootstrap_seed);
-  json_interval (writer, "gamma_ci", fit.bootstrap_gamma_ci);
-  json_interval (writer, "alpha_ci", fit.bootstrap_alpha_ci);
-  cbd_json_member_double (writer, "gamma_se", fit.bootstrap_gamma_se);
-  cbd_json_member_double (writer, "alpha_se", fit.bootstrap_alpha_se);
-  cbd_json_end_object (writer);
-
-  json_summary (writer, have_summary ? &summary : NULL, &fit);
+  cbd_fit_result_write_json (&fit, writer);
+  cbd_fit_summary_write_json (have_summary ? &summary : NULL, &fit, writer);
   cbd_json_end_object (writer);
 }
 
@@ -543,19 +461,22 @@ cbd_study_summary_to_json (CbdStudy *study)
  * Files
  * ------------------------------------------------------------------------ */
 
+/* g_file_set_contents writes a temporary file and renames it over @path;
+ * its messages name the file. Takes @text. */
 static gboolean
 write_text (const char *path, char *text, GError **error)
 {
   g_autofree char *owned = text;
-  g_autoptr(GError) local_error = NULL;
 
-  /* a temporary file renamed over @path */
-  if (!g_file_set_contents (path, owned, -1, &local_error))
-    {
-      g_set_error (error, G_FILE_ERROR, local_error->code, "%s", local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return g_file_set_contents (path, owned, -1, error);
+}
+
+static gboolean
+write_json_line (const char *path, char *json, GError **error)
+{
+  g_autofree char *owned = json;
+
+  return write_text (path, g_strconcat (owned, "\n", NULL), error);
 }
 
 gboolean
@@ -571,9 +492,7 @@ cbd_study_write_fit_json (CbdStudy   *study,
                           const char *path,
                           GError    **error)
 {
-  g_autofree char *json = cbd_study_fit_to_json (study);
-
-  return write_text (path, g_strconcat (json, "\n", NULL), error);
+  return write_json_line (path, cbd_study_fit_to_json (study), error);
 }
 
 gboolean
@@ -589,9 +508,7 @@ cbd_study_write_summary_json (CbdStudy   *study,
                               const char *path,
                               GError    **error)
 {
-  g_autofree char *json = cbd_study_summary_to_json (study);
-
-  return write_text (path, g_strconcat (json, "\n", NULL), error);
+  return write_json_line (path, cbd_study_summary_to_json (study), error);
 }
 
 gboolean
