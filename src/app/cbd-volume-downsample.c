@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "cbd-volume-downsample.h"
@@ -55,52 +57,37 @@ cbd_downsample_choose_factor (const gsize dims[3],
     }
 }
 
-/**
- * cbd_downsample_labels:
- * @map: (nullable): phases for breaking ties; %NULL: the larger label wins
- * @out_dims: (out): the result's size, ceil(dims / factor)
- *
- * Returns: (transfer full): the block modes, x fastest, or %NULL on
- *   cancellation or when memory runs out
- */
-guint8 *
-cbd_downsample_labels (const CbdVolume   *volume,
-                       const CbdLabelMap *map,
-                       guint              factor,
-                       gsize              out_dims[3],
-                       GCancellable      *cancellable,
-                       GError           **error)
+typedef struct
 {
-  guint rank[256];
+  const CbdVolume *volume;
+  guint            factor;
+  gsize            out_dims[3];
+  guint            rank[256];
+  guint8          *out;
+  GCancellable    *cancellable;
+  gsize            bz_begin;
+  gsize            bz_end;
+  gboolean         cancelled;
+} Range;
+
+/* The block modes of z-blocks [bz_begin, bz_end). */
+static gpointer
+downsample_range (gpointer data)
+{
+  Range *range = data;
+  const CbdVolume *volume = range->volume;
+  guint factor = range->factor;
+  const gsize *out_dims = range->out_dims;
   guint counts[256] = { 0 };
   guint8 touched[256];
-  guint8 *out;
 
-  g_return_val_if_fail (volume != NULL, NULL);
-  g_return_val_if_fail (factor >= 1, NULL);
-
-  for (guint axis = 0; axis < 3; axis++)
-    out_dims[axis] = (volume->dims[axis] + factor - 1) / factor;
-
-  out = g_try_malloc_n (out_dims[0] * out_dims[1], MAX (out_dims[2], 1));
-  if (out == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("Not enough memory for a %zu × %zu × %zu view of the volume"),
-                   out_dims[0], out_dims[1], out_dims[2]);
-      return NULL;
-    }
-
-  for (guint label = 0; label < 256; label++)
-    rank[label] = map != NULL ? phase_rank[map->phase[label]] * 512 + 256 - label : label;
-
-  for (gsize bz = 0; bz < out_dims[2]; bz++)
+  for (gsize bz = range->bz_begin; bz < range->bz_end; bz++)
     {
       gsize z_end = MIN (volume->dims[2], (bz + 1) * factor);
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (g_cancellable_is_cancelled (range->cancellable))
         {
-          g_free (out);
+          range->cancelled = TRUE;
           return NULL;
         }
 
@@ -133,16 +120,93 @@ cbd_downsample_labels (const CbdVolume   *volume,
                   guint8 label = touched[i];
 
                   if (counts[label] > best_count
-                      || (counts[label] == best_count && rank[label] > rank[best]))
+                      || (counts[label] == best_count && range->rank[label] > range->rank[best]))
                     {
                       best = label;
                       best_count = counts[label];
                     }
                   counts[label] = 0;
                 }
-              out[bx + out_dims[0] * (by + out_dims[1] * bz)] = best;
+              range->out[bx + out_dims[0] * (by + out_dims[1] * bz)] = best;
             }
         }
+    }
+  return NULL;
+}
+
+/**
+ * cbd_downsample_labels:
+ * @map: (nullable): phases for breaking ties; %NULL: the larger label wins
+ * @out_dims: (out): the result's size, ceil(dims / factor)
+ *
+ * Slabs of z-blocks go to one thread per processor.
+ *
+ * Returns: (transfer full): the block modes, x fastest, or %NULL on
+ *   cancellation or when memory runs out
+ */
+guint8 *
+cbd_downsample_labels (const CbdVolume   *volume,
+                       const CbdLabelMap *map,
+                       guint              factor,
+                       gsize              out_dims[3],
+                       GCancellable      *cancellable,
+                       GError           **error)
+{
+  guint n_threads;
+  Range *ranges;
+  GThread **threads;
+  guint8 *out;
+  gboolean cancelled = FALSE;
+
+  g_return_val_if_fail (volume != NULL, NULL);
+  g_return_val_if_fail (factor >= 1, NULL);
+
+  for (guint axis = 0; axis < 3; axis++)
+    out_dims[axis] = (volume->dims[axis] + factor - 1) / factor;
+
+  out = g_try_malloc_n (out_dims[0] * out_dims[1], MAX (out_dims[2], 1));
+  if (out == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Not enough memory for a %zu × %zu × %zu view of the volume"),
+                   out_dims[0], out_dims[1], out_dims[2]);
+      return NULL;
+    }
+
+  n_threads = (guint) CLAMP (out_dims[2], 1, (gsize) MAX (g_get_num_processors (), 1));
+  ranges = g_new0 (Range, n_threads);
+  threads = g_new0 (GThread *, n_threads);
+  for (guint t = 0; t < n_threads; t++)
+    {
+      Range *range = &ranges[t];
+
+      range->volume = volume;
+      range->factor = factor;
+      memcpy (range->out_dims, out_dims, sizeof range->out_dims);
+      for (guint label = 0; label < 256; label++)
+        range->rank[label] = map != NULL ? phase_rank[map->phase[label]] * 512 + 256 - label : label;
+      range->out = out;
+      range->cancellable = cancellable;
+      range->bz_begin = out_dims[2] * t / n_threads;
+      range->bz_end = out_dims[2] * (t + 1) / n_threads;
+      if (t > 0)
+        threads[t] = g_thread_new ("cbd-downsample", downsample_range, range);
+    }
+  downsample_range (&ranges[0]);
+  for (guint t = 0; t < n_threads; t++)
+    {
+      if (threads[t] != NULL)
+        g_thread_join (threads[t]);
+      cancelled |= ranges[t].cancelled;
+    }
+  g_free (threads);
+  g_free (ranges);
+
+  if (cancelled)
+    {
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+      g_free (out);
+      return NULL;
     }
   return out;
 }

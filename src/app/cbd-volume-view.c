@@ -132,6 +132,7 @@ prepare_thread (GTask        *task,
   PrepareInput *input = task_data;
   PrepareResult *result = g_new0 (PrepareResult, 1);
   GError *error = NULL;
+  gint64 start = g_get_monotonic_time ();
 
   result->factor = cbd_downsample_choose_factor (input->volume->dims, input->max_edge, input->budget);
   if (result->factor == 1)
@@ -150,6 +151,8 @@ prepare_thread (GTask        *task,
           return;
         }
     }
+  g_debug ("3D texture data prepared in %.2f s (factor %u)",
+           (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, result->factor);
   g_task_return_pointer (task, result, prepare_result_free);
 }
 
@@ -473,6 +476,8 @@ cbd_volume_view_upload (CbdVolumeView *self)
   const guint8 *labels = self->pending_data != NULL ? self->pending_data
                          : self->pending_volume != NULL ? self->pending_volume->labels : NULL;
 
+  gint64 start = g_get_monotonic_time ();
+
   if (labels == NULL)
     return;
   if (!cbd_volume_renderer_upload_labels (self->renderer, labels, self->pending_dims, &error))
@@ -484,6 +489,9 @@ cbd_volume_view_upload (CbdVolumeView *self)
   else
     {
       self->ready = TRUE;
+      g_debug ("3D texture %zu × %zu × %zu uploaded in %.2f s", self->pending_dims[0],
+               self->pending_dims[1], self->pending_dims[2],
+               (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
     }
   cbd_volume_view_clear_pending (self);
 }
