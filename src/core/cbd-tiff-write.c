@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,7 +67,6 @@ write_stack (const guint8  *data,
              const char    *path,
              GError       **error)
 {
-  g_autofree char *name = g_path_get_basename (path);
   g_autofree char *tmp_path = g_strconcat (path, ".tmp-XXXXXX", NULL);
   g_autofree char *description = NULL;
   WriteErrors errors = { NULL };
@@ -83,12 +83,14 @@ write_stack (const guint8  *data,
     {
       g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_WRITE_FAILED,
                    "%s: cannot store a %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT
-                   " × %" G_GSIZE_FORMAT " volume in a TIFF", name,
+                   " × %" G_GSIZE_FORMAT " volume in a TIFF", path,
                    dims[0], dims[1], dims[2]);
       return FALSE;
     }
 
-  fd = g_mkstemp (tmp_path);
+  /* g_mkstemp would leave the result readable by its owner only; 0666
+   * minus the umask, as for any file the user creates */
+  fd = g_mkstemp_full (tmp_path, O_RDWR, 0666);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -114,7 +116,7 @@ write_stack (const guint8  *data,
   if (tif == NULL)
     {
       g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_WRITE_FAILED,
-                   "%s: cannot write: %s", name,
+                   "%s: cannot write: %s", path,
                    errors.message != NULL ? errors.message : "cannot open");
       g_unlink (tmp_path);
       g_free (errors.message);
@@ -178,7 +180,7 @@ write_stack (const guint8  *data,
   if (!ok)
     {
       g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_WRITE_FAILED,
-                   "%s: writing failed: %s", name,
+                   "%s: writing failed: %s", path,
                    errors.message != NULL ? errors.message : "I/O error");
       g_unlink (tmp_path);
     }

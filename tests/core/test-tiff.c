@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <tiffio.h>
@@ -595,6 +596,18 @@ test_save_keeps_old_file (void)
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &before, &before_len, NULL));
   g_assert_cmpuint (before_len, >, 8);
+  {
+    /* created like any file (0666 minus the umask), not owner-only as the
+     * temporary file it was written to */
+    mode_t mask = umask (022);
+    GStatBuf st;
+
+    g_assert_true (cbd_tiff_write (volume, path, &error));
+    g_assert_no_error (error);
+    umask (mask);
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+  }
   {
     g_autoptr(GDir) dir = g_dir_open (test_dir, 0, NULL);
     const char *entry;
