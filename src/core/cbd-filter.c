@@ -169,8 +169,14 @@ cbd_filter_evaluate (const CbdEnvelope         *envelope,
   result->n_pores = envelope->n_pores;
 
   /* class_of[1 + p]: the class of pore p; class_of[0] is solid */
-  class_of = g_new (guint8, (gsize) envelope->n_pores + 1);
-  retained = g_new (WeightedDiameter, MAX (envelope->n_pores, 1));
+  class_of = g_try_new (guint8, (gsize) envelope->n_pores + 1);
+  retained = g_try_new (WeightedDiameter, MAX (envelope->n_pores, 1));
+  if (class_of == NULL || retained == NULL)
+    {
+      g_set_error (error, CBD_FILTER_ERROR, CBD_FILTER_ERROR_NO_MEMORY,
+                   "Not enough memory for the filter's tables of %u pores", envelope->n_pores);
+      return FALSE;
+    }
   class_of[0] = CBD_FILTER_SOLID;
   for (guint32 p = 0; p < envelope->n_pores; p++)
     {

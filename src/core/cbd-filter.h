@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   CBD_FILTER_ERROR_INVALID_ARGUMENT,
+  CBD_FILTER_ERROR_NO_MEMORY,
 } CbdFilterError;
 
 /* What each voxel of the cutout is (the paper's Figure 3c colours them
