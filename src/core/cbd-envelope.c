@@ -543,7 +543,13 @@ envelope_extract (const EnvelopePartition *partition, guint stack_faces,
     envelope->cutout_pores[i] = index_of[envelope->cutout_pores[i]];
 
   envelope->n_pores = n_pores;
-  envelope->pores = g_new0 (CbdEnvelopePore, MAX (n_pores, 1));
+  envelope->pores = g_try_new0 (CbdEnvelopePore, MAX (n_pores, 1));
+  if (envelope->pores == NULL)
+    {
+      g_set_error (error, CBD_ENVELOPE_ERROR, CBD_ENVELOPE_ERROR_NO_MEMORY,
+                   "Not enough memory for the cutout's %u pores", n_pores);
+      return NULL;
+    }
   for (guint32 id = 1; id <= partition->n_regions; id++)
     if (index_of[id] != 0)
       {
