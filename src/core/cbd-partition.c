@@ -525,6 +525,53 @@ voxel_coords (const Partition *partition, guint64 index, gssize coords[3])
   coords[2] = (gssize) (index / partition->ny);
 }
 
+/* The face neighbours of voxel @index that lie in the volume; returns how
+ * many were written. */
+static inline guint
+face_neighbours (const Partition *partition, guint64 index, guint64 neighbours[6])
+{
+  gsize nx = partition->nx, plane = partition->nx * partition->ny;
+  gssize c[3];
+  guint n = 0;
+
+  voxel_coords (partition, index, c);
+  if (c[0] > 0)
+    neighbours[n++] = index - 1;
+  if (c[0] + 1 < (gssize) partition->nx)
+    neighbours[n++] = index + 1;
+  if (c[1] > 0)
+    neighbours[n++] = index - nx;
+  if (c[1] + 1 < (gssize) partition->ny)
+    neighbours[n++] = index + nx;
+  if (c[2] > 0)
+    neighbours[n++] = index - plane;
+  if (c[2] + 1 < (gssize) partition->nz)
+    neighbours[n++] = index + plane;
+  return n;
+}
+
+/* The voxels of the 3 x 3 x 3 block around voxel @c, itself excluded, that
+ * lie in the volume; returns how many were written. */
+static inline guint
+block_neighbours (const Partition *partition, const gssize c[3], guint64 neighbours[26])
+{
+  guint n = 0;
+
+  for (gint dz = -1; dz <= 1; dz++)
+    for (gint dy = -1; dy <= 1; dy++)
+      for (gint dx = -1; dx <= 1; dx++)
+        {
+          gssize qx = c[0] + dx, qy = c[1] + dy, qz = c[2] + dz;
+
+          if ((dx == 0 && dy == 0 && dz == 0) || qx < 0 || qy < 0 || qz < 0 ||
+              qx >= (gssize) partition->nx || qy >= (gssize) partition->ny ||
+              qz >= (gssize) partition->nz)
+            continue;
+          neighbours[n++] = (guint64) qx + partition->nx * ((guint64) qy + partition->ny * (guint64) qz);
+        }
+  return n;
+}
+
 static gboolean
 stack_push (GArray *stack, guint64 index, GError **error)
 {
@@ -556,7 +603,6 @@ plateau_is_face_connected (const Partition *partition,
   const guint32 reached_bit = 0x80000000u;
   guint32 id = plateau_of[first];
   g_autoptr(GArray) reached = g_array_new (FALSE, FALSE, sizeof (gsize));
-  gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
 
   g_array_set_size (stack, 0);
   g_array_append_val (stack, peaks[first]);
@@ -565,24 +611,11 @@ plateau_is_face_connected (const Partition *partition,
   while (stack->len > 0)
     {
       guint64 index = g_array_index (stack, guint64, stack->len - 1);
-      gssize c[3];
       guint64 neighbours[6];
-      guint n_neighbours = 0;
+      guint n_neighbours;
 
       g_array_set_size (stack, stack->len - 1);
-      voxel_coords (partition, index, c);
-      if (c[0] > 0)
-        neighbours[n_neighbours++] = index - 1;
-      if (c[0] + 1 < (gssize) nx)
-        neighbours[n_neighbours++] = index + 1;
-      if (c[1] > 0)
-        neighbours[n_neighbours++] = index - nx;
-      if (c[1] + 1 < (gssize) ny)
-        neighbours[n_neighbours++] = index + nx;
-      if (c[2] > 0)
-        neighbours[n_neighbours++] = index - nx * ny;
-      if (c[2] + 1 < (gssize) nz)
-        neighbours[n_neighbours++] = index + nx * ny;
+      n_neighbours = face_neighbours (partition, index, neighbours);
       for (guint k = 0; k < n_neighbours; k++)
         {
           gsize position;
@@ -639,6 +672,8 @@ label_plateaus (const Partition *partition,
       while (stack->len > 0)
         {
           guint64 index = g_array_index (stack, guint64, stack->len - 1);
+          guint64 neighbours[26];
+          guint n_neighbours;
           gssize c[3];
 
           g_array_set_size (stack, stack->len - 1);
@@ -647,27 +682,21 @@ label_plateaus (const Partition *partition,
           for (guint axis = 0; axis < 3; axis++)
             plateau.sum[axis] += (guint64) c[axis];
 
-          for (gint dz = -1; dz <= 1; dz++)
-            for (gint dy = -1; dy <= 1; dy++)
-              for (gint dx = -1; dx <= 1; dx++)
-                {
-                  gssize qx = c[0] + dx, qy = c[1] + dy, qz = c[2] + dz;
-                  guint64 q;
-                  gsize position;
+          n_neighbours = block_neighbours (partition, c, neighbours);
+          for (guint k = 0; k < n_neighbours; k++)
+            {
+              guint64 q = neighbours[k];
+              gsize position;
 
-                  if (qx < 0 || qy < 0 || qz < 0 || qx >= (gssize) partition->nx
-                      || qy >= (gssize) partition->ny || qz >= (gssize) partition->nz)
-                    continue;
-                  q = (guint64) qx + partition->nx * ((guint64) qy + partition->ny * (guint64) qz);
-                  if (!bit_get (peak_bits, q))
-                    continue;
-                  position = peak_position (peaks, n_peaks, q);
-                  if (plateau_of[position] != G_MAXUINT32)
-                    continue;
-                  plateau_of[position] = id;
-                  if (!stack_push (stack, q, error))
-                    return FALSE;
-                }
+              if (!bit_get (peak_bits, q))
+                continue;
+              position = peak_position (peaks, n_peaks, q);
+              if (plateau_of[position] != G_MAXUINT32)
+                continue;
+              plateau_of[position] = id;
+              if (!stack_push (stack, q, error))
+                return FALSE;
+            }
         }
       if (plateau.count > 1)
         plateau.face_connected = plateau_is_face_connected (partition, peaks, n_peaks, peak_bits,
@@ -714,6 +743,8 @@ trim_saddles (const Partition *partition,
       while (stack->len > 0)
         {
           guint64 index = g_array_index (stack, guint64, stack->len - 1);
+          guint64 neighbours[26];
+          guint n_neighbours;
           gssize c[3];
 
           g_array_set_size (stack, stack->len - 1);
@@ -724,27 +755,21 @@ trim_saddles (const Partition *partition,
               g_array_append_val (members, member);
             }
           voxel_coords (partition, index, c);
-          for (gint dz = -1; dz <= 1; dz++)
-            for (gint dy = -1; dy <= 1; dy++)
-              for (gint dx = -1; dx <= 1; dx++)
-                {
-                  gssize qx = c[0] + dx, qy = c[1] + dy, qz = c[2] + dz;
-                  guint64 q;
+          n_neighbours = block_neighbours (partition, c, neighbours);
+          for (guint k = 0; k < n_neighbours; k++)
+            {
+              guint64 q = neighbours[k];
 
-                  if (qx < 0 || qy < 0 || qz < 0 || qx >= (gssize) partition->nx
-                      || qy >= (gssize) partition->ny || qz >= (gssize) partition->nz)
-                    continue;
-                  q = (guint64) qx + partition->nx * ((guint64) qy + partition->ny * (guint64) qz);
-                  if (smoothed[q] > value)
-                    higher = TRUE;
-                  else if (smoothed[q] == value && partition->phase[labels[q]]
-                           && !bit_get (visited, q))
-                    {
-                      bit_set (visited, q);
-                      if (!stack_push (stack, q, error))
-                        return FALSE;
-                    }
+              if (smoothed[q] > value)
+                higher = TRUE;
+              else if (smoothed[q] == value && partition->phase[labels[q]]
+                       && !bit_get (visited, q))
+                {
+                  bit_set (visited, q);
+                  if (!stack_push (stack, q, error))
+                    return FALSE;
                 }
+            }
         }
 
       for (guint m = 0; m < members->len; m++)
@@ -1328,9 +1353,6 @@ static gboolean
 relabel_piece (const Partition *partition, guint32 *regions, guint64 start,
                guint32 from, guint32 to, GArray *stack, GError **error)
 {
-  gsize nx = partition->nx, ny = partition->ny, nz = partition->nz;
-  gsize plane = nx * ny;
-
   g_array_set_size (stack, 0);
   regions[start] = to;
   if (!stack_push (stack, start, error))
@@ -1338,23 +1360,11 @@ relabel_piece (const Partition *partition, guint32 *regions, guint64 start,
   while (stack->len > 0)
     {
       guint64 index = g_array_index (stack, guint64, stack->len - 1);
-      gsize x = index % nx, y = (index / nx) % ny, z = index / plane;
       guint64 neighbours[6];
-      guint n_neighbours = 0;
+      guint n_neighbours;
 
       g_array_set_size (stack, stack->len - 1);
-      if (x > 0)
-        neighbours[n_neighbours++] = index - 1;
-      if (x + 1 < nx)
-        neighbours[n_neighbours++] = index + 1;
-      if (y > 0)
-        neighbours[n_neighbours++] = index - nx;
-      if (y + 1 < ny)
-        neighbours[n_neighbours++] = index + nx;
-      if (z > 0)
-        neighbours[n_neighbours++] = index - plane;
-      if (z + 1 < nz)
-        neighbours[n_neighbours++] = index + plane;
+      n_neighbours = face_neighbours (partition, index, neighbours);
       for (guint k = 0; k < n_neighbours; k++)
         if (regions[neighbours[k]] == from)
           {
