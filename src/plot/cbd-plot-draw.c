@@ -761,6 +761,14 @@ draw_symbol (cairo_t *cr, const CbdPlotStyle *style, double scale, const PlotBox
       plot_draw_marker (cr, row->marker, x + width / 2, y, style->marker_size * MIN (scale, 1.0),
                         row->filled ? &row->fill : NULL, &row->stroke, 0.7 * lw);
       break;
+    case PLOT_SYMBOL_BAND:
+      plot_set_color (cr, &row->fill, 1.0);
+      cairo_rectangle (cr, x, y - h / 2, width, h);
+      cairo_fill (cr);
+      /* a band with a stroke colour has its curve drawn through it */
+      if (row->stroke.a <= 0)
+        break;
+      G_GNUC_FALLTHROUGH;
     case PLOT_SYMBOL_LINE:
       plot_set_color (cr, &row->stroke, 1.0);
       cairo_set_line_width (cr, lw);
@@ -768,20 +776,6 @@ draw_symbol (cairo_t *cr, const CbdPlotStyle *style, double scale, const PlotBox
       cairo_move_to (cr, x, y);
       cairo_line_to (cr, x + width, y);
       cairo_stroke (cr);
-      break;
-    case PLOT_SYMBOL_BAND:
-      plot_set_color (cr, &row->fill, 1.0);
-      cairo_rectangle (cr, x, y - h / 2, width, h);
-      cairo_fill (cr);
-      if (row->stroke.a > 0)
-        {
-          plot_set_color (cr, &row->stroke, 1.0);
-          cairo_set_line_width (cr, lw);
-          plot_set_dash (cr, row->dash, lw);
-          cairo_move_to (cr, x, y);
-          cairo_line_to (cr, x + width, y);
-          cairo_stroke (cr);
-        }
       break;
     case PLOT_SYMBOL_BAR:
       plot_set_color (cr, &row->stroke, 1.0);
