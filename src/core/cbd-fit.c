@@ -130,21 +130,21 @@ collect_points (const double        *porosity,
         {
           g_set_error (error, CBD_FIT_ERROR, CBD_FIT_ERROR_INVALID_DATA,
                        "Porosity of point %" G_GSIZE_FORMAT " is %g; it must be a fraction in (0, 1]",
-                       i, porosity[i]);
+                       i + 1, porosity[i]);
           return FALSE;
         }
       if (!(isfinite (sigma_rel[i]) && sigma_rel[i] > 0))
         {
           g_set_error (error, CBD_FIT_ERROR, CBD_FIT_ERROR_INVALID_DATA,
                        "sigma_rel of point %" G_GSIZE_FORMAT " is %g; it must be positive "
-                       "(leave non-percolating cutouts out of the fit)", i, sigma_rel[i]);
+                       "(leave non-percolating cutouts out of the fit)", i + 1, sigma_rel[i]);
           return FALSE;
         }
       if (!isnan (std) && !(std >= 0 && isfinite (std)))
         {
           g_set_error (error, CBD_FIT_ERROR, CBD_FIT_ERROR_INVALID_DATA,
                        "sigma_rel_std of point %" G_GSIZE_FORMAT " is %g; it must be "
-                       "non-negative or missing", i, std);
+                       "non-negative or missing", i + 1, std);
           return FALSE;
         }
       points->x[n] = porosity[i];
