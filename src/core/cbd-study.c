@@ -657,7 +657,8 @@ cbd_study_set_filter (CbdStudy                  *study,
       CbdCutoutResult *result = &g_array_index (study->results, CbdCutoutResult,
                                                 g_array_index (indices, guint, k));
 
-      /* a result replaced meanwhile (another analysis) keeps its own filter */
+      /* the inputs do not change while this runs (see cbd-study.h), so the
+       * new filter holds even for a result stored again meanwhile */
       if (result->finished)
         result->filter = g_array_index (updated, CbdFilterResult, k);
     }
