@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -481,7 +482,10 @@ cli_command_analyze (int argc, char **argv)
           if (cutouts == NULL)
             return cli_fail (COMMAND, error);
           if (!cbd_study_set_cutouts (probe, cutouts, &error))
-            return cli_fail (COMMAND, error);
+            {
+              g_prefix_error (&error, "%s: ", o.cutouts_path);
+              return cli_fail (COMMAND, error);
+            }
           if (!same_cutouts (study, probe))
             return cli_usage_error (COMMAND, "%s lists other cutouts than the project %s: use "
                                     "--restart to start over", o.cutouts_path, project_path);
@@ -556,8 +560,12 @@ cli_command_analyze (int argc, char **argv)
       folder = g_path_get_dirname (project_path);
       if (g_mkdir_with_parents (folder, 0777) != 0 || g_mkdir_with_parents (o.output, 0777) != 0)
         {
-          g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Cannot create the folder %s",
-                       g_file_test (folder, G_FILE_TEST_IS_DIR) ? o.output : folder);
+          int saved_errno = errno;
+
+          g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                       "Cannot create the folder %s: %s",
+                       g_file_test (folder, G_FILE_TEST_IS_DIR) ? o.output : folder,
+                       g_strerror (saved_errno));
           return cli_fail (COMMAND, error);
         }
       if (!cbd_project_save (study, project_path, &error))
