@@ -260,7 +260,8 @@ project_to_data (CbdStudy   *study,
   gsize dims[3], n_diameters;
   double voxel_nm[3];
   guint64 phase_voxels[CBD_N_PHASES], dims64[3];
-  GArray *intruded, *thickness;
+  g_autoptr(GArray) intruded = NULL;
+  g_autoptr(GArray) thickness = NULL;
   guint64 pore_voxels, voxels;
   guint n_cutouts;
 
@@ -305,9 +306,9 @@ project_to_data (CbdStudy   *study,
 
   diameters = cbd_study_get_psd_diameters (study, &n_diameters);
   set_doubles (file, GROUP_PSD, "diameters_nm", diameters, n_diameters);
-  if (cbd_study_get_stack_psd_counts (study, &intruded, &thickness, &pore_voxels, &voxels))
+  /* our own references: a worker may store a new distribution meanwhile */
+  if (cbd_study_dup_stack_psd_counts (study, &intruded, &thickness, &pore_voxels, &voxels))
     {
-      /* the arrays are never changed once stored: reading them unlocked is fine */
       set_u64s (file, GROUP_PSD, "stack_intruded_voxels", (const guint64 *) intruded->data,
                 intruded->len);
       set_u64s (file, GROUP_PSD, "stack_thickness_voxels", (const guint64 *) thickness->data,

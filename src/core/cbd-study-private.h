@@ -23,6 +23,15 @@ CbdStudy *cbd_study_new_detached (const char    *volume_path,
                                   const double  *diameters_nm,
                                   gsize          n_diameters);
 
+/* cbd_study_get_stack_psd_counts() with references of the caller's own
+ * (NULL when there are none), for readers on another thread than the one
+ * that may set the distribution again. */
+gboolean  cbd_study_dup_stack_psd_counts (CbdStudy  *study,
+                                          GArray   **intruded_voxels,
+                                          GArray   **thickness_voxels,
+                                          guint64   *pore_voxels,
+                                          guint64   *voxels);
+
 /* Means, spreads, the largest dropped fraction and the overall convergence
  * from the per-axis solves. */
 void      cbd_cutout_result_derive (CbdCutoutResult *result);

@@ -1250,12 +1250,13 @@ cbd_study_set_stack_psd (CbdStudy *study,
   g_mutex_unlock (&study->lock);
 }
 
-gboolean
-cbd_study_get_stack_psd_counts (CbdStudy *study,
-                                GArray  **intruded_voxels,
-                                GArray  **thickness_voxels,
-                                guint64  *pore_voxels,
-                                guint64  *voxels)
+static gboolean
+stack_psd_counts (CbdStudy *study,
+                  gboolean  take_refs,
+                  GArray  **intruded_voxels,
+                  GArray  **thickness_voxels,
+                  guint64  *pore_voxels,
+                  guint64  *voxels)
 {
   gboolean has;
 
@@ -1264,15 +1265,35 @@ cbd_study_get_stack_psd_counts (CbdStudy *study,
   g_mutex_lock (&study->lock);
   has = study->stack_intruded != NULL;
   if (intruded_voxels != NULL)
-    *intruded_voxels = study->stack_intruded;
+    *intruded_voxels = take_refs && has ? g_array_ref (study->stack_intruded) : study->stack_intruded;
   if (thickness_voxels != NULL)
-    *thickness_voxels = study->stack_thickness;
+    *thickness_voxels = take_refs && has ? g_array_ref (study->stack_thickness) : study->stack_thickness;
   if (pore_voxels != NULL)
     *pore_voxels = study->stack_pore_voxels;
   if (voxels != NULL)
     *voxels = study->stack_voxels;
   g_mutex_unlock (&study->lock);
   return has;
+}
+
+gboolean
+cbd_study_get_stack_psd_counts (CbdStudy *study,
+                                GArray  **intruded_voxels,
+                                GArray  **thickness_voxels,
+                                guint64  *pore_voxels,
+                                guint64  *voxels)
+{
+  return stack_psd_counts (study, FALSE, intruded_voxels, thickness_voxels, pore_voxels, voxels);
+}
+
+gboolean
+cbd_study_dup_stack_psd_counts (CbdStudy *study,
+                                GArray  **intruded_voxels,
+                                GArray  **thickness_voxels,
+                                guint64  *pore_voxels,
+                                guint64  *voxels)
+{
+  return stack_psd_counts (study, TRUE, intruded_voxels, thickness_voxels, pore_voxels, voxels);
 }
 
 gboolean

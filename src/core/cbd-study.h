@@ -309,7 +309,8 @@ void        cbd_study_set_stack_psd      (CbdStudy          *study,
                                           guint64            pore_voxels,
                                           guint64            voxels);
 /* The recorded counts, or FALSE when there are none. The arrays are
- * borrowed references: take your own with g_array_ref(). */
+ * borrowed: valid until the distribution is set again (computed or
+ * stored), so only on the thread that would do that. */
 gboolean    cbd_study_get_stack_psd_counts (CbdStudy        *study,
                                             GArray         **intruded_voxels,
                                             GArray         **thickness_voxels,
