@@ -149,11 +149,17 @@ cbd_references_parse (const char *text,
 {
   g_autoptr(CbdCsv) csv = NULL;
   g_autoptr(GPtrArray) references = NULL;
+  g_autoptr(GError) csv_error = NULL;
   int columns[N_COLUMNS];
 
-  csv = cbd_csv_parse (text, length, name, error);
+  csv = cbd_csv_parse (text, length, name, &csv_error);
   if (csv == NULL)
-    return NULL;
+    {
+      /* one error domain per module: the CSV's message, this module's code */
+      g_set_error_literal (error, CBD_REFERENCES_ERROR, CBD_REFERENCES_ERROR_INVALID,
+                           csv_error->message);
+      return NULL;
+    }
   for (guint column = 0; column < N_COLUMNS; column++)
     {
       columns[column] = cbd_csv_find_column (csv, column_names[column]);

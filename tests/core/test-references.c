@@ -244,6 +244,14 @@ test_invalid_rows (void)
     }
 
   {
+    /* a file that is not CSV at all: still this module's error, file and line named */
+    g_autoptr(GError) error = NULL;
+    g_assert_null (cbd_references_parse ("key,label,kind,citation\n\"a,A,curve,C\n", -1,
+                                         "refs.csv", &error));
+    g_assert_error (error, CBD_REFERENCES_ERROR, CBD_REFERENCES_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "refs.csv:2"));
+  }
+  {
     g_autoptr(GError) error = NULL;
     g_assert_null (cbd_references_parse ("key,label,kind\n", -1, "refs.csv", &error));
     g_assert_error (error, CBD_REFERENCES_ERROR, CBD_REFERENCES_ERROR_INVALID);
