@@ -606,8 +606,12 @@ cli_command_analyze (int argc, char **argv)
 
   if (!o.no_figures)
     {
-      g_autoptr(GPtrArray) references = cbd_references_load_default (NULL);
+      g_autoptr(GError) references_error = NULL;
+      g_autoptr(GPtrArray) references = cbd_references_load_default (&references_error);
 
+      if (references == NULL)
+        g_printerr ("cbdscope-cli analyze: warning: %s; the figures show no literature values\n",
+                    references_error->message);
       figures_dir = g_build_filename (o.output, "figures", NULL);
       if (!cbd_plot_study_export_figures (study, references, figures_dir, files, &error))
         return cli_fail (COMMAND, error);
