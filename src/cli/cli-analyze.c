@@ -230,8 +230,6 @@ print_json (CbdStudy *study, const char *project_path, const char *output, guint
             double seconds)
 {
   CbdJsonWriter *writer = cbd_json_writer_new (FALSE);
-  CbdFitResult fit;
-  CbdFitSummary summary;
   guint finished, accepted;
 
   cbd_study_count (study, &finished, &accepted);
@@ -265,22 +263,7 @@ print_json (CbdStudy *study, const char *project_path, const char *output, guint
     cbd_json_member_int (writer, "disk_hits", stats.disk_hits);
     cbd_json_end_object (writer);
   }
-  cbd_json_key (writer, "fit");
-  if (cbd_study_fit (study, TRUE, &fit, &summary, NULL))
-    {
-      cbd_json_begin_object (writer);
-      cbd_json_member_double (writer, "gamma", fit.gamma);
-      cbd_json_member_double (writer, "alpha", fit.alpha);
-      cbd_json_member_double (writer, "gamma_se", fit.gamma_se);
-      cbd_json_member_double (writer, "alpha_se", fit.alpha_se);
-      cbd_json_member_double (writer, "r2", fit.r2);
-      cbd_json_member_int (writer, "n", fit.n);
-      cbd_json_member_double (writer, "mean_porosity", summary.mean_porosity);
-      cbd_json_member_double (writer, "mean_tau", summary.mean_tau);
-      cbd_json_end_object (writer);
-    }
-  else
-    cbd_json_null (writer);
+  cbd_study_write_fit_headline_json (study, writer);
   cbd_json_key (writer, "files");
   cbd_json_begin_array (writer);
   for (guint i = 0; i < files->len; i++)

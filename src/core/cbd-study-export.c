@@ -320,6 +320,37 @@ cbd_study_psd_to_csv (CbdStudy *study)
  * summary.json
  * ------------------------------------------------------------------------ */
 
+void
+cbd_study_write_fit_headline_json (CbdStudy      *study,
+                                   CbdJsonWriter *writer)
+{
+  CbdFitResult fit;
+  CbdFitSummary summary;
+
+  g_return_if_fail (study != NULL && writer != NULL);
+
+  cbd_json_key (writer, "fit");
+  if (!cbd_study_fit (study, TRUE, &fit, &summary, NULL))
+    {
+      cbd_json_null (writer);
+      return;
+    }
+  cbd_json_begin_object (writer);
+  cbd_json_member_double (writer, "gamma", fit.gamma);
+  cbd_json_member_double (writer, "alpha", fit.alpha);
+  cbd_json_member_double (writer, "gamma_se", fit.gamma_se);
+  cbd_json_member_double (writer, "alpha_se", fit.alpha_se);
+  cbd_json_member_double (writer, "r2", fit.r2);
+  cbd_json_member_int (writer, "n", fit.n);
+  cbd_json_member_double (writer, "mean_porosity", summary.mean_porosity);
+  cbd_json_member_double (writer, "mean_tau", summary.mean_tau);
+  cbd_json_member_double (writer, "mean_porosity_over_mean_tau",
+                          summary.mean_porosity_over_mean_tau);
+  cbd_json_member_double (writer, "bruggeman_at_mean_porosity",
+                          summary.bruggeman_at_mean_porosity);
+  cbd_json_end_object (writer);
+}
+
 char *
 cbd_study_summary_to_json (CbdStudy *study)
 {
@@ -331,8 +362,6 @@ cbd_study_summary_to_json (CbdStudy *study)
   double seconds[5] = { 0 };
   gsize dims[3];
   double voxel_nm[3];
-  CbdFitResult fit;
-  CbdFitSummary summary;
 
   g_return_val_if_fail (study != NULL, NULL);
 
@@ -410,26 +439,7 @@ cbd_study_summary_to_json (CbdStudy *study)
   cbd_json_member_int (writer, "converged", converged);
   cbd_json_end_object (writer);
 
-  cbd_json_key (writer, "fit");
-  if (cbd_study_fit (study, TRUE, &fit, &summary, NULL))
-    {
-      cbd_json_begin_object (writer);
-      cbd_json_member_double (writer, "gamma", fit.gamma);
-      cbd_json_member_double (writer, "alpha", fit.alpha);
-      cbd_json_member_double (writer, "gamma_se", fit.gamma_se);
-      cbd_json_member_double (writer, "alpha_se", fit.alpha_se);
-      cbd_json_member_double (writer, "r2", fit.r2);
-      cbd_json_member_int (writer, "n", fit.n);
-      cbd_json_member_double (writer, "mean_porosity", summary.mean_porosity);
-      cbd_json_member_double (writer, "mean_tau", summary.mean_tau);
-      cbd_json_member_double (writer, "mean_porosity_over_mean_tau",
-                              summary.mean_porosity_over_mean_tau);
-      cbd_json_member_double (writer, "bruggeman_at_mean_porosity",
-                              summary.bruggeman_at_mean_porosity);
-      cbd_json_end_object (writer);
-    }
-  else
-    cbd_json_null (writer);
+  cbd_study_write_fit_headline_json (study, writer);
 
   stack = cbd_study_get_psd (study, CBD_STUDY_PSD_STACK);
   cbd_json_key (writer, "stack_psd");

@@ -53,6 +53,7 @@
 
 #include <glib.h>
 
+#include "cbd-json.h"
 #include "cbd-study.h"
 
 G_BEGIN_DECLS
@@ -74,6 +75,13 @@ gboolean  cbd_study_write_psd_csv      (CbdStudy   *study,
 gboolean  cbd_study_write_summary_json (CbdStudy   *study,
                                         const char *path,
                                         GError    **error);
+
+/* The member "fit" of summary.json: the headline numbers of the fit over
+ * the accepted cutouts (gamma, alpha, gamma_se, alpha_se, r2, n,
+ * mean_porosity, mean_tau, mean_porosity_over_mean_tau,
+ * bruggeman_at_mean_porosity), or null when there is no fit. */
+void      cbd_study_write_fit_headline_json (CbdStudy      *study,
+                                             CbdJsonWriter *writer);
 
 /* All four into @directory (created when missing). */
 gboolean  cbd_study_export_tables      (CbdStudy   *study,

@@ -174,6 +174,8 @@ def test_fit_matches_cli_fit():
     assert fit["all"]["n"] == len(usable) == fit["usable"]
     summary = json.loads(open(os.path.join(OUT, "summary.json"), encoding="utf-8").read())
     assert summary["fit"]["gamma"] == accepted["gamma"]
+    # the headline analyze --json prints is summary.json's
+    assert FIRST["fit"] == summary["fit"], (FIRST["fit"], summary["fit"])
     assert summary["cutouts"]["finished"] == 4
 
 
