@@ -148,11 +148,13 @@ cli_command_cutouts (int argc, char **argv)
   start = g_get_monotonic_time ();
   free_origins = cbd_free_origins_find (volume, forbidden, (gsize) size, (guint) n_threads, NULL,
                                         cli_progress, (gpointer) "Cutouts", &error);
-  if (free_origins == NULL)
-    return cli_fail ("cutouts", error);
-  cutouts = cbd_free_origins_select (free_origins, (guint) count, (gsize) min_gap, NULL, &error);
+  if (free_origins != NULL)
+    cutouts = cbd_free_origins_select (free_origins, (guint) count, (gsize) min_gap, NULL, &error);
   if (cutouts == NULL)
-    return cli_fail ("cutouts", error);
+    {
+      g_prefix_error (&error, "%s: ", argv[1]);
+      return cli_fail ("cutouts", error);
+    }
   seconds = (g_get_monotonic_time () - start) / 1e6;
 
   if (cli_json_output)

@@ -170,14 +170,20 @@ cli_command_partition (int argc, char **argv)
   start = g_get_monotonic_time ();
   if (!cbd_partition_compute (volume, phase, &options, regions, distance, &summary, NULL,
                               cli_progress, (gpointer) "Partition", &error))
-    return cli_fail ("partition", error);
+    {
+      g_prefix_error (&error, "%s: ", argv[1]);
+      return cli_fail ("partition", error);
+    }
   seconds = (g_get_monotonic_time () - start) / 1e6;
 
   start = g_get_monotonic_time ();
   table = cbd_region_table_measure (regions, summary.n_regions, volume->dims, volume->voxel_nm,
                                     distance, NULL, NULL, NULL, &error);
   if (table == NULL)
-    return cli_fail ("partition", error);
+    {
+      g_prefix_error (&error, "%s: ", argv[1]);
+      return cli_fail ("partition", error);
+    }
   properties_seconds = (g_get_monotonic_time () - start) / 1e6;
   g_clear_pointer (&distance, g_free);
 
