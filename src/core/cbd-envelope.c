@@ -918,9 +918,11 @@ struct _CbdEnvelopeCache
 {
   gatomicrefcount        ref_count;
   GMutex                 mutex;
+  GCond                  finished;  /* signalled when a pending key is released */
   char                  *directory;
   guint64                budget;
   GQueue                 entries;   /* EnvelopePartition *, most recent first */
+  GArray                *pending;   /* EnvelopeKey: being partitioned by some thread */
   CbdEnvelopeCacheStats  stats;
 };
 
@@ -932,6 +934,8 @@ cbd_envelope_cache_new (const char *directory,
 
   g_atomic_ref_count_init (&cache->ref_count);
   g_mutex_init (&cache->mutex);
+  g_cond_init (&cache->finished);
+  cache->pending = g_array_new (FALSE, FALSE, sizeof (EnvelopeKey));
   cache->directory = g_strdup (directory);
   cache->budget = memory_budget;
   g_queue_init (&cache->entries);
@@ -963,6 +967,8 @@ cbd_envelope_cache_unref (CbdEnvelopeCache *cache)
   if (cache == NULL || !g_atomic_ref_count_dec (&cache->ref_count))
     return;
   cbd_envelope_cache_clear (cache);
+  g_array_unref (cache->pending);
+  g_cond_clear (&cache->finished);
   g_mutex_clear (&cache->mutex);
   g_free (cache->directory);
   g_free (cache);
@@ -986,11 +992,8 @@ cbd_envelope_cache_get_directory (CbdEnvelopeCache *cache)
 }
 
 static EnvelopePartition *
-cache_lookup (CbdEnvelopeCache *cache, const EnvelopeKey *key)
+cache_lookup_locked (CbdEnvelopeCache *cache, const EnvelopeKey *key)
 {
-  EnvelopePartition *found = NULL;
-
-  g_mutex_lock (&cache->mutex);
   for (GList *link = cache->entries.head; link != NULL; link = link->next)
     {
       EnvelopePartition *partition = link->data;
@@ -999,13 +1002,83 @@ cache_lookup (CbdEnvelopeCache *cache, const EnvelopeKey *key)
         {
           g_queue_unlink (&cache->entries, link);
           g_queue_push_head_link (&cache->entries, link);
-          found = envelope_partition_ref (partition);
           cache->stats.memory_hits++;
+          return envelope_partition_ref (partition);
+        }
+    }
+  return NULL;
+}
+
+static EnvelopePartition *
+cache_lookup (CbdEnvelopeCache *cache, const EnvelopeKey *key)
+{
+  EnvelopePartition *found;
+
+  g_mutex_lock (&cache->mutex);
+  found = cache_lookup_locked (cache, key);
+  g_mutex_unlock (&cache->mutex);
+  return found;
+}
+
+static gboolean
+cache_is_pending_locked (CbdEnvelopeCache *cache, const EnvelopeKey *key, guint *position)
+{
+  for (guint i = 0; i < cache->pending->len; i++)
+    if (envelope_key_equal (&g_array_index (cache->pending, EnvelopeKey, i), key))
+      {
+        if (position != NULL)
+          *position = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* Nearby cutouts share an envelope, and the app analyses several at once:
+ * while one thread partitions an envelope, another that needs it waits and
+ * then takes it from memory instead of partitioning it a second time (the
+ * same time again, and a second envelope's worth of memory at the peak).
+ * Returns the partition when another thread made it meanwhile; else NULL
+ * and *@claimed = TRUE: the caller partitions it and must call
+ * cache_release(). NULL with @error when cancelled while waiting. */
+static EnvelopePartition *
+cache_claim (CbdEnvelopeCache *cache, const EnvelopeKey *key, GCancellable *cancellable,
+             gboolean *claimed, GError **error)
+{
+  EnvelopePartition *found = NULL;
+
+  *claimed = FALSE;
+  g_mutex_lock (&cache->mutex);
+  for (;;)
+    {
+      found = cache_lookup_locked (cache, key);
+      if (found != NULL)
+        break;
+      if (!cache_is_pending_locked (cache, key, NULL))
+        {
+          g_array_append_val (cache->pending, *key);
+          *claimed = TRUE;
           break;
         }
+      /* woken when any pending key is released; polls @cancellable */
+      g_cond_wait_until (&cache->finished, &cache->mutex,
+                         g_get_monotonic_time () + G_TIME_SPAN_MILLISECOND * 50);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        break;
     }
   g_mutex_unlock (&cache->mutex);
   return found;
+}
+
+static void
+cache_release (CbdEnvelopeCache *cache, const EnvelopeKey *key)
+{
+  guint position;
+
+  g_mutex_lock (&cache->mutex);
+  if (cache_is_pending_locked (cache, key, &position))
+    g_array_remove_index_fast (cache->pending, position);
+  g_cond_broadcast (&cache->finished);
+  g_mutex_unlock (&cache->mutex);
 }
 
 static void
@@ -1267,6 +1340,7 @@ cbd_envelope_compute (const CbdVolume          *volume,
   EnvelopeKey key;
   gsize origin[3], size[3];
   guint stack_faces;
+  gboolean claimed = FALSE;
   gint64 start = g_get_monotonic_time ();
 
   g_return_val_if_fail (volume != NULL && phase != NULL, NULL);
@@ -1335,14 +1409,46 @@ cbd_envelope_compute (const CbdVolume          *volume,
     {
       CbdEnvelopeSource source = CBD_ENVELOPE_FROM_MEMORY;
 
+      /* only a cache that keeps partitions in memory can hand one over */
+      if (partition == NULL && cache != NULL && cache->budget > 0)
+        {
+          g_autoptr(GError) wait_error = NULL;
+
+          partition = cache_claim (cache, &key, cancellable, &claimed, &wait_error);
+          if (wait_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&wait_error));
+              return NULL;
+            }
+        }
       if (partition == NULL)
         {
           partition = partition_envelope (volume, phase, &key, &options->partition, cancellable,
                                           progress, progress_data, error);
           if (partition == NULL)
-            return NULL;
+            {
+              if (claimed)
+                cache_release (cache, &key);
+              return NULL;
+            }
           source = CBD_ENVELOPE_COMPUTED;
         }
+      /* kept before anything can fail, so a waiting thread gets it */
+      if (source == CBD_ENVELOPE_COMPUTED && cache != NULL)
+        {
+          cache_count (cache, &cache->stats.computed);
+          if (cache->budget > 0)
+            {
+              cbd_progress_report (progress, progress_data, "Keeping the partition", 0.88);
+              if (envelope_partition_encode (partition, cancellable))
+                {
+                  g_clear_pointer (&partition->ids, g_free);
+                  cache_insert (cache, partition);
+                }
+            }
+        }
+      if (claimed)
+        cache_release (cache, &key);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
       cbd_progress_report (progress, progress_data, "Extracting the cutout", 0.9);
@@ -1351,22 +1457,6 @@ cbd_envelope_compute (const CbdVolume          *volume,
       if (envelope == NULL)
         return NULL;
       envelope->source = source;
-
-      if (source == CBD_ENVELOPE_COMPUTED && cache != NULL)
-        {
-          cache_count (cache, &cache->stats.computed);
-          if (cache->budget > 0)
-            {
-              cbd_progress_report (progress, progress_data, "Keeping the partition", 0.93);
-              if (envelope_partition_encode (partition, cancellable))
-                {
-                  g_clear_pointer (&partition->ids, g_free);
-                  cache_insert (cache, partition);
-                }
-            }
-        }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
 
       if (cache != NULL && cache->directory != NULL)
         {

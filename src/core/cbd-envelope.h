@@ -114,7 +114,9 @@ typedef struct
   gatomicrefcount     ref_count;
 } CbdEnvelope;
 
-/* Caches envelope partitions of one or more volumes, thread-safe.
+/* Caches envelope partitions of one or more volumes, thread-safe. With a
+ * memory budget, threads that need the same envelope at once partition it
+ * once: the others wait for it and take it from memory.
  *
  * In memory: whole envelope partitions (region ids run-length coded, 0.35-0.8
  * bytes per voxel measured instead of 4, plus the region properties), least

@@ -473,6 +473,61 @@ test_memory_cache (void)
   g_assert_cmpuint (stats.memory_hits, ==, 3);
 }
 
+typedef struct
+{
+  const CbdVolume          *volume;
+  gsize                     origin[3];
+  const CbdEnvelopeOptions *options;
+  CbdEnvelopeCache         *cache;
+  CbdEnvelope              *envelope;
+} ConcurrentJob;
+
+static gpointer
+concurrent_compute (gpointer data)
+{
+  ConcurrentJob *job = data;
+
+  job->envelope = compute_or_fail (job->volume, job->origin, 16, job->options, job->cache);
+  return NULL;
+}
+
+/* Two workers on cutouts of one envelope at the same time (the app's
+ * analysis pool): one partitions it, the other waits and takes it from
+ * memory, instead of both holding an envelope's worth of arrays. */
+static void
+test_concurrent_same_envelope (void)
+{
+  g_autoptr(CbdVolume) volume = new_porous_volume (80, 13);
+  g_autoptr(CbdEnvelopeCache) cache = cbd_envelope_cache_new (NULL, CBD_ENVELOPE_CACHE_DEFAULT_BUDGET);
+  CbdEnvelopeOptions options;
+  CbdEnvelopeCacheStats stats;
+  ConcurrentJob jobs[2] = {
+    { volume, { 16, 16, 16 }, &options, cache, NULL },
+    { volume, { 22, 19, 16 }, &options, cache, NULL },
+  };
+  GThread *threads[2];
+
+  options_for_tests (&options, 64, 16);
+  options.partition.n_threads = 1;
+  for (guint t = 0; t < 2; t++)
+    threads[t] = g_thread_new ("test-envelope", concurrent_compute, &jobs[t]);
+  for (guint t = 0; t < 2; t++)
+    g_thread_join (threads[t]);
+
+  cbd_envelope_cache_get_stats (cache, &stats);
+  g_assert_cmpuint (stats.computed, ==, 1);
+  g_assert_cmpuint (stats.memory_hits, ==, 1);
+  g_assert_cmpuint (jobs[0].envelope->source + jobs[1].envelope->source, ==,
+                    CBD_ENVELOPE_COMPUTED + CBD_ENVELOPE_FROM_MEMORY);
+  for (guint t = 0; t < 2; t++)
+    {
+      g_autoptr(CbdEnvelope) fresh = compute_or_fail (volume, jobs[t].origin, 16, &options, NULL);
+
+      assert_same_envelope (jobs[t].envelope, fresh);
+      cbd_envelope_unref (jobs[t].envelope);
+    }
+}
+
 static void
 rewrite_file (const char *path, gsize offset, gssize truncate_to, const char *replacement)
 {
@@ -689,6 +744,7 @@ main (int argc, char **argv)
   g_test_add_func ("/envelope/pores-by-hand", test_pores_by_hand);
   g_test_add_func ("/envelope/matches-direct-partition", test_matches_direct_partition);
   g_test_add_func ("/envelope/memory-cache", test_memory_cache);
+  g_test_add_func ("/envelope/concurrent-same-envelope", test_concurrent_same_envelope);
   g_test_add_func ("/envelope/disk-cache", test_disk_cache);
   g_test_add_func ("/envelope/cancel-and-progress", test_cancel_and_progress);
 
