@@ -41,10 +41,12 @@ G_DEFINE_QUARK (cbd-porosimetry-error-quark, cbd_porosimetry_error)
  *    - rule A: if every face neighbour n (inside the volume) has
  *      a(n) >= a(c), any voxel v != c of c's ball is covered at least as
  *      well by the ball of the neighbour one step towards v;
- *    - rule B: if c's ball is a subset of a nearby ball (tested exactly on
- *      the lattice with a table of the farthest ball point from each offset
- *      of the 3 x 3 x 3 neighbourhood, or the 7 x 7 x 7 one for large balls,
- *      per squared radius), it never matters.
+ *    - rule B: if c's ball is a subset of another ball, it never matters.
+ *      Tested exactly on the lattice: against the balls of the 3 x 3 x 3
+ *      neighbourhood (the 7 x 7 x 7 one for balls of 8+ voxels) with a table
+ *      of the farthest ball point from each offset per squared radius, and
+ *      for balls of 8+ voxels against the ball at the top of a climb up the
+ *      field (the centre of a round pore) row by row.
  *    A maximising ball for v that is closest to v among the maximisers can
  *    be pruned by neither rule (a subset ball of another centre has a
  *    strictly larger radius), so the result is exact; a voxel also keeps its
@@ -523,7 +525,7 @@ access_flood (const CbdVolume *volume,
   gsize nx = volume->dims[0], ny = volume->dims[1], nz = volume->dims[2];
   gsize plane = nx * ny, n = plane * nz;
   VoxelList current = { 0 }, next = { 0 };
-  gsize changed = 1, n_rounds = 0, n_listed = 0;
+  gsize changed = 1;
   gboolean ok = TRUE;
 
   cbd_progress_report (progress, progress_data, "Finding what the inlets reach", fraction_start);
@@ -589,8 +591,6 @@ access_flood (const CbdVolume *volume,
 
   while (ok && current.length > 0)
     {
-      n_rounds++;
-      n_listed += current.length;
       next.length = 0;
       for (gsize k = 0; k < current.length && ok; k++)
         {
@@ -627,9 +627,6 @@ access_flood (const CbdVolume *volume,
       if (g_cancellable_is_cancelled (cancellable))
         break;
     }
-  g_debug ("Access: %" G_GSIZE_FORMAT " voxels still raised by the last sweep, then %"
-           G_GSIZE_FORMAT " on the work list in %" G_GSIZE_FORMAT " rounds",
-           changed, n_listed, n_rounds);
   g_free (current.items);
   g_free (next.items);
   if (!ok)
@@ -651,6 +648,7 @@ access_flood (const CbdVolume *volume,
 #define NEAR_REACH 1
 #define FAR_REACH 3
 #define EXTENDED_RADIUS_VOXELS 8.0
+#define CLIMB_RADIUS_VOXELS 8.0
 #define N_CLASSES ((FAR_REACH + 1) * (FAR_REACH + 1) * (FAR_REACH + 1))
 
 static inline guint
@@ -857,6 +855,94 @@ inside_neighbour (const MaxBall *job, const Offset *offsets, guint n_offsets, gb
   return FALSE;
 }
 
+/* Follows the largest of the 26 neighbours while it is larger; @at is
+ * moved to the top. Returns its index. */
+static gsize
+climb (const MaxBall *job, gssize at[3])
+{
+  const CbdVolume *volume = job->volume;
+  gssize nx = volume->dims[0], ny = volume->dims[1], nz = volume->dims[2];
+  gsize i = at[0] + nx * (at[1] + ny * at[2]);
+
+  for (guint step = 0; step < 4096; step++)
+    {
+      gsize best = i;
+      gssize best_at[3] = { at[0], at[1], at[2] };
+
+      for (guint k = 0; k < G_N_ELEMENTS (job->near); k++)
+        {
+          const Offset *o = &job->near[k];
+          gssize p[3] = { at[0] + o->d[0], at[1] + o->d[1], at[2] + o->d[2] };
+          gsize j;
+
+          if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= nx || p[1] >= ny || p[2] >= nz)
+            continue;
+          j = (gsize) ((gssize) i + o->step);
+          if (job->field[j] > job->field[best])
+            {
+              best = j;
+              memcpy (best_at, p, sizeof best_at);
+            }
+        }
+      if (best == i)
+        break;
+      i = best;
+      memcpy (at, best_at, sizeof best_at);
+    }
+  return i;
+}
+
+/* Is the ball of squared radius @s_inner at the origin inside the ball of
+ * squared radius @s_outer at @offset (in voxels)? Exact on the lattice: the
+ * point of each row of the inner ball farthest from the outer centre is
+ * one of the row's ends. */
+static gboolean
+ball_inside (const double h[3], double s_inner, const gssize offset[3], double s_outer)
+{
+  gsize kz = half_extent (s_inner, h[2], (gsize) (sqrt (s_inner) / h[2]) + 1);
+  double ex = (double) ABS (offset[0]);
+  double exy = hypot (offset[0] * h[0], offset[1] * h[1]);
+
+  /* The far side first: a ball that pokes out usually does so there. */
+  for (gsize step = 0; step <= 2 * kz; step++)
+    {
+      gssize dz = offset[2] > 0 ? (gssize) step - (gssize) kz : (gssize) kz - (gssize) step;
+      double ddz = (double) dz * h[2], rem = s_inner - ddz * ddz;
+      double fz = ((double) (dz - offset[2])) * h[2];
+      double bound;
+      gsize ky, kx;
+
+      if (!(rem > 0))
+        continue;
+      /* The continuous disc holds the plane's rows: if its farthest point
+       * is inside, so are they. */
+      bound = sqrt (rem) + exy;
+      if ((bound * bound + fz * fz) * (1.0 + TABLE_MARGIN) < s_outer)
+        continue;
+      ky = half_extent (rem, h[1], (gsize) (sqrt (rem) / h[1]) + 1);
+      kx = half_extent (rem, h[0], (gsize) (sqrt (rem) / h[0]) + 1);
+      /* Rows from the middle outwards, half-widths only shrinking. */
+      for (gint direction = -1; direction <= 1; direction += 2)
+        {
+          gsize width = kx;
+
+          for (gsize dy = (direction < 0) ? 0 : 1; dy <= ky; dy++)
+            {
+              double ddy = (double) dy * h[1], rem_row = rem - ddy * ddy;
+              double fy = ((double) (direction * (gssize) dy - offset[1])) * h[1];
+              double fx;
+
+              while (width > 0 && ((double) width * h[0]) * ((double) width * h[0]) >= rem_row)
+                width--;
+              fx = ((double) width + ex) * h[0];
+              if ((fx * fx + fy * fy + fz * fz) * (1.0 + TABLE_MARGIN) >= s_outer)
+                return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 is_stamp_needed (const MaxBall *job, gsize x, gsize y, gsize z, gsize i, float radius)
 {
@@ -879,24 +965,42 @@ is_stamp_needed (const MaxBall *job, gsize x, gsize y, gsize z, gsize i, float r
       && (z == 0 || field[i - plane] >= radius) && (z + 1 == nz || field[i + plane] >= radius))
     return FALSE;
 
+  if (!isfinite (radius))
+    return TRUE;
+
   /* Rule B */
-  if (job->table->prefix_max == NULL || !isfinite (radius))
-    return TRUE;
-  bucket = table_query (job->table, s);
-  if (bucket == G_MAXSIZE)
-    return TRUE;
-  farthest = job->table->prefix_max + bucket * N_CLASSES;
-  if (inside_neighbour (job, job->near, G_N_ELEMENTS (job->near),
-                        x >= NEAR_REACH && y >= NEAR_REACH && z >= NEAR_REACH
-                        && x + NEAR_REACH < nx && y + NEAR_REACH < ny && z + NEAR_REACH < nz,
-                        x, y, z, i, radius, farthest))
-    return FALSE;
-  if (radius >= EXTENDED_RADIUS_VOXELS * job->h_min &&
-      inside_neighbour (job, job->far, job->n_far,
-                        x >= FAR_REACH && y >= FAR_REACH && z >= FAR_REACH
-                        && x + FAR_REACH < nx && y + FAR_REACH < ny && z + FAR_REACH < nz,
-                        x, y, z, i, radius, farthest))
-    return FALSE;
+  bucket = job->table->prefix_max != NULL ? table_query (job->table, s) : G_MAXSIZE;
+  if (bucket != G_MAXSIZE)
+    {
+      farthest = job->table->prefix_max + bucket * N_CLASSES;
+      if (inside_neighbour (job, job->near, G_N_ELEMENTS (job->near),
+                            x >= NEAR_REACH && y >= NEAR_REACH && z >= NEAR_REACH
+                            && x + NEAR_REACH < nx && y + NEAR_REACH < ny && z + NEAR_REACH < nz,
+                            x, y, z, i, radius, farthest))
+        return FALSE;
+      if (radius >= EXTENDED_RADIUS_VOXELS * job->h_min &&
+          inside_neighbour (job, job->far, job->n_far,
+                            x >= FAR_REACH && y >= FAR_REACH && z >= FAR_REACH
+                            && x + FAR_REACH < nx && y + FAR_REACH < ny && z + FAR_REACH < nz,
+                            x, y, z, i, radius, farthest))
+        return FALSE;
+    }
+
+  /* Rule B again for large balls, against the farther ball at the top of a
+   * climb up the field (in a round pore, the ball at its centre). */
+  if (radius >= CLIMB_RADIUS_VOXELS * job->h_min)
+    {
+      gssize at[3] = { (gssize) x, (gssize) y, (gssize) z };
+      gsize top = climb (job, at);
+
+      if (field[top] > radius)
+        {
+          gssize offset[3] = { at[0] - (gssize) x, at[1] - (gssize) y, at[2] - (gssize) z };
+
+          if (ball_inside (volume->voxel_nm, s, offset, ball_s (field[top])))
+            return FALSE;
+        }
+    }
   return TRUE;
 }
 
@@ -1120,8 +1224,6 @@ max_ball_in_place (const CbdVolume *volume,
     return FALSE;
   for (gsize z = 0; z < nz; z++)
     job.max_reach = MAX (job.max_reach, plane_reach[z]);
-  g_debug ("%s: %" G_GSIZE_FORMAT " balls to stamp, reaching up to %u planes", stage, total,
-           job.max_reach);
 
   /* Each block of planes is written by one thread only. */
   job.planes_per_block = 2;

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cbd-edt.h"
 #include "cbd-porosimetry.h"
 
 #define PORE 0
@@ -310,6 +311,82 @@ test_brute_force (void)
         for (guint f = seed % 2; f < G_N_ELEMENTS (inlet_sets); f += 2)
           check_against_brute_force (volume, inlet_sets[f], 1 + (seed + f) % 3);
       }
+}
+
+/* Large round pores (balls of 12+ voxels are pruned against the ball at
+ * the top of a climb): the library's own distance map, checked against brute
+ * force elsewhere, feeds brute-force access and max-ball here. */
+static void
+test_large_balls (void)
+{
+  const double spacings[2][3] = { { 10, 10, 10 }, { 10, 10, 12 } };
+  const CbdFaces inlets[2] = { CBD_FACES_ALL, CBD_FACE_X_MIN | CBD_FACE_Y_MAX };
+
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autoptr(CbdVolume) volume = new_volume (48, 44, 42, spacings[k][0], spacings[k][1],
+                                                spacings[k][2], SOLID);
+      g_autoptr(GRand) rand = g_rand_new_with_seed (17 + k);
+      g_autoptr(GError) error = NULL;
+      const double centres[3][4] = { { 20, 21, 20, 18.6 }, { 38, 21, 22, 10.6 }, { 40, 6, 5, 6.4 } };
+      gsize n = cbd_volume_n_voxels (volume);
+      g_autofree float *edt = g_new (float, n);
+      g_autofree double *distance = g_new (double, n);
+      g_autofree double *access = NULL, *expected_intrusion = NULL, *expected_thickness = NULL;
+      g_autofree float *intrusion = NULL, *thickness = NULL;
+      gboolean phase[256];
+
+      for (gsize z = 0; z < 42; z++)
+        for (gsize y = 0; y < 44; y++)
+          for (gsize x = 0; x < 48; x++)
+            for (guint c = 0; c < 3; c++)
+              {
+                double dx = x - centres[c][0], dy = y - centres[c][1], dz = z - centres[c][2];
+
+                if (dx * dx + dy * dy + dz * dz <= centres[c][3] * centres[c][3])
+                  set_voxel (volume, x, y, z, PORE);
+              }
+      /* A channel to the x- face, solid specks near the rims of the pores. */
+      for (gsize x = 0; x < 20; x++)
+        for (gsize y = 20; y <= 22; y++)
+          set_voxel (volume, x, y, 20, PORE);
+      set_voxel (volume, 28, 32, 30, SOLID);
+      set_voxel (volume, 42, 21, 26, SOLID);
+      set_voxel (volume, 8, 14 + g_rand_int_range (rand, 0, 4), 12, SOLID);
+
+      pore_phase (phase);
+      g_assert_true (cbd_edt_compute (volume, phase, CBD_EDT_BORDER_OPEN, 1, edt, NULL, &error));
+      g_assert_no_error (error);
+      for (gsize z = 0; z < 42; z++)
+        for (gsize y = 0; y < 44; y++)
+          for (gsize x = 0; x < 48; x++)
+            {
+              gsize i = cbd_volume_index (volume, x, y, z);
+              const double *h = volume->voxel_nm;
+              double d = edt[i];
+
+              if (volume->labels[i] != PORE)
+                {
+                  distance[i] = 0;
+                  continue;
+                }
+              if (!(inlets[k] & CBD_FACE_X_MIN)) d = MIN (d, (x + 1) * h[0]);
+              if (!(inlets[k] & CBD_FACE_X_MAX)) d = MIN (d, (48 - x) * h[0]);
+              if (!(inlets[k] & CBD_FACE_Y_MIN)) d = MIN (d, (y + 1) * h[1]);
+              if (!(inlets[k] & CBD_FACE_Y_MAX)) d = MIN (d, (44 - y) * h[1]);
+              if (!(inlets[k] & CBD_FACE_Z_MIN)) d = MIN (d, (z + 1) * h[2]);
+              if (!(inlets[k] & CBD_FACE_Z_MAX)) d = MIN (d, (42 - z) * h[2]);
+              distance[i] = (float) d;
+            }
+      access = brute_access (volume, inlets[k], distance);
+      expected_intrusion = brute_max_ball (volume, access);
+      expected_thickness = brute_max_ball (volume, distance);
+      compute_maps (volume, inlets[k], 2, &intrusion, &thickness);
+      assert_close_map (volume, intrusion, expected_intrusion, "intrusion diameter");
+      assert_close_map (volume, thickness, expected_thickness, "local thickness");
+      /* The big pore holds its own largest ball. */
+      g_assert_cmpfloat (thickness[cbd_volume_index (volume, 20, 21, 20)], >, 300);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -840,6 +917,7 @@ main (int argc, char **argv)
   g_test_add_func ("/porosimetry/log-diameters", test_log_diameters);
   g_test_add_func ("/porosimetry/options", test_options);
   g_test_add_func ("/porosimetry/brute-force", test_brute_force);
+  g_test_add_func ("/porosimetry/large-balls", test_large_balls);
   g_test_add_func ("/porosimetry/cylinder", test_cylinder);
   g_test_add_func ("/porosimetry/cylinder-inlets", test_cylinder_inlets);
   g_test_add_func ("/porosimetry/ink-bottle", test_ink_bottle);
