@@ -8,6 +8,12 @@
  * removal brings back the same object, selection and all. A drag records
  * one change at its end (cbd_cutout_history_record_change), not one per
  * pointer motion. A new edit drops whatever could have been redone.
+ *
+ * A group (cbd_cutout_history_begin_group … end_group) collects the edits
+ * in between into one command, so "Find CAM-free cutouts" adding ten cubes
+ * is undone in one step. A custom command carries its own do/undo
+ * callbacks for edits that are not cutouts (the label map, the voxel
+ * size) but belong to the same undo stack and "modified" count.
  */
 #define G_LOG_DOMAIN "cbd-cutout-history"
 
@@ -20,6 +26,8 @@ typedef enum
   COMMAND_ADD,
   COMMAND_REMOVE,
   COMMAND_CHANGE,
+  COMMAND_GROUP,
+  COMMAND_CUSTOM,
 } CommandKind;
 
 typedef struct
@@ -29,6 +37,10 @@ typedef struct
   guint           position;  /* add, remove */
   CbdCutoutShape  before;    /* change */
   CbdCutoutShape  after;     /* change */
+  GPtrArray      *children;  /* group: of Command, in the order done */
+  CbdHistoryFunc  custom_run;     /* custom */
+  gpointer        custom_data;
+  GDestroyNotify  custom_destroy;
 } Command;
 
 struct _CbdCutoutHistory
@@ -39,6 +51,8 @@ struct _CbdCutoutHistory
   GPtrArray     *undo;  /* of Command, newest last */
   GPtrArray     *redo;
   guint          serial; /* counts edits, undos and redos: "modified" checks */
+  Command       *group;  /* open group collecting edits, or NULL */
+  guint          group_depth;
 };
 
 enum
@@ -100,6 +114,9 @@ command_free (gpointer data)
   g_clear_object (&command->item);
   cbd_cutout_shape_clear (&command->before);
   cbd_cutout_shape_clear (&command->after);
+  g_clear_pointer (&command->children, g_ptr_array_unref);
+  if (command->custom_destroy != NULL)
+    command->custom_destroy (command->custom_data);
   g_free (command);
 }
 
@@ -116,6 +133,11 @@ static void
 cbd_cutout_history_push (CbdCutoutHistory *self,
                          Command          *command)
 {
+  if (self->group != NULL)
+    {
+      g_ptr_array_add (self->group->children, command);
+      return;
+    }
   g_ptr_array_add (self->undo, command);
   g_ptr_array_set_size (self->redo, 0);
   cbd_cutout_history_notify (self);
@@ -140,6 +162,17 @@ command_run (CbdCutoutHistory *self,
       break;
     case COMMAND_CHANGE:
       shape_apply (forward ? &command->after : &command->before, command->item);
+      break;
+    case COMMAND_GROUP:
+      if (forward)
+        for (guint i = 0; i < command->children->len; i++)
+          command_run (self, g_ptr_array_index (command->children, i), TRUE);
+      else
+        for (guint i = command->children->len; i > 0; i--)
+          command_run (self, g_ptr_array_index (command->children, i - 1), FALSE);
+      break;
+    case COMMAND_CUSTOM:
+      command->custom_run (forward, command->custom_data);
       break;
     default:
       g_assert_not_reached ();
@@ -172,6 +205,7 @@ cbd_cutout_history_finalize (GObject *object)
 {
   CbdCutoutHistory *self = CBD_CUTOUT_HISTORY (object);
 
+  g_clear_pointer (&self->group, command_free);
   g_ptr_array_unref (self->undo);
   g_ptr_array_unref (self->redo);
   g_clear_object (&self->list);
@@ -355,6 +389,71 @@ cbd_cutout_history_redo (CbdCutoutHistory *self)
   g_ptr_array_add (self->undo, command);
   cbd_cutout_history_notify (self);
   return TRUE;
+}
+
+/**
+ * cbd_cutout_history_begin_group:
+ *
+ * Until the matching cbd_cutout_history_end_group(), edits are collected
+ * into one command: one undo step, one #CbdCutoutHistory::changed at the
+ * end. Groups nest; the outermost one counts.
+ */
+void
+cbd_cutout_history_begin_group (CbdCutoutHistory *self)
+{
+  g_return_if_fail (CBD_IS_CUTOUT_HISTORY (self));
+
+  if (self->group_depth++ > 0)
+    return;
+  self->group = g_new0 (Command, 1);
+  self->group->kind = COMMAND_GROUP;
+  self->group->children = g_ptr_array_new_with_free_func (command_free);
+}
+
+void
+cbd_cutout_history_end_group (CbdCutoutHistory *self)
+{
+  Command *group;
+
+  g_return_if_fail (CBD_IS_CUTOUT_HISTORY (self));
+  g_return_if_fail (self->group_depth > 0);
+
+  if (--self->group_depth > 0)
+    return;
+  group = g_steal_pointer (&self->group);
+  if (group->children->len == 0)
+    {
+      command_free (group);
+      return;
+    }
+  cbd_cutout_history_push (self, group);
+}
+
+/**
+ * cbd_cutout_history_push_custom:
+ * @run: does (@forward TRUE) or undoes the edit
+ * @data: for @run, freed with @destroy when the command is forgotten
+ *
+ * Does the edit now (@run with TRUE) and records it for undo.
+ */
+void
+cbd_cutout_history_push_custom (CbdCutoutHistory *self,
+                                CbdHistoryFunc    run,
+                                gpointer          data,
+                                GDestroyNotify    destroy)
+{
+  Command *command;
+
+  g_return_if_fail (CBD_IS_CUTOUT_HISTORY (self));
+  g_return_if_fail (run != NULL);
+
+  command = g_new0 (Command, 1);
+  command->kind = COMMAND_CUSTOM;
+  command->custom_run = run;
+  command->custom_data = data;
+  command->custom_destroy = destroy;
+  command_run (self, command, TRUE);
+  cbd_cutout_history_push (self, command);
 }
 
 /* Forgets every command (a new volume or project). */

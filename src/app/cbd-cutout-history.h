@@ -20,6 +20,10 @@ typedef struct
   gsize  edge;
 } CbdCutoutShape;
 
+/* Does (@forward) or undoes a custom edit. */
+typedef void (*CbdHistoryFunc) (gboolean forward,
+                                gpointer user_data);
+
 CbdCutoutHistory *cbd_cutout_history_new      (CbdCutoutList    *list);
 CbdCutoutList    *cbd_cutout_history_get_list (CbdCutoutHistory *self);
 void              cbd_cutout_history_add      (CbdCutoutHistory *self,
@@ -42,6 +46,12 @@ gboolean          cbd_cutout_history_can_redo (CbdCutoutHistory *self);
 gboolean          cbd_cutout_history_undo     (CbdCutoutHistory *self);
 gboolean          cbd_cutout_history_redo     (CbdCutoutHistory *self);
 void              cbd_cutout_history_clear    (CbdCutoutHistory *self);
+void              cbd_cutout_history_begin_group (CbdCutoutHistory *self);
+void              cbd_cutout_history_end_group   (CbdCutoutHistory *self);
+void              cbd_cutout_history_push_custom (CbdCutoutHistory *self,
+                                                  CbdHistoryFunc    run,
+                                                  gpointer          data,
+                                                  GDestroyNotify    destroy);
 guint             cbd_cutout_history_get_serial (CbdCutoutHistory *self);
 
 G_END_DECLS

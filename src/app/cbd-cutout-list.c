@@ -268,6 +268,28 @@ cbd_cutout_list_set_volume (CbdCutoutList     *self,
   self->next_number = 1;
 }
 
+/**
+ * cbd_cutout_list_set_label_map:
+ * @map: (nullable): which labels are CAM and pore
+ *
+ * Keeps the cutouts and counts them again under @map.
+ */
+void
+cbd_cutout_list_set_label_map (CbdCutoutList     *self,
+                               const CbdLabelMap *map)
+{
+  g_return_if_fail (CBD_IS_CUTOUT_LIST (self));
+
+  self->has_map = map != NULL;
+  for (guint label = 0; label < 256; label++)
+    {
+      self->cam[label] = map != NULL && map->phase[label] == CBD_PHASE_CAM;
+      self->pore[label] = map != NULL && map->phase[label] == CBD_PHASE_PORE;
+    }
+  for (guint i = 0; i < self->items->len; i++)
+    cbd_cutout_list_count (self, g_ptr_array_index (self->items, i));
+}
+
 CbdVolume *
 cbd_cutout_list_get_volume (CbdCutoutList *self)
 {

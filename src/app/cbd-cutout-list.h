@@ -20,6 +20,8 @@ CbdCutoutList *cbd_cutout_list_new         (void);
 void           cbd_cutout_list_set_volume  (CbdCutoutList     *self,
                                             CbdVolume         *volume,
                                             const CbdLabelMap *map);
+void           cbd_cutout_list_set_label_map (CbdCutoutList   *self,
+                                              const CbdLabelMap *map);
 CbdVolume     *cbd_cutout_list_get_volume  (CbdCutoutList     *self);
 CbdCutoutItem *cbd_cutout_list_get         (CbdCutoutList     *self,
                                             guint              position);

@@ -326,6 +326,75 @@ cbd_view_state_set_volume (CbdViewState      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
 
+/**
+ * cbd_view_state_set_label_map:
+ * @map: (nullable): which label is which phase; %NULL shows grey levels
+ *
+ * Recolours the views and recounts the cutouts for a new label map; the
+ * crosshair, zoom and cutouts stay.
+ */
+void
+cbd_view_state_set_label_map (CbdViewState      *self,
+                              const CbdLabelMap *map)
+{
+  g_return_if_fail (CBD_IS_VIEW_STATE (self));
+
+  self->has_map = map != NULL;
+  if (map != NULL)
+    self->map = *map;
+  else
+    cbd_label_map_init (&self->map);
+
+  self->max_label = 0;
+  if (self->volume != NULL && !self->has_map)
+    {
+      gsize n_voxels = cbd_volume_n_voxels (self->volume);
+
+      for (gsize i = 0; i < n_voxels && self->max_label < 255; i++)
+        self->max_label = MAX (self->max_label, self->volume->labels[i]);
+    }
+
+  cbd_cutout_list_set_label_map (self->cutouts, self->has_map ? &self->map : NULL);
+
+  g_signal_emit (self, signals[SIGNAL_STYLE_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_CUTOUTS_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_HOVER_CHANGED], 0);
+}
+
+/**
+ * cbd_view_state_set_voxel_size:
+ * @voxel_nm: the voxel edge along x, y and z in nm, each > 0
+ *
+ * Changes the volume's voxel size in place (main thread only; workers
+ * read voxel counts, not lengths) and refits the views. The crosshair
+ * and cutouts stay: they are in voxels.
+ */
+void
+cbd_view_state_set_voxel_size (CbdViewState *self,
+                               const double  voxel_nm[3])
+{
+  g_return_if_fail (CBD_IS_VIEW_STATE (self));
+  g_return_if_fail (voxel_nm[0] > 0.0 && voxel_nm[1] > 0.0 && voxel_nm[2] > 0.0);
+
+  if (self->volume == NULL)
+    return;
+
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      self->volume->voxel_nm[axis] = voxel_nm[axis];
+      self->centre_nm[axis] = self->volume->dims[axis] * voxel_nm[axis] / 2.0;
+    }
+  self->zoom = 0.0;
+
+  /* The views keep their lengths in nm: let them start afresh. */
+  g_signal_emit (self, signals[SIGNAL_VOLUME_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_CROSSHAIR_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_CUTOUTS_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_HOVER_CHANGED], 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
 CbdVolume *
 cbd_view_state_get_volume (CbdViewState *self)
 {

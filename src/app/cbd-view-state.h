@@ -33,6 +33,10 @@ void               cbd_view_state_set_volume       (CbdViewState      *self,
                                                     CbdVolume         *volume,
                                                     const CbdLabelMap *map,
                                                     const guint64      counts[256]);
+void               cbd_view_state_set_label_map    (CbdViewState      *self,
+                                                    const CbdLabelMap *map);
+void               cbd_view_state_set_voxel_size   (CbdViewState      *self,
+                                                    const double       voxel_nm[3]);
 CbdVolume         *cbd_view_state_get_volume       (CbdViewState      *self);
 const CbdLabelMap *cbd_view_state_get_label_map    (CbdViewState      *self);
 CbdPhase           cbd_view_state_get_phase_at     (CbdViewState      *self,

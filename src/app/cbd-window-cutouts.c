@@ -126,6 +126,8 @@ find_ready_cb (GObject      *source_object,
       return;
     }
 
+  /* One undo step for the whole search. */
+  cbd_cutout_history_begin_group (cbd_view_state_get_history (self->state));
   for (guint i = 0; i < cutouts->len; i++)
     {
       const CbdCutout *found = &g_array_index (cutouts, CbdCutout, i);
@@ -134,6 +136,7 @@ find_ready_cb (GObject      *source_object,
 
       cbd_cutout_history_add (cbd_view_state_get_history (self->state), item);
     }
+  cbd_cutout_history_end_group (cbd_view_state_get_history (self->state));
 
   if (cutouts->len < input->n_wanted)
     message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,

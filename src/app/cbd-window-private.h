@@ -52,6 +52,9 @@ struct _CbdWindow
 void cbd_window_init_actions    (CbdWindow *self);
 void cbd_window_init_cutout_actions (CbdWindow *self);
 void cbd_window_init_project_actions (CbdWindow *self);
+void cbd_window_init_dialog_actions (CbdWindow *self);
+void cbd_window_ask_label_map   (CbdWindow     *self,
+                                 const guint64  counts[256]);
 gboolean cbd_window_is_project_file (GFile     *file);
 void cbd_window_apply_session   (CbdWindow        *self,
                                  const CbdSession *session);

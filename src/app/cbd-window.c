@@ -31,6 +31,9 @@ static void cbd_window_show_volume (CbdWindow     *self,
                                     CbdVolume     *volume,
                                     const char    *name,
                                     const guint64  counts[256]);
+static void cbd_window_open_full   (CbdWindow        *self,
+                                    GFile            *file,
+                                    const CbdRawSpec *raw);
 
 /* Written by the loader thread, read by a main-thread timeout. */
 typedef struct LoadProgress
@@ -67,6 +70,7 @@ typedef struct
 {
   char         *path;
   LoadProgress *progress;
+  CbdRawSpec   *raw;   /* NULL: a TIFF file or folder */
 } LoadInput;
 
 static void
@@ -76,6 +80,7 @@ load_input_free (gpointer data)
 
   g_free (input->path);
   load_progress_unref (input->progress);
+  g_free (input->raw);
   g_free (input);
 }
 
@@ -116,7 +121,10 @@ load_thread (GTask        *task,
   LoadResult *result;
   CbdVolume *volume;
 
-  volume = cbd_volume_load (input->path, cancellable, load_progress_cb, input->progress, &error);
+  if (input->raw != NULL)
+    volume = cbd_raw_spec_read (input->raw, input->path, cancellable, &error);
+  else
+    volume = cbd_volume_load (input->path, cancellable, load_progress_cb, input->progress, &error);
   if (volume == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -232,6 +240,21 @@ load_ready_cb (GObject      *source_object,
 }
 
 /**
+ * cbd_window_open_raw:
+ * @raw: the dims, sample type and voxel size of the headerless file
+ *
+ * As cbd_window_open(), for a raw file.
+ */
+void
+cbd_window_open_raw (CbdWindow        *self,
+                     GFile            *file,
+                     const CbdRawSpec *raw)
+{
+  g_return_if_fail (raw != NULL);
+  cbd_window_open_full (self, file, raw);
+}
+
+/**
  * cbd_window_open:
  *
  * Loads @file on a worker thread; a later call replaces an unfinished one.
@@ -239,6 +262,14 @@ load_ready_cb (GObject      *source_object,
 void
 cbd_window_open (CbdWindow *self,
                  GFile     *file)
+{
+  cbd_window_open_full (self, file, NULL);
+}
+
+static void
+cbd_window_open_full (CbdWindow        *self,
+                      GFile            *file,
+                      const CbdRawSpec *raw)
 {
   g_autoptr(GTask) task = NULL;
   g_autofree char *path = NULL;
@@ -286,6 +317,7 @@ cbd_window_open (CbdWindow *self,
   input = g_new0 (LoadInput, 1);
   input->path = g_steal_pointer (&path);
   input->progress = g_atomic_rc_box_acquire (self->load_progress);
+  input->raw = raw != NULL ? g_memdup2 (raw, sizeof *raw) : NULL;
 
   task = g_task_new (self, self->load_cancellable, load_ready_cb, NULL);
   g_task_set_source_tag (task, cbd_window_open);
@@ -393,6 +425,10 @@ cbd_window_show_volume (CbdWindow     *self,
   self->loaded = TRUE;
   cbd_window_update_status (self);
   cbd_window_update_actions (self);
+
+  /* Not exactly three values: let the user say which is which. */
+  if (!have_map && self->interactive)
+    cbd_window_ask_label_map (self, counts);
 }
 
 /**

@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "cbd-raw-dialog.h"
 #include "cbd-slice-view.h"
 #include "cbd-view-state.h"
 #include "cbd-volume.h"
@@ -20,6 +21,9 @@ G_DECLARE_FINAL_TYPE (CbdWindow, cbd_window, CBD, WINDOW, GtkApplicationWindow)
 CbdWindow    *cbd_window_new              (GtkApplication *application);
 void          cbd_window_open             (CbdWindow      *self,
                                            GFile          *file);
+void          cbd_window_open_raw         (CbdWindow        *self,
+                                           GFile            *file,
+                                           const CbdRawSpec *raw);
 void          cbd_window_set_volume       (CbdWindow      *self,
                                            CbdVolume      *volume,
                                            const char     *name);
