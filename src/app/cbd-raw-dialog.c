@@ -99,15 +99,13 @@ cbd_raw_dialog_check (CbdRawDialog *self)
   self->can_accept = expected == self->file_size;
 
   /* Translators: a byte count, in full ("16777216 bytes") */
-  have = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " byte",
-                                       "%" G_GUINT64_FORMAT " bytes", self->file_size),
-                          self->file_size);
+  have = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%llu byte", "%llu bytes", self->file_size),
+                          (unsigned long long) self->file_size);
   if (expected == G_MAXUINT64)
     need = g_strdup (_("more bytes than can be counted"));
   else
-    need = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " byte",
-                                         "%" G_GUINT64_FORMAT " bytes", expected),
-                            expected);
+    need = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%llu byte", "%llu bytes", expected),
+                            (unsigned long long) expected);
 
   if (self->can_accept)
     /* Translators: the first %s is a byte count, e.g. "16777216 bytes" */
@@ -249,9 +247,9 @@ cbd_raw_dialog_new (GtkWindow *parent,
 
   name = g_file_get_basename (file);
   /* Translators: a file name and its size in bytes */
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "“%s”: %" G_GUINT64_FORMAT " byte",
-                                       "“%s”: %" G_GUINT64_FORMAT " bytes", file_size),
-                          name, file_size);
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "“%s”: %llu byte", "“%s”: %llu bytes",
+                                       file_size),
+                          name, (unsigned long long) file_size);
   gtk_label_set_text (self->file_label, text);
 
   if ((edge = cube_edge (file_size, 1)) > 0)
