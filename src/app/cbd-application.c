@@ -285,6 +285,9 @@ cbd_application_startup (GApplication *application)
   static const char *redo_accels[] = { "<Control><Shift>z", "<Control>y", NULL };
   static const char *add_cutout_accels[] = { "<Control><Shift>a", NULL };
   static const char *delete_cutout_accels[] = { "<Control>Delete", NULL };
+  static const char *analyse_accels[] = { "<Control>r", NULL };
+  static const char *cancel_analysis_accels[] = { "Escape", NULL };
+  static const char *export_figure_accels[] = { "<Control>e", NULL };
   GSettingsSchemaSource *source;
 
   G_APPLICATION_CLASS (cbd_application_parent_class)->startup (application);
@@ -300,6 +303,9 @@ cbd_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.redo", redo_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-cutout", add_cutout_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.delete-cutout", delete_cutout_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.analyse", analyse_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.cancel-analysis", cancel_analysis_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.export-figure", export_figure_accels);
 
   /* An uninstalled build has no compiled schema: run with the defaults. */
   source = g_settings_schema_source_get_default ();

@@ -26,6 +26,7 @@ struct _CbdCutoutItem
   double   porosity;    /* NAN until counted */
   gboolean computing;
   guint64  stats_serial;
+  CbdCutoutItemAnalysis analysis;  /* .analysed FALSE: none */
 };
 
 enum
@@ -39,6 +40,7 @@ enum
   PROP_CAM_COUNT,
   PROP_POROSITY,
   PROP_COMPUTING,
+  PROP_ANALYSED,
   N_PROPS
 };
 
@@ -82,6 +84,9 @@ cbd_cutout_item_get_property (GObject    *object,
       break;
     case PROP_COMPUTING:
       g_value_set_boolean (value, self->computing);
+      break;
+    case PROP_ANALYSED:
+      g_value_set_boolean (value, self->analysis.analysed);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -145,6 +150,10 @@ cbd_cutout_item_class_init (CbdCutoutItemClass *klass)
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_COMPUTING] =
     g_param_spec_boolean ("computing", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* Whether it has an analysis result; notified whenever that changes. */
+  properties[PROP_ANALYSED] =
+    g_param_spec_boolean ("analysed", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Origin or edge changed (once per change, after the notifies). */
@@ -159,6 +168,7 @@ cbd_cutout_item_init (CbdCutoutItem *self)
   self->name = g_strdup ("");
   self->cam_count = -1;
   self->porosity = NAN;
+  self->analysis.sigma_rel_mean = self->analysis.sigma_rel_std = self->analysis.tau_mean = NAN;
 }
 
 CbdCutoutItem *
@@ -323,4 +333,45 @@ cbd_cutout_item_get_stats_serial (CbdCutoutItem *self)
 {
   g_return_val_if_fail (CBD_IS_CUTOUT_ITEM (self), 0);
   return self->stats_serial;
+}
+
+/**
+ * cbd_cutout_item_set_analysis:
+ * @analysis: (nullable): the cutout's analysis result; %NULL: none
+ *
+ * Set by the analysis panel as results arrive or the filter changes.
+ */
+void
+cbd_cutout_item_set_analysis (CbdCutoutItem               *self,
+                              const CbdCutoutItemAnalysis *analysis)
+{
+  CbdCutoutItemAnalysis none = { FALSE, NAN, NAN, NAN, FALSE };
+
+  g_return_if_fail (CBD_IS_CUTOUT_ITEM (self));
+
+  if (analysis == NULL)
+    analysis = &none;
+  if (self->analysis.analysed == analysis->analysed &&
+      self->analysis.accepted == analysis->accepted &&
+      (self->analysis.sigma_rel_mean == analysis->sigma_rel_mean ||
+       (isnan (self->analysis.sigma_rel_mean) && isnan (analysis->sigma_rel_mean))) &&
+      (self->analysis.sigma_rel_std == analysis->sigma_rel_std ||
+       (isnan (self->analysis.sigma_rel_std) && isnan (analysis->sigma_rel_std))) &&
+      (self->analysis.tau_mean == analysis->tau_mean ||
+       (isnan (self->analysis.tau_mean) && isnan (analysis->tau_mean))))
+    return;
+  self->analysis = *analysis;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANALYSED]);
+}
+
+/* Returns: whether it has a result (@analysis is filled in either way) */
+gboolean
+cbd_cutout_item_get_analysis (CbdCutoutItem         *self,
+                              CbdCutoutItemAnalysis *analysis)
+{
+  g_return_val_if_fail (CBD_IS_CUTOUT_ITEM (self), FALSE);
+
+  if (analysis != NULL)
+    *analysis = self->analysis;
+  return self->analysis.analysed;
 }

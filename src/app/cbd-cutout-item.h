@@ -15,6 +15,16 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (CbdCutoutItem, cbd_cutout_item, CBD, CUTOUT_ITEM, GObject)
 
+/* What the list shows of a cutout's analysis (cbd-study.h has the rest). */
+typedef struct
+{
+  gboolean analysed;
+  double   sigma_rel_mean;
+  double   sigma_rel_std;
+  double   tau_mean;          /* NaN unless all three axes percolate */
+  gboolean accepted;          /* in the correlation fit */
+} CbdCutoutItemAnalysis;
+
 CbdCutoutItem *cbd_cutout_item_new          (const char          *name,
                                              const gsize          origin[3],
                                              gsize                edge);
@@ -40,5 +50,10 @@ void           cbd_cutout_item_set_computing (CbdCutoutItem      *self,
                                               gboolean            computing);
 guint64        cbd_cutout_item_next_stats_serial (CbdCutoutItem  *self);
 guint64        cbd_cutout_item_get_stats_serial  (CbdCutoutItem  *self);
+
+void           cbd_cutout_item_set_analysis (CbdCutoutItem               *self,
+                                             const CbdCutoutItemAnalysis *analysis);
+gboolean       cbd_cutout_item_get_analysis (CbdCutoutItem               *self,
+                                             CbdCutoutItemAnalysis       *analysis);
 
 G_END_DECLS

@@ -60,6 +60,9 @@ typedef enum
   COLUMN_EDGE,
   COLUMN_POROSITY,
   COLUMN_CAM_FREE,
+  COLUMN_SIGMA_REL,
+  COLUMN_TAU,
+  COLUMN_ACCEPTED,
   COLUMN_STATUS,
   N_COLUMNS
 } Column;
@@ -72,6 +75,8 @@ column_text (Column         column,
   gint64 cam_count = cbd_cutout_item_get_cam_count (item);
   double porosity = cbd_cutout_item_get_porosity (item);
   gboolean counted = !cbd_cutout_item_get_computing (item) && cam_count >= 0;
+  CbdCutoutItemAnalysis analysis;
+  gboolean analysed = cbd_cutout_item_get_analysis (item, &analysis);
 
   switch (column)
     {
@@ -86,6 +91,16 @@ column_text (Column         column,
       return counted && !isnan (porosity) ? g_strdup_printf (_("%.1f %%"), 100.0 * porosity) : g_strdup ("—");
     case COLUMN_CAM_FREE:
       return g_strdup (!counted ? "—" : cam_count == 0 ? _("yes") : _("no"));
+    case COLUMN_SIGMA_REL:
+      /* Translators: mean and spread of sigma_rel over the three axes */
+      return analysed ? g_strdup_printf (_("%.4f ± %.4f"), analysis.sigma_rel_mean,
+                                         analysis.sigma_rel_std)
+                      : g_strdup ("—");
+    case COLUMN_TAU:
+      return analysed && !isnan (analysis.tau_mean) ? g_strdup_printf ("%.3g", analysis.tau_mean)
+                                                    : g_strdup ("—");
+    case COLUMN_ACCEPTED:
+      return g_strdup (!analysed ? "—" : analysis.accepted ? _("yes") : _("no"));
     case COLUMN_STATUS:
       if (cbd_cutout_item_get_computing (item))
         return g_strdup (_("counting…"));
@@ -183,6 +198,11 @@ cbd_cutout_panel_add_columns (CbdCutoutPanel *self)
     [COLUMN_EDGE] = _("Edge"),
     [COLUMN_POROSITY] = _("Porosity"),
     [COLUMN_CAM_FREE] = _("CAM-free"),
+    /* Translators: relative ionic conductivity, mean ± spread */
+    [COLUMN_SIGMA_REL] = _("σ_rel"),
+    /* Translators: tortuosity */
+    [COLUMN_TAU] = _("τ"),
+    [COLUMN_ACCEPTED] = _("Accepted"),
     [COLUMN_STATUS] = _("Status"),
   };
 

@@ -153,6 +153,7 @@ cbd_window_init_actions (CbdWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   cbd_window_init_cutout_actions (self);
   cbd_window_init_project_actions (self);
+  cbd_window_init_analysis_actions (self);
   cbd_window_init_dialog_actions (self);
   cbd_window_update_actions (self);
 }

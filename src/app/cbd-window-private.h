@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "cbd-analysis-panel.h"
 #include "cbd-cutout-panel.h"
 #include "cbd-phase-panel.h"
 #include "cbd-session.h"
@@ -33,6 +34,7 @@ struct _CbdWindow
   CbdVolumeInfo        *volume_info;
   CbdPhasePanel        *phase_panel;
   CbdCutoutPanel       *cutout_panel;
+  CbdAnalysisPanel     *analysis_panel;
 
   GSettings            *settings;
   GCancellable         *load_cancellable;
@@ -52,6 +54,7 @@ struct _CbdWindow
 void cbd_window_init_actions    (CbdWindow *self);
 void cbd_window_init_cutout_actions (CbdWindow *self);
 void cbd_window_init_project_actions (CbdWindow *self);
+void cbd_window_init_analysis_actions (CbdWindow *self);
 void cbd_window_init_dialog_actions (CbdWindow *self);
 void cbd_window_ask_label_map   (CbdWindow     *self,
                                  const guint64  counts[256]);

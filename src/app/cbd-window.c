@@ -413,6 +413,7 @@ cbd_window_show_volume (CbdWindow     *self,
 
   g_free (self->volume_path);
   self->volume_path = g_strdup (name);
+  cbd_analysis_panel_set_volume_path (self->analysis_panel, name);
   cbd_view_state_set_volume (self->state, volume, have_map ? &map : NULL, counts);
   cbd_volume_info_set_volume (self->volume_info, volume, name, have_map ? &map : NULL,
                               guessed, counts);
@@ -489,6 +490,14 @@ cbd_window_get_volume_view (CbdWindow *self)
 {
   g_return_val_if_fail (CBD_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->volume_view);
+}
+
+/* Returns: (transfer none): the CbdAnalysisPanel */
+GtkWidget *
+cbd_window_get_analysis_panel (CbdWindow *self)
+{
+  g_return_val_if_fail (CBD_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->analysis_panel);
 }
 
 /* Returns: (transfer none): the CbdCutoutPanel */
@@ -641,6 +650,7 @@ cbd_window_class_init (CbdWindowClass *klass)
   g_type_ensure (CBD_TYPE_PHASE_PANEL);
   g_type_ensure (CBD_TYPE_VOLUME_VIEW);
   g_type_ensure (CBD_TYPE_CUTOUT_PANEL);
+  g_type_ensure (CBD_TYPE_ANALYSIS_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/cbdscope/CbdScope/cbd-window.ui");
@@ -659,6 +669,7 @@ cbd_window_class_init (CbdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, volume_info);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, phase_panel);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, cutout_panel);
+  gtk_widget_class_bind_template_child (widget_class, CbdWindow, analysis_panel);
   gtk_widget_class_bind_template_child (widget_class, CbdWindow, recent_menu);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);

@@ -36,6 +36,7 @@ CbdSliceView *cbd_window_get_slice_view   (CbdWindow      *self,
 const char   *cbd_window_get_status_text  (CbdWindow      *self);
 GtkWidget    *cbd_window_get_volume_view  (CbdWindow      *self);
 GtkWidget    *cbd_window_get_cutout_panel (CbdWindow      *self);
+GtkWidget    *cbd_window_get_analysis_panel (CbdWindow    *self);
 void          cbd_window_find_cutouts     (CbdWindow      *self,
                                            guint           n_wanted);
 void          cbd_window_open_project     (CbdWindow      *self,

@@ -1,0 +1,89 @@
+/* cbd-window-analysis.c — the window's analysis actions: analyse, cancel,
+ * export figure and tables
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cbd-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cbd-window-private.h"
+
+static void
+set_enabled (CbdWindow  *self,
+             const char *name,
+             gboolean    enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static void
+update_analysis_actions (CbdWindow *self)
+{
+  gboolean running = cbd_analysis_panel_get_running (self->analysis_panel);
+
+  set_enabled (self, "analyse", !running);
+  set_enabled (self, "cancel-analysis", running);
+}
+
+static void
+analyse_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  CbdWindow *self = CBD_WINDOW (user_data);
+
+  gtk_stack_set_visible_child_name (self->side_stack, "analysis");
+  cbd_analysis_panel_analyse_as_asked (self->analysis_panel);
+}
+
+static void
+cancel_analysis_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  CbdWindow *self = CBD_WINDOW (user_data);
+
+  cbd_analysis_panel_cancel (self->analysis_panel);
+}
+
+static void
+export_figure_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  CbdWindow *self = CBD_WINDOW (user_data);
+
+  gtk_stack_set_visible_child_name (self->side_stack, "analysis");
+  cbd_analysis_panel_choose_figure_file (self->analysis_panel);
+}
+
+static void
+export_tables_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  CbdWindow *self = CBD_WINDOW (user_data);
+
+  cbd_analysis_panel_choose_table_folder (self->analysis_panel);
+}
+
+void
+cbd_window_init_analysis_actions (CbdWindow *self)
+{
+  static const GActionEntry entries[] = {
+    { "analyse", analyse_activated, NULL, NULL, NULL, { 0 } },
+    { "cancel-analysis", cancel_analysis_activated, NULL, NULL, NULL, { 0 } },
+    { "export-figure", export_figure_activated, NULL, NULL, NULL, { 0 } },
+    { "export-tables", export_tables_activated, NULL, NULL, NULL, { 0 } },
+  };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  g_signal_connect_object (self->analysis_panel, "notify::running",
+                           G_CALLBACK (update_analysis_actions), self, G_CONNECT_SWAPPED);
+  update_analysis_actions (self);
+}

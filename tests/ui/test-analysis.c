@@ -1,0 +1,505 @@
+/* test-analysis.c — the analysis panel under Xvfb: a run on three small
+ * cutouts fills the study, the plot and the fit without stalling the main
+ * loop; the fit shown is the one `cbdscope-cli fit` computes from the
+ * exported cutouts.csv; cancel keeps finished results; filter thresholds
+ * move the accepted set; exported figures and tables are well formed
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The volume: 64 x 32 x 32 voxels of 10 nm, random pore sites with a
+ * porosity of 0.45, 0.55 and 0.65 in three slabs along x (above the
+ * 0.31 site percolation threshold, so each percolates), CBD elsewhere,
+ * and a CAM layer at z >= 28 that no cutout touches.
+ */
+#define G_LOG_DOMAIN "test-ui"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cbd-analysis-panel.h"
+#include "cbd-window.h"
+#include "ui-test-common.h"
+
+#define NX 64
+#define NY 32
+#define NZ 32
+#define EDGE 16
+
+static guint32
+hash3 (guint32 x, guint32 y, guint32 z)
+{
+  guint32 h = x * 73856093u ^ y * 19349663u ^ z * 83492791u;
+
+  h ^= h >> 13;
+  h *= 0x5bd1e995u;
+  h ^= h >> 15;
+  return h;
+}
+
+static CbdVolume *
+make_volume (void)
+{
+  g_autoptr(GError) error = NULL;
+  CbdVolume *volume = cbd_volume_new (NX, NY, NZ, &error);
+
+  g_assert_no_error (error);
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        {
+          double porosity = x < 21 ? 0.45 : x < 42 ? 0.55 : 0.65;
+          guint8 label;
+
+          if (z >= 28)
+            label = CAM;
+          else
+            label = (hash3 (x, y, z) % 10000) < porosity * 10000 ? PORE : CBD;
+          volume->labels[cbd_volume_index (volume, x, y, z)] = label;
+        }
+  for (guint axis = 0; axis < 3; axis++)
+    volume->voxel_nm[axis] = 10.0;
+  return volume;
+}
+
+typedef struct
+{
+  CbdWindow        *window;
+  CbdAnalysisPanel *panel;
+  gint64            last_tick;
+  gint64            max_gap;           /* between ticks, all included */
+  gint64            max_gap_no_render; /* the same less the frames' rendering */
+  gint64            render_start;
+  gint64            render_in_gap;
+  gint64            max_render;
+  gboolean          finished;
+  gboolean          cancelled;
+  gboolean          filter_applied;
+  guint             n_streamed;
+} Fixture;
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (fixture->last_tick > 0)
+    {
+      fixture->max_gap = MAX (fixture->max_gap, now - fixture->last_tick);
+      fixture->max_gap_no_render = MAX (fixture->max_gap_no_render,
+                                        now - fixture->last_tick - fixture->render_in_gap);
+    }
+  fixture->last_tick = now;
+  fixture->render_in_gap = 0;
+  return G_SOURCE_CONTINUE;
+}
+
+/* A frame's rendering: from the end of GTK's layout handler (ours runs
+ * after it; from the update phase for a frame without layout) to
+ * after-paint. With Mesa's llvmpipe on a loaded machine this
+ * is the window's cost, whatever else happens. */
+static void
+layout_done_cb (GdkFrameClock *clock,
+                Fixture       *fixture)
+{
+  fixture->render_start = g_get_monotonic_time ();
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                Fixture       *fixture)
+{
+  gint64 render;
+
+  if (fixture->render_start == 0)
+    return;
+  render = g_get_monotonic_time () - fixture->render_start;
+  fixture->render_in_gap += render;
+  fixture->max_render = MAX (fixture->max_render, render);
+  fixture->render_start = 0;
+}
+
+static void
+finished_cb (CbdAnalysisPanel *panel,
+             gboolean          cancelled,
+             Fixture          *fixture)
+{
+  fixture->finished = TRUE;
+  fixture->cancelled = cancelled;
+}
+
+static void
+filter_applied_cb (CbdAnalysisPanel *panel,
+                   Fixture          *fixture)
+{
+  fixture->filter_applied = TRUE;
+}
+
+static void
+cutout_finished_cb (CbdAnalysisRunner *runner,
+                    guint              index,
+                    Fixture           *fixture)
+{
+  fixture->n_streamed++;
+}
+
+static void
+add_cutout (CbdWindow  *window,
+            const char *name,
+            gsize       x,
+            gsize       y,
+            gsize       z,
+            gsize       edge)
+{
+  CbdCutoutList *list = cbd_view_state_get_cutouts (cbd_window_get_state (window));
+  gsize origin[3] = { x, y, z };
+  g_autoptr(CbdCutoutItem) item = cbd_cutout_item_new (name, origin, edge);
+
+  cbd_cutout_list_insert (list, g_list_model_get_n_items (G_LIST_MODEL (list)), item);
+}
+
+/* Runs the analysis to its end, measuring the longest gap between 5 ms
+ * ticks of the main loop. Returns the seconds it took. */
+static double
+run_analysis (Fixture *fixture)
+{
+  gint64 start = g_get_monotonic_time ();
+  guint tick;
+
+  fixture->finished = FALSE;
+  fixture->max_gap = 0;
+  fixture->max_gap_no_render = 0;
+  fixture->max_render = 0;
+  fixture->render_in_gap = 0;
+  /* From the click: a blocked loop shows as one long gap, not none. */
+  fixture->last_tick = start;
+  tick = g_timeout_add (5, tick_cb, fixture);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->window), "analyse", NULL);
+  if (!cbd_analysis_panel_get_running (fixture->panel))
+    g_error ("not running: %s", cbd_analysis_panel_get_status (fixture->panel));
+  ui_test_wait_for_flag (&fixture->finished);
+  tick_cb (fixture);
+  g_source_remove (tick);
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+static double
+json_number (const char *json,
+             const char *key)
+{
+  g_autofree char *pattern = g_strdup_printf ("\"%s\"\\s*:\\s*([-+0-9.eE]+)", key);
+  g_autoptr(GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *number = NULL;
+
+  g_assert_true (g_regex_match (regex, json, 0, &match));
+  number = g_match_info_fetch (match, 1);
+  return g_ascii_strtod (number, NULL);
+}
+
+static void
+assert_file_starts (const char *path,
+                    const char *magic,
+                    gsize       magic_length,
+                    const char *tail)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, magic_length);
+  g_assert_cmpmem (contents, magic_length, magic, magic_length);
+  /* The closing marker within the last 64 bytes: the file is complete. */
+  if (tail != NULL)
+    {
+      gsize tail_length = strlen (tail);
+      gsize from = length > 64 ? length - 64 : 0;
+      gboolean found = FALSE;
+
+      for (gsize i = from; !found && i + tail_length <= length; i++)
+        found = memcmp (contents + i, tail, tail_length) == 0;
+      g_assert_true (found);
+    }
+}
+
+static void
+test_analysis (void)
+{
+  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *directory = g_dir_make_tmp ("cbd-analysis-XXXXXX", &error);
+  Fixture fixture = { 0 };
+  CbdStudy *study;
+  CbdFitResult shown, fit;
+  CbdFitSummary summary;
+  CbdFilterThresholds thresholds;
+  double seconds;
+  guint n_finished, n_accepted;
+
+  g_assert_no_error (error);
+  fixture.window = ui_test_show_window (volume);
+  fixture.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture.window));
+  g_signal_connect (fixture.panel, "analysis-finished", G_CALLBACK (finished_cb), &fixture);
+  g_signal_connect (fixture.panel, "filter-applied", G_CALLBACK (filter_applied_cb), &fixture);
+  g_signal_connect (cbd_analysis_panel_get_runner (fixture.panel), "cutout-finished",
+                    G_CALLBACK (cutout_finished_cb), &fixture);
+
+  /* Small envelopes keep the partition quick. */
+  {
+    GtkWidget *panel = GTK_WIDGET (fixture.panel);
+    GtkSpinButton *envelope = GTK_SPIN_BUTTON (gtk_widget_get_template_child (panel,
+                                                 CBD_TYPE_ANALYSIS_PANEL, "envelope_spin"));
+
+    gtk_spin_button_set_value (envelope, 32);
+  }
+
+  /* Analyse with no cutouts: a message, and the page is shown (its first
+   * layout is not part of the run measured below). */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "analyse", NULL);
+  g_assert_false (cbd_analysis_panel_get_running (fixture.panel));
+  g_assert_cmpstr (cbd_analysis_panel_get_status (fixture.panel), ==, "Add cutouts to analyse.");
+  ui_test_wait_until_drawn (GTK_WIDGET (cbd_analysis_panel_get_correlation_view (fixture.panel)));
+
+  add_cutout (fixture.window, "low", 2, 8, 4, EDGE);
+  add_cutout (fixture.window, "mid", 24, 8, 4, EDGE);
+  add_cutout (fixture.window, "high", 46, 8, 4, EDGE);
+  /* The new boxes in the 3D view: its render (llvmpipe here, ~0.3 s a
+   * frame) is not part of the run. */
+  ui_test_wait_until_drawn (cbd_window_get_volume_view (fixture.window));
+
+  /* A run of all three streams each result in and ends with a fit. */
+  {
+    GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (fixture.window));
+    gint64 baseline;
+
+    g_signal_connect (clock, "update", G_CALLBACK (layout_done_cb), &fixture);
+    g_signal_connect (clock, "layout", G_CALLBACK (layout_done_cb), &fixture);
+    g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &fixture);
+
+    /* What a frame of this window costs without any analysis. */
+    for (guint i = 0; i < 3; i++)
+      {
+        gtk_widget_queue_resize (GTK_WIDGET (fixture.window));
+        gtk_widget_queue_draw (GTK_WIDGET (fixture.window));
+        ui_test_wait_until_drawn (GTK_WIDGET (fixture.panel));
+      }
+    baseline = fixture.max_render;
+
+    seconds = run_analysis (&fixture);
+    g_test_message ("3 cutouts of 16^3 in %.2f s; longest main-loop gap %.1f ms, "
+                    "%.1f ms without frame rendering; longest frame render %.1f ms "
+                    "(%.1f ms before the run)", seconds, fixture.max_gap / 1000.0,
+                    fixture.max_gap_no_render / 1000.0, fixture.max_render / 1000.0,
+                    baseline / 1000.0);
+    g_signal_handlers_disconnect_by_data (clock, &fixture);
+  }
+  g_assert_false (fixture.cancelled);
+  /* The analysis itself never holds the main loop for 100 ms; painting
+   * the window in software can (see the message above). */
+  g_assert_cmpint (fixture.max_gap_no_render, <, 100000);
+  g_assert_cmpuint (fixture.n_streamed, ==, 3);
+
+  study = cbd_analysis_panel_get_study (fixture.panel);
+  g_assert_nonnull (study);
+  cbd_study_count (study, &n_finished, &n_accepted);
+  g_assert_cmpuint (n_finished, ==, 3);
+  g_assert_nonnull (cbd_plot_view_get_correlation (cbd_analysis_panel_get_correlation_view (fixture.panel)));
+
+  /* Porosity of each cutout counted by hand from the generator. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+      const CbdCutout *cutout = cbd_study_get_cutout (study, i);
+      guint64 pore = 0;
+
+      g_assert_true (cbd_study_get_result (study, i, &result));
+      for (gsize z = cutout->origin[2]; z < cutout->origin[2] + EDGE; z++)
+        for (gsize y = cutout->origin[1]; y < cutout->origin[1] + EDGE; y++)
+          for (gsize x = cutout->origin[0]; x < cutout->origin[0] + EDGE; x++)
+            pore += volume->labels[cbd_volume_index (volume, x, y, z)] == PORE;
+      g_assert_cmpfloat_with_epsilon (result.porosity, pore / (double) (EDGE * EDGE * EDGE), 1e-12);
+      g_assert_cmpfloat (result.sigma_rel_mean, >, 0.0);
+      g_assert_cmpfloat (result.sigma_rel_mean, <, result.porosity);
+
+      /* The list's result columns show it. */
+      {
+        CbdCutoutList *list = cbd_view_state_get_cutouts (cbd_window_get_state (fixture.window));
+        CbdCutoutItemAnalysis analysis;
+
+        g_assert_true (cbd_cutout_item_get_analysis (cbd_cutout_list_get (list, i), &analysis));
+        g_assert_cmpfloat (analysis.sigma_rel_mean, ==, result.sigma_rel_mean);
+        g_assert_cmpint (analysis.accepted, ==, cbd_cutout_result_is_accepted (&result));
+      }
+    }
+
+  /* Everything accepted whatever the pores: excluded <= 100 % always. */
+  cbd_analysis_panel_get_thresholds (fixture.panel, &thresholds);
+  thresholds.max_excluded = 1.0;
+  fixture.filter_applied = FALSE;
+  cbd_analysis_panel_set_thresholds (fixture.panel, &thresholds);
+  ui_test_wait_for_flag (&fixture.filter_applied);
+  cbd_study_count (study, &n_finished, &n_accepted);
+  g_assert_cmpuint (n_accepted, ==, 3);
+
+  /* The fit shown is cbd_study_fit's and the CLI's on the exported CSV. */
+  g_assert_true (cbd_analysis_panel_get_fit (fixture.panel, &shown, &summary));
+  g_assert_true (cbd_study_fit (study, TRUE, &fit, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (shown.n, ==, 3);
+  g_assert_cmpfloat (shown.gamma, ==, fit.gamma);
+  g_assert_cmpfloat (shown.alpha, ==, fit.alpha);
+  {
+    g_autofree char *gamma_text = g_strdup_printf ("γ = %.4g", fit.gamma);
+
+    g_assert_nonnull (strstr (cbd_analysis_panel_get_fit_text (fixture.panel), gamma_text));
+  }
+
+  g_assert_true (cbd_analysis_panel_export_tables (fixture.panel, directory, &error));
+  g_assert_no_error (error);
+  if (g_getenv ("CBD_CLI") != NULL)
+    {
+      g_autofree char *csv = g_build_filename (directory, "cutouts.csv", NULL);
+      const char *argv[] = { g_getenv ("CBD_CLI"), "fit", csv, "--json", NULL };
+      g_autofree char *out = NULL;
+      int status;
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      /* 17 significant digits in the JSON: equal to the last bit or two. */
+      g_assert_cmpfloat_with_epsilon (json_number (out, "gamma"), shown.gamma,
+                                      1e-14 * fabs (shown.gamma));
+      g_assert_cmpfloat_with_epsilon (json_number (out, "alpha"), shown.alpha,
+                                      1e-14 * fabs (shown.alpha));
+      g_assert_cmpfloat_with_epsilon (json_number (out, "r2"), shown.r2, 1e-12);
+    }
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *names[] = { "cutouts.csv", "fit.json", "psd.csv", "summary.json" };
+      g_autofree char *path = g_build_filename (directory, names[i], NULL);
+
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+
+  /* Figures: PNG at the asked size and resolution, SVG and PDF complete. */
+  {
+    g_autofree char *png = g_build_filename (directory, "fit.png", NULL);
+    g_autofree char *svg = g_build_filename (directory, "fit.svg", NULL);
+    g_autofree char *pdf = g_build_filename (directory, "fit.pdf", NULL);
+    g_autoptr(GdkTexture) texture = NULL;
+
+    g_assert_true (cbd_analysis_panel_export_figure (fixture.panel, png, &error));
+    g_assert_true (cbd_analysis_panel_export_figure (fixture.panel, svg, &error));
+    g_assert_true (cbd_analysis_panel_export_figure (fixture.panel, pdf, &error));
+    g_assert_no_error (error);
+    assert_file_starts (png, "\x89PNG\r\n\x1a\n", 8, "IEND");
+    assert_file_starts (svg, "<?xml", 5, "</svg>");
+    assert_file_starts (pdf, "%PDF-", 5, "%%EOF");
+    texture = gdk_texture_new_from_filename (png, &error);
+    g_assert_no_error (error);
+    /* 324 x 245 pt at 300 dpi */
+    g_assert_cmpint (gdk_texture_get_width (texture), ==, (int) round (324 * 300 / 72.0));
+    g_assert_cmpint (gdk_texture_get_height (texture), ==, (int) round (245 * 300 / 72.0));
+    g_assert_false (cbd_analysis_panel_export_figure (fixture.panel, "fit.bmp", &error));
+    g_clear_error (&error);
+  }
+
+  /* Tight thresholds: with d_max at one voxel and nothing excluded
+   * allowed, random pore sites (whose clusters are wider than a voxel)
+   * get every cutout rejected. */
+  thresholds.d_max_nm = 10.0;
+  thresholds.max_excluded = 0.0;
+  fixture.filter_applied = FALSE;
+  cbd_analysis_panel_set_thresholds (fixture.panel, &thresholds);
+  ui_test_wait_for_flag (&fixture.filter_applied);
+  cbd_study_count (study, &n_finished, &n_accepted);
+  g_assert_cmpuint (n_finished, ==, 3);
+  g_assert_cmpuint (n_accepted, ==, 0);
+  {
+    CbdCutoutList *list = cbd_view_state_get_cutouts (cbd_window_get_state (fixture.window));
+    CbdCutoutItemAnalysis analysis;
+
+    for (guint i = 0; i < 3; i++)
+      {
+        g_assert_true (cbd_cutout_item_get_analysis (cbd_cutout_list_get (list, i), &analysis));
+        g_assert_false (analysis.accepted);
+      }
+  }
+  g_assert_false (cbd_analysis_panel_get_fit (fixture.panel, NULL, NULL));
+
+  /* Cancel: two larger cutouts; stop after the run starts. The three
+   * finished results stay as they were. */
+  {
+    CbdCutoutResult kept[3];
+    gint64 cancel_time;
+
+    for (guint i = 0; i < 3; i++)
+      g_assert_true (cbd_study_get_result (study, i, &kept[i]));
+    add_cutout (fixture.window, "big1", 0, 0, 0, 28);
+    add_cutout (fixture.window, "big2", 30, 0, 0, 28);
+    fixture.finished = FALSE;
+    g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "analyse", NULL);
+    g_assert_true (cbd_analysis_panel_get_running (fixture.panel));
+    study = cbd_analysis_panel_get_study (fixture.panel);
+    while (cbd_analysis_runner_get_progress (cbd_analysis_panel_get_runner (fixture.panel), NULL, NULL) <= 0.0 &&
+           !fixture.finished)
+      g_main_context_iteration (NULL, TRUE);
+    cancel_time = g_get_monotonic_time ();
+    g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "cancel-analysis", NULL);
+    ui_test_wait_for_flag (&fixture.finished);
+    g_test_message ("cancel took %.0f ms", (g_get_monotonic_time () - cancel_time) / 1000.0);
+    g_assert_cmpint (g_get_monotonic_time () - cancel_time, <, G_USEC_PER_SEC);
+    g_assert_true (fixture.cancelled);
+    for (guint i = 0; i < 3; i++)
+      {
+        g_auto(CbdCutoutResult) result = { 0 };
+
+        g_assert_true (cbd_study_get_result (study, i, &result));
+        g_assert_cmpfloat (result.sigma_rel_mean, ==, kept[i].sigma_rel_mean);
+        g_assert_cmpfloat (result.porosity, ==, kept[i].porosity);
+        cbd_cutout_result_clear (&kept[i]);
+      }
+    g_assert_false (cbd_analysis_panel_get_running (fixture.panel));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (fixture.window));
+  {
+    g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (directory, name, NULL);
+        g_unlink (path);
+      }
+    g_rmdir (directory);
+  }
+}
+
+static void
+test_widgets (void)
+{
+  GtkWidget *panel = g_object_ref_sink (cbd_analysis_panel_new ());
+  GtkWidget *view = g_object_ref_sink (cbd_plot_view_new ());
+
+  g_assert_false (cbd_analysis_panel_get_running (CBD_ANALYSIS_PANEL (panel)));
+  g_assert_null (cbd_analysis_panel_get_study (CBD_ANALYSIS_PANEL (panel)));
+  g_assert_false (cbd_analysis_panel_analyse (CBD_ANALYSIS_PANEL (panel), FALSE));
+  g_assert_cmpint (cbd_plot_view_hit_test (CBD_PLOT_VIEW (view), 10, 10), ==, -1);
+  g_object_unref (view);
+  g_object_unref (panel);
+}
+
+int
+main (int argc, char **argv)
+{
+  ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/analysis/widgets", test_widgets);
+  g_test_add_func ("/analysis/run", test_analysis);
+  return g_test_run ();
+}
