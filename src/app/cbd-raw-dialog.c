@@ -50,6 +50,19 @@ bytes_per_sample (CbdRawType type)
   return type == CBD_RAW_U8 ? 1 : 2;
 }
 
+/* Returns: the name cbd_raw_type_from_string() reads back */
+const char *
+cbd_raw_type_name (CbdRawType type)
+{
+  switch (type)
+    {
+    case CBD_RAW_U16_LE: return "u16le";
+    case CBD_RAW_U16_BE: return "u16be";
+    case CBD_RAW_U8:
+    default: return "u8";
+    }
+}
+
 /* Returns: the bytes @spec needs, or G_MAXUINT64 when that overflows */
 guint64
 cbd_raw_spec_expected_size (const CbdRawSpec *spec)

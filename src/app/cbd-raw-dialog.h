@@ -20,6 +20,7 @@ typedef struct
   double     voxel_nm[3];
 } CbdRawSpec;
 
+const char *cbd_raw_type_name         (CbdRawType        type);
 guint64    cbd_raw_spec_expected_size (const CbdRawSpec *spec);
 CbdVolume *cbd_raw_spec_read          (const CbdRawSpec *spec,
                                        const char       *path,

@@ -32,6 +32,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cbd-io.h"
 #include "cbd-session.h"
 
 G_DEFINE_QUARK (cbd-session-error-quark, cbd_session_error)
@@ -58,6 +59,7 @@ cbd_session_free (CbdSession *session)
     return;
   g_free (session->volume_path);
   g_free (session->labels);
+  g_free (session->raw_sample_type);
   for (guint i = 0; i < session->n_cutouts; i++)
     g_free (session->cutouts[i].name);
   g_free (session->cutouts);
@@ -180,6 +182,8 @@ cbd_session_to_data (const CbdSession *session,
   set_doubles (key_file, "volume", "voxel_size_nm", session->voxel_nm, 3);
   if (session->labels != NULL)
     g_key_file_set_string (key_file, "volume", "labels", session->labels);
+  if (session->raw_sample_type != NULL)
+    g_key_file_set_string (key_file, "volume", "raw_sample_type", session->raw_sample_type);
 
   g_key_file_set_integer (key_file, "cutouts", "count", (int) session->n_cutouts);
   set_sizes (key_file, "cutouts", "default_edge_voxels", &session->cutout_edge, 1);
@@ -375,6 +379,17 @@ cbd_session_parse (const char  *data,
         return NULL;
       }
   session->labels = g_key_file_get_string (key_file, "volume", "labels", NULL);
+  session->raw_sample_type = g_key_file_get_string (key_file, "volume", "raw_sample_type", NULL);
+  if (session->raw_sample_type != NULL)
+    {
+      CbdRawType raw_type;
+
+      if (!cbd_raw_type_from_string (session->raw_sample_type, &raw_type))
+        {
+          invalid (error, name, "volume", "raw_sample_type", _("not u8, u16le or u16be"));
+          return NULL;
+        }
+    }
 
   count = g_key_file_get_integer (key_file, "cutouts", "count", &local_error);
   if (local_error != NULL || count < 0 || count > 1000000)

@@ -35,6 +35,8 @@ typedef struct
   gsize             dims[3];
   double            voxel_nm[3];
   char             *labels;             /* "pore=0,cbd=170,cam=85", raw values; NULL: guess */
+  char             *raw_sample_type;    /* "u8", "u16le", "u16be": a headerless raw file
+                                         * of dims; NULL: TIFF */
 
   CbdSessionCutout *cutouts;
   guint             n_cutouts;

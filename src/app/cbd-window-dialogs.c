@@ -31,22 +31,18 @@ raw_accepted_cb (CbdRawDialog     *dialog,
   cbd_window_open_raw (self, cbd_raw_dialog_get_file (dialog), spec);
 }
 
-static void
-raw_chooser_response_cb (GtkNativeDialog *chooser,
-                         int              response,
-                         CbdWindow       *self)
+/**
+ * cbd_window_ask_raw:
+ *
+ * Asks how the headerless voxels of @file are laid out, then loads it.
+ */
+void
+cbd_window_ask_raw (CbdWindow *self,
+                    GFile     *file)
 {
-  g_autoptr(GFile) file = NULL;
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   CbdRawDialog *dialog;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-  if (file == NULL)
-    return;
 
   /* One stat of a local file: cheap enough for the main thread. */
   info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
@@ -68,6 +64,21 @@ raw_chooser_response_cb (GtkNativeDialog *chooser,
   dialog = cbd_raw_dialog_new (GTK_WINDOW (self), file, (guint64) g_file_info_get_size (info));
   g_signal_connect_object (dialog, "accepted", G_CALLBACK (raw_accepted_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+raw_chooser_response_cb (GtkNativeDialog *chooser,
+                         int              response,
+                         CbdWindow       *self)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  if (file != NULL)
+    cbd_window_ask_raw (self, file);
 }
 
 static void

@@ -44,6 +44,7 @@ struct _CbdWindow
   char                 *loading_name;
   char                 *volume_path;
   char                 *project_path;    /* NULL until saved or opened */
+  CbdRawSpec           *volume_raw;      /* how the open raw file reads; NULL: TIFF */
   CbdSession           *pending_session; /* a project whose volume is loading */
   guint                 saved_serial;    /* history serial at the last save */
   GMenu                *recent_menu;
@@ -58,6 +59,8 @@ void cbd_window_init_analysis_actions (CbdWindow *self);
 void cbd_window_init_dialog_actions (CbdWindow *self);
 void cbd_window_ask_label_map   (CbdWindow     *self,
                                  const guint64  counts[256]);
+void cbd_window_ask_raw         (CbdWindow     *self,
+                                 GFile         *file);
 gboolean cbd_window_is_project_file (GFile     *file);
 void cbd_window_apply_session   (CbdWindow        *self,
                                  const CbdSession *session);

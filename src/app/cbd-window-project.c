@@ -81,6 +81,8 @@ cbd_window_capture_session (CbdWindow *self)
     }
   if (map != NULL)
     session->labels = cbd_label_map_to_string (map, volume);
+  if (self->volume_raw != NULL)
+    session->raw_sample_type = g_strdup (cbd_raw_type_name (self->volume_raw->type));
 
   session->n_cutouts = g_list_model_get_n_items (G_LIST_MODEL (cutouts));
   session->cutouts = g_new0 (CbdSessionCutout, MAX (session->n_cutouts, 1));
@@ -201,7 +203,22 @@ cbd_window_open_project (CbdWindow *self,
   g_free (self->project_path);
   self->project_path = g_steal_pointer (&path);
   volume = g_file_new_for_path (self->pending_session->volume_path);
-  cbd_window_open (self, volume);
+  if (self->pending_session->raw_sample_type != NULL)
+    {
+      CbdRawSpec raw;
+
+      cbd_raw_type_from_string (self->pending_session->raw_sample_type, &raw.type);
+      for (guint axis = 0; axis < 3; axis++)
+        {
+          raw.dims[axis] = self->pending_session->dims[axis];
+          raw.voxel_nm[axis] = self->pending_session->voxel_nm[axis];
+        }
+      cbd_window_open_raw (self, volume, &raw);
+    }
+  else
+    {
+      cbd_window_open (self, volume);
+    }
 }
 
 /* Writes the project to @file (atomically) and remembers it. */

@@ -212,17 +212,38 @@ load_ready_cb (GObject      *source_object,
 
   if (result == NULL)
     {
+      LoadInput *input = g_task_get_task_data (task);
       g_autofree char *message = NULL;
 
       /* The reader's message names the file already, but say which one we
        * meant in case it does not. */
       message = g_strdup_printf (_("Could not open “%s”: %s"), name, error->message);
+
+      /* Not a TIFF: perhaps headerless voxels; ask how they are laid out. */
+      if (input->raw == NULL && self->pending_session == NULL && self->interactive
+          && g_error_matches (error, CBD_IO_ERROR, CBD_IO_ERROR_NOT_TIFF))
+        {
+          g_autoptr(GFile) file = g_file_new_for_path (input->path);
+
+          gtk_label_set_text (self->error_label, message);
+          gtk_stack_set_visible_child_name (self->stack, "error");
+          cbd_window_ask_raw (self, file);
+          g_signal_emit (self, signals[SIGNAL_LOAD_FINISHED], 0, FALSE, message);
+          return;
+        }
+
       g_clear_pointer (&self->pending_session, cbd_session_free);
       cbd_window_show_error (self, message);
       g_signal_emit (self, signals[SIGNAL_LOAD_FINISHED], 0, FALSE, message);
       return;
     }
 
+  {
+    LoadInput *input = g_task_get_task_data (task);
+
+    g_free (self->volume_raw);
+    self->volume_raw = input->raw != NULL ? g_memdup2 (input->raw, sizeof *input->raw) : NULL;
+  }
   cbd_window_show_volume (self, result->volume, name, result->counts);
   load_result_free (result);
   if (self->pending_session != NULL)
@@ -450,6 +471,7 @@ cbd_window_set_volume (CbdWindow  *self,
 
   cbd_volume_histogram (volume, counts);
   g_clear_pointer (&self->project_path, g_free);
+  g_clear_pointer (&self->volume_raw, g_free);
   cbd_window_show_volume (self, volume, name, counts);
   cbd_window_mark_saved (self);
 }
@@ -611,6 +633,7 @@ cbd_window_dispose (GObject *object)
   g_clear_pointer (&self->loading_name, g_free);
   g_clear_pointer (&self->volume_path, g_free);
   g_clear_pointer (&self->project_path, g_free);
+  g_clear_pointer (&self->volume_raw, g_free);
   g_clear_pointer (&self->pending_session, cbd_session_free);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);

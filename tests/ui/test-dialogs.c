@@ -25,6 +25,8 @@
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
+static GtkWindow *find_toplevel (GType type);
+
 static char *
 write_temp_file (const char   *name,
                  const guint8 *data,
@@ -210,6 +212,128 @@ test_raw_load (void)
   assert_grey (voxel_pixel (window, CBD_AXIS_Z, (gsize[3]) { 17, 5, 6 }), 0x80);
   assert_grey (voxel_pixel (window, CBD_AXIS_Z, (gsize[3]) { 36, 5, 6 }), 0xff);
   g_assert_cmpuint (ui_test_check_view (window, CBD_AXIS_Z), >, 100);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  remove_temp_file (path);
+}
+
+static char *
+write_stripes_raw (void)
+{
+  gsize n = (gsize) RAW_NX * RAW_NY * RAW_NZ;
+  g_autofree guint8 *data = g_new (guint8, 2 * n);
+
+  for (gsize z = 0; z < RAW_NZ; z++)
+    for (gsize y = 0; y < RAW_NY; y++)
+      for (gsize x = 0; x < RAW_NX; x++)
+        {
+          gsize i = x + RAW_NX * (y + RAW_NY * z);
+          guint16 value = raw_value (x);
+
+          data[2 * i] = value >> 8;
+          data[2 * i + 1] = value & 0xff;
+        }
+  return write_temp_file ("stripes.raw", data, 2 * n);
+}
+
+static CbdWindow *
+new_window (LoadWait *wait)
+{
+  CbdWindow *window = cbd_window_new (NULL);
+
+  cbd_window_set_interactive (window, FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_signal_connect (window, "load-finished", G_CALLBACK (load_finished_cb), wait);
+  return window;
+}
+
+/* A project of a raw volume says how to read it: reopened, the same dims,
+ * sample type, voxel size and colours come back. */
+static void
+test_raw_project (void)
+{
+  g_autofree char *path = write_stripes_raw ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *project_path = g_build_filename (dir, "stripes.cbdscope", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) project = g_file_new_for_path (project_path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  CbdRawSpec spec = { { RAW_NX, RAW_NY, RAW_NZ }, CBD_RAW_U16_BE, { 10.0, 10.0, 20.0 } };
+  LoadWait wait = { FALSE, FALSE };
+  CbdWindow *window = new_window (&wait);
+  CbdVolume *volume;
+
+  cbd_window_open_raw (window, file, &spec);
+  ui_test_wait_for_flag (&wait.done);
+  g_assert_true (wait.success);
+  g_assert_true (cbd_window_save_project (window, project, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_file_get_contents (project_path, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "raw_sample_type=u16be"));
+
+  wait.done = FALSE;
+  window = new_window (&wait);
+  cbd_window_open (window, project);
+  ui_test_wait_for_flag (&wait.done);
+  g_assert_true (wait.success);
+  volume = cbd_view_state_get_volume (cbd_window_get_state (window));
+  g_assert_cmpuint (volume->dims[0], ==, RAW_NX);
+  g_assert_cmpuint (volume->dims[2], ==, RAW_NZ);
+  g_assert_cmpfloat (volume->voxel_nm[2], ==, 20.0);
+  g_assert_cmpuint (volume->source_value[cbd_volume_get (volume, 36, 5, 6)], ==, 3000);
+  assert_grey (voxel_pixel (window, CBD_AXIS_Z, (gsize[3]) { 36, 5, 6 }), 0xff);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_unlink (project_path);
+  remove_temp_file (path);
+}
+
+static gboolean
+raw_dialog_shown (gpointer data)
+{
+  return find_toplevel (CBD_TYPE_RAW_DIALOG) != NULL;
+}
+
+/* Opening a file that is no TIFF (as from Recent or a drop) asks for its
+ * layout instead of only failing. 2 × 20^3 bytes: a 20^3 cube of 16-bit
+ * samples is offered. */
+static void
+test_raw_fallback (void)
+{
+  g_autofree guint8 *data = g_new0 (guint8, 2 * 8000);
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  LoadWait wait = { FALSE, FALSE };
+  CbdWindow *window = new_window (&wait);
+  CbdRawDialog *dialog;
+  CbdRawSpec spec;
+
+  for (gsize i = 0; i < 8000; i++)
+    data[2 * i] = (i % 20) < 10 ? 1 : 2;  /* little-endian 1 and 2 */
+  path = write_temp_file ("cube.dat", data, 2 * 8000);
+  file = g_file_new_for_path (path);
+
+  cbd_window_set_interactive (window, TRUE);
+  cbd_window_open (window, file);
+  ui_test_wait_for_flag (&wait.done);
+  g_assert_false (wait.success);
+  ui_test_wait_until (raw_dialog_shown, NULL);
+  dialog = CBD_RAW_DIALOG (find_toplevel (CBD_TYPE_RAW_DIALOG));
+  cbd_raw_dialog_get_spec (dialog, &spec);
+  g_assert_cmpuint (spec.dims[0], ==, 20);
+  g_assert_cmpint (spec.type, ==, CBD_RAW_U16_LE);
+  g_assert_true (cbd_raw_dialog_get_can_accept (dialog));
+
+  wait.done = FALSE;
+  cbd_raw_dialog_accept (dialog);
+  ui_test_wait_for_flag (&wait.done);
+  g_assert_true (wait.success);
+  g_assert_cmpuint (cbd_view_state_get_volume (cbd_window_get_state (window))->dims[2], ==, 20);
 
   gtk_window_destroy (GTK_WINDOW (window));
   remove_temp_file (path);
@@ -466,6 +590,8 @@ main (int   argc,
 
   g_test_add_func ("/ui/dialogs/raw-size-check", test_raw_size_check);
   g_test_add_func ("/ui/dialogs/raw-load", test_raw_load);
+  g_test_add_func ("/ui/dialogs/raw-project", test_raw_project);
+  g_test_add_func ("/ui/dialogs/raw-fallback", test_raw_fallback);
   g_test_add_func ("/ui/dialogs/label-map", test_label_map);
   g_test_add_func ("/ui/dialogs/label-map-suggest", test_label_map_suggest);
   g_test_add_func ("/ui/dialogs/voxel-size", test_voxel_size);
