@@ -121,8 +121,14 @@ cbd_raw_dialog_check (CbdRawDialog *self)
                             (unsigned long long) expected);
 
   if (self->can_accept)
-    /* Translators: the first %s is a byte count, e.g. "16777216 bytes" */
-    message = g_strdup_printf (_("%zu × %zu × %zu samples × %u bytes per sample = %s: the size of the file."),
+    /* Translators: %u is the bytes per sample (1 or 2), %s a byte count
+     * such as "16777216 bytes" */
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "%zu × %zu × %zu samples of %u byte = %s: "
+                                            "the size of the file.",
+                                            "%zu × %zu × %zu samples of %u bytes = %s: "
+                                            "the size of the file.",
+                                            bytes_per_sample (spec.type)),
                                spec.dims[0], spec.dims[1], spec.dims[2],
                                bytes_per_sample (spec.type), need);
   else
