@@ -51,6 +51,8 @@ struct _CbdAnalysisPanel
   GtkSpinButton     *width_spin;
   GtkSpinButton     *height_spin;
   GtkSpinButton     *dpi_spin;
+  GtkCheckButton    *overlay_check;
+  GtkRange          *overlay_opacity_scale;
 
   CbdViewState      *state;
   char              *volume_path;
@@ -69,6 +71,9 @@ struct _CbdAnalysisPanel
   gboolean           filter_pending;      /* thresholds changed meanwhile */
   gboolean           analyse_pending;     /* wait for the filter, then run */
   gboolean           analyse_selected_only;
+
+  CbdSliceOverlay   *overlay;
+  GCancellable      *overlay_cancellable;
 };
 
 enum
@@ -86,6 +91,7 @@ enum
   SIGNAL_RESULTS_CHANGED,
   SIGNAL_FILTER_APPLIED,
   SIGNAL_ANALYSIS_FINISHED,
+  SIGNAL_OVERLAY_CHANGED,
   N_SIGNALS
 };
 
@@ -95,6 +101,7 @@ G_DEFINE_FINAL_TYPE (CbdAnalysisPanel, cbd_analysis_panel, GTK_TYPE_WIDGET)
 
 static void cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self);
 static void cutouts_changed_cb (CbdAnalysisPanel *self);
+static void update_overlay (CbdAnalysisPanel *self);
 
 static void
 set_status (CbdAnalysisPanel *self,
@@ -395,6 +402,7 @@ results_changed (CbdAnalysisPanel *self)
 {
   update_items (self);
   update_plots (self);
+  update_overlay (self);
   g_signal_emit (self, signals[SIGNAL_RESULTS_CHANGED], 0);
 }
 
@@ -712,7 +720,173 @@ static void
 selection_changed_cb (CbdAnalysisPanel *self)
 {
   if (self->study != NULL)
-    update_plots (self);
+    {
+      update_plots (self);
+      update_overlay (self);
+    }
+}
+
+/* Overlay */
+
+typedef struct
+{
+  CbdVolume          *volume;
+  CbdEnvelopeCache   *cache;
+  gboolean            pore[256];
+  gsize               origin[3];
+  gsize               size[3];
+  CbdEnvelopeOptions  envelope;
+  CbdFilterThresholds thresholds;
+} OverlayInput;
+
+static void
+overlay_input_free (gpointer data)
+{
+  OverlayInput *input = data;
+
+  cbd_volume_unref (input->volume);
+  g_clear_pointer (&input->cache, cbd_envelope_cache_unref);
+  g_free (input);
+}
+
+static void
+overlay_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  OverlayInput *input = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdSliceOverlay) overlay = NULL;
+  CbdEnvelope *envelope;
+  CbdFilterResult result;
+  gboolean ok;
+
+  /* From the cache's memory after an analysis: milliseconds. */
+  envelope = cbd_envelope_compute (input->volume, input->pore, input->origin, input->size,
+                                   &input->envelope, input->cache, cancellable, NULL, NULL, &error);
+  if (envelope == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  overlay = cbd_slice_overlay_new (input->origin, input->size, &error);
+  ok = overlay != NULL &&
+       cbd_filter_evaluate (envelope, &input->thresholds, overlay->classes, NULL, &result, &error);
+  cbd_envelope_unref (envelope);
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&overlay), (GDestroyNotify) cbd_slice_overlay_unref);
+}
+
+static void
+overlay_ready_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CbdAnalysisPanel *self = CBD_ANALYSIS_PANEL (source_object);
+  g_autoptr(GError) error = NULL;
+  CbdSliceOverlay *overlay;
+
+  /* Latest wins: a newer request replaced this one. */
+  if (g_task_get_cancellable (G_TASK (result)) != self->overlay_cancellable)
+    return;
+  g_clear_object (&self->overlay_cancellable);
+
+  overlay = g_task_propagate_pointer (G_TASK (result), &error);
+  if (overlay == NULL)
+    {
+      set_status (self, error->message);
+      return;
+    }
+  g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
+  self->overlay = overlay;
+  g_signal_emit (self, signals[SIGNAL_OVERLAY_CHANGED], 0);
+}
+
+static void
+update_overlay (CbdAnalysisPanel *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_auto(CbdCutoutResult) result = { 0 };
+  CbdCutoutItem *selected;
+  const CbdCutout *cutout;
+  const CbdLabelMap *map;
+  OverlayInput *input;
+  guint index = G_MAXUINT;
+
+  if (self->overlay_cancellable != NULL)
+    g_cancellable_cancel (self->overlay_cancellable);
+  g_clear_object (&self->overlay_cancellable);
+
+  selected = self->state != NULL ? cbd_view_state_get_selected_cutout (self->state) : NULL;
+  for (guint i = 0; self->study != NULL && i < self->study_items->len; i++)
+    if (g_ptr_array_index (self->study_items, i) == selected)
+      index = i;
+
+  if (index == G_MAXUINT || !gtk_check_button_get_active (self->overlay_check) ||
+      !cbd_study_get_result (self->study, index, &result) ||
+      cbd_analysis_runner_is_running (self->runner) || self->filter_cancellable != NULL)
+    {
+      /* Shown again once a result (or the run's end) is there. */
+      if (self->overlay != NULL && (index == G_MAXUINT || !gtk_check_button_get_active (self->overlay_check) ||
+                                    !result.finished))
+        {
+          g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
+          g_signal_emit (self, signals[SIGNAL_OVERLAY_CHANGED], 0);
+        }
+      return;
+    }
+
+  cutout = cbd_study_get_cutout (self->study, index);
+  map = cbd_study_get_label_map (self->study);
+  input = g_new0 (OverlayInput, 1);
+  input->volume = cbd_volume_ref (cbd_study_get_volume (self->study));
+  input->cache = cbd_envelope_cache_ref (cbd_study_get_envelope_cache (self->study));
+  for (guint label = 0; label < 256; label++)
+    input->pore[label] = map->phase[label] == CBD_PHASE_PORE;
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      input->origin[axis] = cutout->origin[axis];
+      input->size[axis] = cutout->size;
+    }
+  input->envelope = cbd_study_get_settings (self->study)->envelope;
+  input->thresholds = cbd_study_get_settings (self->study)->filter;
+
+  self->overlay_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->overlay_cancellable, overlay_ready_cb, NULL);
+  g_task_set_source_tag (task, update_overlay);
+  g_task_set_task_data (task, input, overlay_input_free);
+  g_task_run_in_thread (task, overlay_thread);
+}
+
+CbdSliceOverlay *
+cbd_analysis_panel_get_overlay (CbdAnalysisPanel *self,
+                                double           *opacity)
+{
+  g_return_val_if_fail (CBD_IS_ANALYSIS_PANEL (self), NULL);
+
+  if (opacity != NULL)
+    *opacity = gtk_range_get_value (self->overlay_opacity_scale);
+  return self->overlay;
+}
+
+void
+cbd_analysis_panel_set_overlay_shown (CbdAnalysisPanel *self,
+                                      gboolean          shown,
+                                      double            opacity)
+{
+  g_return_if_fail (CBD_IS_ANALYSIS_PANEL (self));
+
+  gtk_range_set_value (self->overlay_opacity_scale, opacity);
+  gtk_check_button_set_active (self->overlay_check, shown);
+}
+
+static void
+overlay_opacity_changed_cb (CbdAnalysisPanel *self)
+{
+  g_signal_emit (self, signals[SIGNAL_OVERLAY_CHANGED], 0);
 }
 
 void
@@ -1092,6 +1266,10 @@ cbd_analysis_panel_dispose (GObject *object)
   if (self->filter_cancellable != NULL)
     g_cancellable_cancel (self->filter_cancellable);
   g_clear_object (&self->filter_cancellable);
+  if (self->overlay_cancellable != NULL)
+    g_cancellable_cancel (self->overlay_cancellable);
+  g_clear_object (&self->overlay_cancellable);
+  g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
   if (self->runner != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->runner, self);
@@ -1141,6 +1319,10 @@ cbd_analysis_panel_class_init (CbdAnalysisPanelClass *klass)
   signals[SIGNAL_ANALYSIS_FINISHED] =
     g_signal_new ("analysis-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  /* The overlay (cbd_analysis_panel_get_overlay()) or its opacity changed. */
+  signals[SIGNAL_OVERLAY_CHANGED] =
+    g_signal_new ("overlay-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (CBD_TYPE_PLOT_VIEW);
 
@@ -1170,6 +1352,8 @@ cbd_analysis_panel_class_init (CbdAnalysisPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, width_spin);
   gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, height_spin);
   gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, dpi_spin);
+  gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, overlay_check);
+  gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, overlay_opacity_scale);
 }
 
 static void
@@ -1207,6 +1391,9 @@ cbd_analysis_panel_init (CbdAnalysisPanel *self)
   g_signal_connect_swapped (self->rejected_check, "toggled", G_CALLBACK (update_plots), self);
   g_signal_connect_swapped (self->log_check, "toggled", G_CALLBACK (update_plots), self);
   g_signal_connect (self->correlation_view, "point-activated", G_CALLBACK (point_activated_cb), self);
+  g_signal_connect_swapped (self->overlay_check, "toggled", G_CALLBACK (update_overlay), self);
+  g_signal_connect_swapped (self->overlay_opacity_scale, "value-changed",
+                            G_CALLBACK (overlay_opacity_changed_cb), self);
 
   gtk_progress_bar_set_text (self->progress_bar, "");
   update_plots (self);

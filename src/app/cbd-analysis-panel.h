@@ -9,6 +9,7 @@
 
 #include "cbd-analysis-runner.h"
 #include "cbd-plot-view.h"
+#include "cbd-slice-overlay.h"
 #include "cbd-study.h"
 #include "cbd-view-state.h"
 
@@ -48,6 +49,15 @@ gboolean           cbd_analysis_panel_get_fit       (CbdAnalysisPanel *self,
                                                      CbdFitSummary    *summary);
 const char        *cbd_analysis_panel_get_fit_text  (CbdAnalysisPanel *self);
 const char        *cbd_analysis_panel_get_status    (CbdAnalysisPanel *self);
+
+/* The filter classes of the selected finished cutout under the shown
+ * thresholds (NULL: none, or hidden) and their opacity; ::overlay-changed
+ * says when they change. */
+CbdSliceOverlay   *cbd_analysis_panel_get_overlay   (CbdAnalysisPanel *self,
+                                                     double           *opacity);
+void               cbd_analysis_panel_set_overlay_shown (CbdAnalysisPanel *self,
+                                                         gboolean          shown,
+                                                         double            opacity);
 
 /* Sets the controls (debounced like a user's edit, latest wins). */
 void               cbd_analysis_panel_set_thresholds (CbdAnalysisPanel          *self,

@@ -31,6 +31,10 @@ struct _CbdSliceView
   graphene_rect_t texture_rect; /* where it goes, in widget coordinates */
   double         last_build_ms;
 
+  /* The filter classes of the selected cutout (issue 7), or NULL */
+  CbdSliceOverlay *overlay;
+  double         overlay_opacity;
+
   /* Input */
   double         pointer_x;
   double         pointer_y;

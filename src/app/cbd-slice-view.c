@@ -560,6 +560,29 @@ cbd_slice_view_snapshot (GtkWidget   *widget,
         }
     }
 
+  if (self->overlay != NULL && self->slice_index >= 0)
+    {
+      const CbdSliceOverlay *overlay = self->overlay;
+      int device_scale = gtk_widget_get_scale_factor (widget);
+      double left, top, right, bottom;
+      g_autoptr(GdkTexture) texture = NULL;
+
+      cbd_slice_view_voxel_to_point (self, overlay->origin[self->u_axis], overlay->origin[self->v_axis],
+                                     &left, &top);
+      cbd_slice_view_voxel_to_point (self, overlay->origin[self->u_axis] + overlay->size[self->u_axis],
+                                     overlay->origin[self->v_axis] + overlay->size[self->v_axis],
+                                     &right, &bottom);
+      /* Voxels stay sharp: one texel per device pixel (up to 4096). */
+      texture = cbd_slice_overlay_render (overlay, self->normal, self->u_axis, self->v_axis,
+                                          (gsize) self->slice_index,
+                                          (int) MIN (ceil ((right - left) * device_scale), 4096),
+                                          (int) MIN (ceil ((bottom - top) * device_scale), 4096),
+                                          self->overlay_opacity);
+      if (texture != NULL)
+        gtk_snapshot_append_texture (snapshot, texture,
+                                     &GRAPHENE_RECT_INIT (left, top, right - left, bottom - top));
+    }
+
   cbd_slice_view_snapshot_cutouts (self, snapshot);
   cbd_slice_view_snapshot_crosshair (self, snapshot);
   cbd_slice_view_snapshot_scale_bar (self, snapshot);
@@ -654,6 +677,7 @@ cbd_slice_view_finalize (GObject *object)
   g_clear_object (&self->moving);
   cbd_cutout_shape_clear (&self->moving_before);
   g_clear_pointer (&self->slice, g_free);
+  g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
   g_clear_object (&self->texture);
 
   G_OBJECT_CLASS (cbd_slice_view_parent_class)->finalize (object);
@@ -804,4 +828,26 @@ cbd_slice_view_get_last_build_ms (CbdSliceView *self)
 {
   g_return_val_if_fail (CBD_IS_SLICE_VIEW (self), 0.0);
   return self->last_build_ms;
+}
+
+/**
+ * cbd_slice_view_set_overlay:
+ * @overlay: (nullable): the filter classes of a cutout; %NULL: none
+ * @opacity: 0..1
+ *
+ * Draws @overlay's cut by the shown plane over the slice (issue 7).
+ */
+void
+cbd_slice_view_set_overlay (CbdSliceView    *self,
+                            CbdSliceOverlay *overlay,
+                            double           opacity)
+{
+  g_return_if_fail (CBD_IS_SLICE_VIEW (self));
+
+  if (overlay != NULL)
+    cbd_slice_overlay_ref (overlay);
+  g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
+  self->overlay = overlay;
+  self->overlay_opacity = CLAMP (opacity, 0.0, 1.0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

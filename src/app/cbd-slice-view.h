@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "cbd-slice-overlay.h"
 #include "cbd-view-state.h"
 
 G_BEGIN_DECLS
@@ -45,5 +46,9 @@ void          cbd_slice_view_pan                 (CbdSliceView  *self,
 void          cbd_slice_view_set_async_threshold (CbdSliceView  *self,
                                                   gsize          n_voxels);
 double        cbd_slice_view_get_last_build_ms   (CbdSliceView  *self);
+/* Draws @overlay (nullable: none; referenced) over the slice at @opacity. */
+void          cbd_slice_view_set_overlay         (CbdSliceView  *self,
+                                                  CbdSliceOverlay *overlay,
+                                                  double         opacity);
 
 G_END_DECLS

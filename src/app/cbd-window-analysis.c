@@ -72,6 +72,18 @@ export_tables_activated (GSimpleAction *action,
   cbd_analysis_panel_choose_table_folder (self->analysis_panel);
 }
 
+/* The filter classes of the selected cutout, in all three slices. */
+static void
+overlay_changed_cb (CbdWindow *self)
+{
+  double opacity;
+  CbdSliceOverlay *overlay = cbd_analysis_panel_get_overlay (self->analysis_panel, &opacity);
+
+  cbd_slice_view_set_overlay (self->xy_view, overlay, opacity);
+  cbd_slice_view_set_overlay (self->xz_view, overlay, opacity);
+  cbd_slice_view_set_overlay (self->yz_view, overlay, opacity);
+}
+
 void
 cbd_window_init_analysis_actions (CbdWindow *self)
 {
@@ -85,5 +97,7 @@ cbd_window_init_analysis_actions (CbdWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   g_signal_connect_object (self->analysis_panel, "notify::running",
                            G_CALLBACK (update_analysis_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->analysis_panel, "overlay-changed",
+                           G_CALLBACK (overlay_changed_cb), self, G_CONNECT_SWAPPED);
   update_analysis_actions (self);
 }

@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 
 #include "cbd-analysis-panel.h"
+#include "cbd-filter.h"
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
@@ -77,6 +78,7 @@ typedef struct
   gboolean          finished;
   gboolean          cancelled;
   gboolean          filter_applied;
+  gboolean          overlay_changed;
   guint             n_streamed;
 } Fixture;
 
@@ -136,6 +138,68 @@ filter_applied_cb (CbdAnalysisPanel *panel,
                    Fixture          *fixture)
 {
   fixture->filter_applied = TRUE;
+}
+
+static void
+overlay_changed_cb (CbdAnalysisPanel *panel,
+                    Fixture          *fixture)
+{
+  fixture->overlay_changed = TRUE;
+}
+
+/* The overlay the panel shows is the filter's classes for its cutout
+ * under the study's thresholds, computed here from the envelope cache;
+ * and the XY view paints each interior voxel of plane z in its class
+ * colour (opacity 1). Returns how many pore voxels are drawn excluded. */
+static guint
+check_overlay (Fixture   *fixture,
+               CbdVolume *volume,
+               guint      index,
+               gsize      z)
+{
+  static const guint colours[3][3] = { { 0, 0, 0 }, { 255, 140, 0 }, { 0, 176, 79 } };
+  CbdStudy *study = cbd_analysis_panel_get_study (fixture->panel);
+  const CbdCutout *cutout = cbd_study_get_cutout (study, index);
+  const CbdStudySettings *settings = cbd_study_get_settings (study);
+  CbdSliceOverlay *overlay = cbd_analysis_panel_get_overlay (fixture->panel, NULL);
+  CbdSliceView *view = cbd_window_get_slice_view (fixture->window, CBD_AXIS_Z);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *classes = NULL;
+  g_autoptr(Capture) capture = NULL;
+  gsize size[3] = { cutout->size, cutout->size, cutout->size };
+  gboolean pore[256] = { FALSE };
+  CbdFilterResult result;
+  CbdEnvelope *envelope;
+  guint n_excluded = 0;
+
+  g_assert_nonnull (overlay);
+  pore[PORE] = TRUE;
+  envelope = cbd_envelope_compute (volume, pore, cutout->origin, size, &settings->envelope,
+                                   cbd_study_get_envelope_cache (study), NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  classes = g_malloc (size[0] * size[1] * size[2]);
+  g_assert_true (cbd_filter_evaluate (envelope, &settings->filter, classes, NULL, &result, &error));
+  cbd_envelope_unref (envelope);
+  g_assert_cmpmem (overlay->classes, size[0] * size[1] * size[2], classes, size[0] * size[1] * size[2]);
+
+  ui_test_wait_until_drawn (GTK_WIDGET (view));
+  capture = capture_widget (GTK_WIDGET (view));
+  /* Rows below the cutout's name label, columns clear of its outline. */
+  for (gsize y = cutout->origin[1] + 5; y + 2 < cutout->origin[1] + cutout->size; y++)
+    for (gsize x = cutout->origin[0] + 2; x + 2 < cutout->origin[0] + cutout->size; x++)
+      {
+        guint8 label = volume->labels[cbd_volume_index (volume, x, y, z)];
+        int class = cbd_slice_overlay_get (overlay, x, y, z);
+        double px, py;
+
+        /* Solid is solid whatever the thresholds. */
+        g_assert_cmpint (class == CBD_FILTER_SOLID, ==, label != PORE);
+        n_excluded += class == CBD_FILTER_EXCLUDED;
+        cbd_slice_view_voxel_to_point (view, x + 0.5, y + 0.5, &px, &py);
+        assert_rgb (capture_pixel (capture, (int) px, (int) py),
+                    colours[class][0], colours[class][1], colours[class][2]);
+      }
+  return n_excluded;
 }
 
 static void
@@ -238,12 +302,14 @@ test_analysis (void)
   CbdFilterThresholds thresholds;
   double seconds;
   guint n_finished, n_accepted;
+  guint loose_excluded, tight_excluded;
 
   g_assert_no_error (error);
   fixture.window = ui_test_show_window (volume);
   fixture.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture.window));
   g_signal_connect (fixture.panel, "analysis-finished", G_CALLBACK (finished_cb), &fixture);
   g_signal_connect (fixture.panel, "filter-applied", G_CALLBACK (filter_applied_cb), &fixture);
+  g_signal_connect (fixture.panel, "overlay-changed", G_CALLBACK (overlay_changed_cb), &fixture);
   g_signal_connect (cbd_analysis_panel_get_runner (fixture.panel), "cutout-finished",
                     G_CALLBACK (cutout_finished_cb), &fixture);
 
@@ -408,12 +474,28 @@ test_analysis (void)
     g_clear_error (&error);
   }
 
+  /* The overlay of "mid" in plane z = 12, crosshair in a corner so its
+   * lines cross no checked voxel. */
+  {
+    CbdViewState *state = cbd_window_get_state (fixture.window);
+    CbdCutoutList *list = cbd_view_state_get_cutouts (state);
+    gint64 crosshair[3] = { 0, 0, 12 };
+
+    cbd_analysis_panel_set_overlay_shown (fixture.panel, TRUE, 1.0);
+    fixture.overlay_changed = FALSE;
+    cbd_view_state_set_selected_cutout (state, cbd_cutout_list_get (list, 1));
+    ui_test_wait_for_flag (&fixture.overlay_changed);
+    cbd_view_state_set_crosshair (state, crosshair);
+    loose_excluded = check_overlay (&fixture, volume, 1, 12);
+  }
+
   /* Tight thresholds: with d_max at one voxel and nothing excluded
    * allowed, random pore sites (whose clusters are wider than a voxel)
    * get every cutout rejected. */
   thresholds.d_max_nm = 10.0;
   thresholds.max_excluded = 0.0;
   fixture.filter_applied = FALSE;
+  fixture.overlay_changed = FALSE;
   cbd_analysis_panel_set_thresholds (fixture.panel, &thresholds);
   ui_test_wait_for_flag (&fixture.filter_applied);
   cbd_study_count (study, &n_finished, &n_accepted);
@@ -430,6 +512,12 @@ test_analysis (void)
       }
   }
   g_assert_false (cbd_analysis_panel_get_fit (fixture.panel, NULL, NULL));
+  /* ... and the overlay follows: more pore drawn green. */
+  ui_test_wait_for_flag (&fixture.overlay_changed);
+  tight_excluded = check_overlay (&fixture, volume, 1, 12);
+  g_test_message ("excluded pore voxels drawn in plane z = 12 of mid: %u, then %u",
+                  loose_excluded, tight_excluded);
+  g_assert_cmpuint (tight_excluded, >, loose_excluded);
 
   /* Cancel: two larger cutouts; stop after the run starts. The three
    * finished results stay as they were. */

@@ -1,0 +1,126 @@
+/* cbd-slice-overlay.c — the macropore filter's classes of one cutout, drawn
+ * over the slices (the paper's Figure 3c: solid black, retained pore
+ * orange, excluded pore green)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cbd-slice-view"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cbd-filter.h"
+#include "cbd-slice-overlay.h"
+
+CbdSliceOverlay *
+cbd_slice_overlay_new (const gsize   origin[3],
+                       const gsize   size[3],
+                       GError      **error)
+{
+  CbdSliceOverlay *overlay;
+  gsize n = size[0] * size[1] * size[2];
+
+  overlay = g_new0 (CbdSliceOverlay, 1);
+  overlay->classes = g_try_malloc0 (MAX (n, 1));
+  if (overlay->classes == NULL)
+    {
+      g_free (overlay);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("Not enough memory for the filter overlay of %zu voxels"), n);
+      return NULL;
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      overlay->origin[axis] = origin[axis];
+      overlay->size[axis] = size[axis];
+    }
+  g_atomic_ref_count_init (&overlay->ref_count);
+  return overlay;
+}
+
+CbdSliceOverlay *
+cbd_slice_overlay_ref (CbdSliceOverlay *overlay)
+{
+  g_atomic_ref_count_inc (&overlay->ref_count);
+  return overlay;
+}
+
+void
+cbd_slice_overlay_unref (CbdSliceOverlay *overlay)
+{
+  if (overlay != NULL && g_atomic_ref_count_dec (&overlay->ref_count))
+    {
+      g_free (overlay->classes);
+      g_free (overlay);
+    }
+}
+
+int
+cbd_slice_overlay_get (const CbdSliceOverlay *overlay,
+                       gsize                  x,
+                       gsize                  y,
+                       gsize                  z)
+{
+  gsize p[3] = { x, y, z };
+
+  for (guint axis = 0; axis < 3; axis++)
+    if (p[axis] < overlay->origin[axis] || p[axis] >= overlay->origin[axis] + overlay->size[axis])
+      return -1;
+  return overlay->classes[(x - overlay->origin[0]) +
+                          overlay->size[0] * ((y - overlay->origin[1]) +
+                                              overlay->size[1] * (z - overlay->origin[2]))];
+}
+
+GdkTexture *
+cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
+                          guint                  normal,
+                          guint                  u_axis,
+                          guint                  v_axis,
+                          gsize                  index,
+                          int                    width,
+                          int                    height,
+                          double                 opacity)
+{
+  /* premultiplied ARGB: black, orange (#ff8c00), green (#00b050) */
+  static const double rgb[3][3] = {
+    [CBD_FILTER_SOLID] = { 0.0, 0.0, 0.0 },
+    [CBD_FILTER_RETAINED] = { 1.0, 0.55, 0.0 },
+    [CBD_FILTER_EXCLUDED] = { 0.0, 0.69, 0.31 },
+  };
+  guint32 colours[3];
+  gsize stride[3] = { 1, overlay->size[0], overlay->size[0] * overlay->size[1] };
+  gsize nu = overlay->size[u_axis], nv = overlay->size[v_axis];
+  const guint8 *plane;
+  g_autoptr(GBytes) bytes = NULL;
+  guint32 *pixels;
+  guint alpha = (guint) CLAMP (opacity * 255.0 + 0.5, 0.0, 255.0);
+
+  if (index < overlay->origin[normal] || index >= overlay->origin[normal] + overlay->size[normal] ||
+      width <= 0 || height <= 0)
+    return NULL;
+
+  for (guint k = 0; k < 3; k++)
+    colours[k] = alpha << 24 | (guint) (rgb[k][0] * alpha + 0.5) << 16 |
+                 (guint) (rgb[k][1] * alpha + 0.5) << 8 | (guint) (rgb[k][2] * alpha + 0.5);
+
+  pixels = g_try_malloc_n ((gsize) width * height, sizeof (guint32));
+  if (pixels == NULL)
+    return NULL;
+  plane = overlay->classes + (index - overlay->origin[normal]) * stride[normal];
+  for (int py = 0; py < height; py++)
+    {
+      gsize v = MIN ((gsize) ((py + 0.5) * nv / height), nv - 1);
+      const guint8 *row = plane + v * stride[v_axis];
+
+      for (int px = 0; px < width; px++)
+        {
+          gsize u = MIN ((gsize) ((px + 0.5) * nu / width), nu - 1);
+
+          pixels[(gsize) py * width + px] = colours[MIN (row[u * stride[u_axis]], 2)];
+        }
+    }
+  bytes = g_bytes_new_take (pixels, (gsize) width * height * sizeof (guint32));
+  return gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes,
+                                 (gsize) width * sizeof (guint32));
+}
