@@ -183,7 +183,13 @@ cbd_session_to_data (const CbdSession *session,
   if (session->labels != NULL)
     g_key_file_set_string (key_file, "volume", "labels", session->labels);
   if (session->raw_sample_type != NULL)
-    g_key_file_set_string (key_file, "volume", "raw_sample_type", session->raw_sample_type);
+    {
+      /* As core's project files and `cbdscope-cli --raw` write it. */
+      g_autofree char *raw = g_strdup_printf ("%zu,%zu,%zu:%s", session->dims[0], session->dims[1],
+                                              session->dims[2], session->raw_sample_type);
+
+      g_key_file_set_string (key_file, "volume", "raw", raw);
+    }
 
   g_key_file_set_integer (key_file, "cutouts", "count", (int) session->n_cutouts);
   set_sizes (key_file, "cutouts", "default_edge_voxels", &session->cutout_edge, 1);
@@ -289,6 +295,41 @@ get_sizes (GKeyFile    *key_file,
   return TRUE;
 }
 
+/* [volume] raw = NX,NY,NZ[:u8|u16le|u16be]: the volume is a headerless raw
+ * file of the project's dims. */
+static gboolean
+get_raw (GKeyFile    *key_file,
+         const char  *path,
+         CbdSession  *session,
+         GError     **error)
+{
+  g_autofree char *text = g_key_file_get_string (key_file, "volume", "raw", NULL);
+  g_auto(GStrv) parts = NULL;
+  g_auto(GStrv) sizes = NULL;
+  const char *type_name;
+  CbdRawType type;
+
+  if (text == NULL)
+    return TRUE;
+  parts = g_strsplit (text, ":", 2);
+  sizes = g_strsplit (parts[0], ",", -1);
+  type_name = parts[1] != NULL ? g_strstrip (parts[1]) : "u8";
+  if (g_strv_length (sizes) != 3 || !cbd_raw_type_from_string (type_name, &type))
+    return invalid (error, path, "volume", "raw",
+                    _("not three sizes and a sample type such as 256,256,256:u8"));
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      guint64 size;
+
+      if (!g_ascii_string_to_unsigned (g_strstrip (sizes[axis]), 10, 1, G_MAXSIZE, &size, NULL)
+          || size != session->dims[axis])
+        return invalid (error, path, "volume", "raw", _("the sizes differ from dims_voxels"));
+    }
+  session->raw_sample_type = g_strdup (type == CBD_RAW_U16_BE ? "u16be"
+                                      : type == CBD_RAW_U16_LE ? "u16le" : "u8");
+  return TRUE;
+}
+
 /* The volume file: the relative path when it exists, else the absolute. */
 static char *
 resolve_volume_path (GKeyFile   *key_file,
@@ -379,17 +420,8 @@ cbd_session_parse (const char  *data,
         return NULL;
       }
   session->labels = g_key_file_get_string (key_file, "volume", "labels", NULL);
-  session->raw_sample_type = g_key_file_get_string (key_file, "volume", "raw_sample_type", NULL);
-  if (session->raw_sample_type != NULL)
-    {
-      CbdRawType raw_type;
-
-      if (!cbd_raw_type_from_string (session->raw_sample_type, &raw_type))
-        {
-          invalid (error, name, "volume", "raw_sample_type", _("not u8, u16le or u16be"));
-          return NULL;
-        }
-    }
+  if (!get_raw (key_file, name, session, error))
+    return NULL;
 
   count = g_key_file_get_integer (key_file, "cutouts", "count", &local_error);
   if (local_error != NULL || count < 0 || count > 1000000)

@@ -36,7 +36,8 @@ typedef struct
   double            voxel_nm[3];
   char             *labels;             /* "pore=0,cbd=170,cam=85", raw values; NULL: guess */
   char             *raw_sample_type;    /* "u8", "u16le", "u16be": a headerless raw file
-                                         * of dims; NULL: TIFF */
+                                         * of dims; NULL: TIFF. Stored as core's
+                                         * [volume] raw = NX,NY,NZ:type */
 
   CbdSessionCutout *cutouts;
   guint             n_cutouts;

@@ -274,7 +274,8 @@ test_raw_project (void)
 
   g_file_get_contents (project_path, &text, NULL, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (strstr (text, "raw_sample_type=u16be"));
+  /* Core's key, so `cbdscope-cli analyze` reads the project too. */
+  g_assert_nonnull (strstr (text, "raw=42,30,12:u16be"));
 
   wait.done = FALSE;
   window = new_window (&wait);
