@@ -78,6 +78,15 @@ cbd_raw_spec_expected_size (const CbdRawSpec *spec)
   return size;
 }
 
+/* Returns: "NX,NY,NZ:type", as `cbdscope-cli --raw` and core's project
+ * files ([volume] raw, cbd_study_new's @raw_spec) read it */
+char *
+cbd_raw_spec_to_string (const CbdRawSpec *spec)
+{
+  return g_strdup_printf ("%zu,%zu,%zu:%s", spec->dims[0], spec->dims[1], spec->dims[2],
+                          cbd_raw_type_name (spec->type));
+}
+
 /* Reads the file as @spec says (on any thread) and sets its voxel size. */
 CbdVolume *
 cbd_raw_spec_read (const CbdRawSpec *spec,

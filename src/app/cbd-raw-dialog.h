@@ -22,6 +22,7 @@ typedef struct
 
 const char *cbd_raw_type_name         (CbdRawType        type);
 guint64    cbd_raw_spec_expected_size (const CbdRawSpec *spec);
+char      *cbd_raw_spec_to_string     (const CbdRawSpec *spec);
 CbdVolume *cbd_raw_spec_read          (const CbdRawSpec *spec,
                                        const char       *path,
                                        GCancellable     *cancellable,

@@ -91,6 +91,11 @@ test_raw_size_check (void)
   cbd_raw_dialog_set_spec (dialog, &spec);
   g_assert_true (cbd_raw_dialog_get_can_accept (dialog));
   g_assert_cmpuint (cbd_raw_spec_expected_size (&spec), ==, 48);
+  {
+    g_autofree char *text = cbd_raw_spec_to_string (&spec);
+
+    g_assert_cmpstr (text, ==, "4,3,4:u8");
+  }
 
   gtk_window_destroy (GTK_WINDOW (dialog));
 
