@@ -74,6 +74,7 @@ struct _CbdAnalysisPanel
 
   CbdSliceOverlay   *overlay;
   GCancellable      *overlay_cancellable;
+  gboolean           updating_controls;  /* set from a study, not the user */
 };
 
 enum
@@ -661,6 +662,8 @@ filter_timeout_cb (gpointer user_data)
 static void
 filter_changed_cb (CbdAnalysisPanel *self)
 {
+  if (self->updating_controls)
+    return;
   g_clear_handle_id (&self->filter_timeout, g_source_remove);
   self->filter_timeout = g_timeout_add (FILTER_DEBOUNCE_MS, filter_timeout_cb, self);
 }
@@ -671,7 +674,8 @@ partition_changed_cb (CbdAnalysisPanel *self)
   g_autoptr(GError) error = NULL;
   CbdStudySettings settings;
 
-  if (self->study == NULL || cbd_analysis_runner_is_running (self->runner))
+  if (self->updating_controls || self->study == NULL ||
+      cbd_analysis_runner_is_running (self->runner))
     return;
   settings_from_controls (self, &settings);
   if (!cbd_study_set_settings (self->study, &settings, &error))
@@ -940,6 +944,68 @@ cbd_analysis_panel_set_n_threads (CbdAnalysisPanel *self,
 {
   g_return_if_fail (CBD_IS_ANALYSIS_PANEL (self));
   self->n_threads = n_threads;
+}
+
+gboolean
+cbd_analysis_panel_has_results (CbdAnalysisPanel *self)
+{
+  guint n_finished = 0;
+
+  g_return_val_if_fail (CBD_IS_ANALYSIS_PANEL (self), FALSE);
+
+  if (self->study != NULL)
+    cbd_study_count (self->study, &n_finished, NULL);
+  return n_finished > 0;
+}
+
+gboolean
+cbd_analysis_panel_sync (CbdAnalysisPanel  *self,
+                         GError           **error)
+{
+  g_return_val_if_fail (CBD_IS_ANALYSIS_PANEL (self), FALSE);
+
+  if (cbd_analysis_runner_is_running (self->runner))
+    return TRUE;
+  return cbd_analysis_panel_sync_study (self, error);
+}
+
+void
+cbd_analysis_panel_adopt_study (CbdAnalysisPanel *self,
+                                CbdStudy         *study)
+{
+  const CbdStudySettings *settings;
+  CbdCutoutList *list;
+
+  g_return_if_fail (CBD_IS_ANALYSIS_PANEL (self));
+  g_return_if_fail (study != NULL);
+
+  if (cbd_analysis_runner_is_running (self->runner) || self->state == NULL)
+    return;
+
+  settings = cbd_study_get_settings (study);
+  self->updating_controls = TRUE;
+  cbd_analysis_panel_set_thresholds (self, &settings->filter);
+  gtk_spin_button_set_value (self->sigma_spin, settings->envelope.partition.sigma);
+  gtk_spin_button_set_value (self->r_max_spin, settings->envelope.partition.r_max);
+  gtk_spin_button_set_value (self->envelope_spin, settings->envelope.edge);
+  self->updating_controls = FALSE;
+  g_clear_handle_id (&self->filter_timeout, g_source_remove);
+
+  g_clear_pointer (&self->study, cbd_study_unref);
+  self->study = cbd_study_ref (study);
+  g_ptr_array_set_size (self->study_items, 0);
+  list = cbd_view_state_get_cutouts (self->state);
+  for (guint i = 0; i < cbd_study_get_n_cutouts (study); i++)
+    {
+      CbdCutoutItem *item = cbd_cutout_list_get (list, i);
+
+      if (item == NULL)
+        break;
+      g_ptr_array_add (self->study_items, g_object_ref (item));
+    }
+  /* Anything that does not match (names, geometry) is resolved here. */
+  cutouts_changed_cb (self);
+  results_changed (self);
 }
 
 CbdStudy *

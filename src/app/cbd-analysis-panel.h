@@ -38,6 +38,17 @@ gboolean           cbd_analysis_panel_analyse_as_asked (CbdAnalysisPanel *self);
 void               cbd_analysis_panel_cancel        (CbdAnalysisPanel *self);
 gboolean           cbd_analysis_panel_get_running   (CbdAnalysisPanel *self);
 
+/* Whether the study holds a finished result (worth saving in a project). */
+gboolean           cbd_analysis_panel_has_results   (CbdAnalysisPanel *self);
+/* Makes the study follow the cutouts now (not while a run goes on). */
+gboolean           cbd_analysis_panel_sync          (CbdAnalysisPanel *self,
+                                                     GError          **error);
+/* Takes @study (from a project whose cutouts the list now shows, in the
+ * same order, with its volume attached): its settings go to the controls,
+ * its results to the list and the plot. */
+void               cbd_analysis_panel_adopt_study   (CbdAnalysisPanel *self,
+                                                     CbdStudy         *study);
+
 /* The study behind the panel (NULL before the first analysis). */
 CbdStudy          *cbd_analysis_panel_get_study     (CbdAnalysisPanel *self);
 CbdAnalysisRunner *cbd_analysis_panel_get_runner    (CbdAnalysisPanel *self);

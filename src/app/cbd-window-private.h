@@ -56,6 +56,12 @@ void cbd_window_init_actions    (CbdWindow *self);
 void cbd_window_init_cutout_actions (CbdWindow *self);
 void cbd_window_init_project_actions (CbdWindow *self);
 void cbd_window_init_analysis_actions (CbdWindow *self);
+gboolean cbd_window_write_project (CbdWindow         *self,
+                                   const CbdSession  *session,
+                                   const char        *path,
+                                   GError           **error);
+void cbd_window_restore_analysis (CbdWindow  *self,
+                                  const char *project_path);
 void cbd_window_init_dialog_actions (CbdWindow *self);
 void cbd_window_ask_label_map   (CbdWindow     *self,
                                  const guint64  counts[256]);

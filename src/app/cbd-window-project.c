@@ -246,7 +246,7 @@ cbd_window_save_project (CbdWindow  *self,
       return FALSE;
     }
   session = cbd_window_capture_session (self);
-  if (!cbd_session_save (session, path, error))
+  if (!cbd_window_write_project (self, session, path, error))
     return FALSE;
   g_free (self->project_path);
   self->project_path = g_steal_pointer (&path);

@@ -249,6 +249,7 @@ load_ready_cb (GObject      *source_object,
   if (self->pending_session != NULL)
     {
       cbd_window_apply_session (self, self->pending_session);
+      cbd_window_restore_analysis (self, self->project_path);
       cbd_window_add_recent (self, self->project_path);
     }
   else

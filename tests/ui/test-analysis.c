@@ -21,6 +21,7 @@
 
 #include "cbd-analysis-panel.h"
 #include "cbd-filter.h"
+#include "cbd-io.h"
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
@@ -203,6 +204,15 @@ check_overlay (Fixture   *fixture,
 }
 
 static void
+load_finished_cb (CbdWindow  *window,
+                  gboolean    success,
+                  const char *message,
+                  gboolean   *finished)
+{
+  *finished = TRUE;
+}
+
+static void
 cutout_finished_cb (CbdAnalysisRunner *runner,
                     guint              index,
                     Fixture           *fixture)
@@ -303,9 +313,19 @@ test_analysis (void)
   double seconds;
   guint n_finished, n_accepted;
   guint loose_excluded, tight_excluded;
+  g_autofree char *tiff_path = NULL;
 
   g_assert_no_error (error);
-  fixture.window = ui_test_show_window (volume);
+  /* On disk, so a saved project can open it again. */
+  tiff_path = g_build_filename (directory, "volume.tif", NULL);
+  g_assert_true (cbd_tiff_write (volume, tiff_path, &error));
+  g_assert_no_error (error);
+  fixture.window = cbd_window_new (NULL);
+  cbd_window_set_interactive (fixture.window, FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (fixture.window), 1200, 800);
+  cbd_window_set_volume (fixture.window, volume, tiff_path);
+  gtk_window_present (GTK_WINDOW (fixture.window));
+  ui_test_wait_until_drawn (GTK_WIDGET (cbd_window_get_slice_view (fixture.window, CBD_AXIS_Z)));
   fixture.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture.window));
   g_signal_connect (fixture.panel, "analysis-finished", G_CALLBACK (finished_cb), &fixture);
   g_signal_connect (fixture.panel, "filter-applied", G_CALLBACK (filter_applied_cb), &fixture);
@@ -552,6 +572,54 @@ test_analysis (void)
         cbd_cutout_result_clear (&kept[i]);
       }
     g_assert_false (cbd_analysis_panel_get_running (fixture.panel));
+  }
+
+  /* The project keeps the results, the thresholds and the view. */
+  {
+    g_autofree char *project_path = g_build_filename (directory, "study.cbdscope", NULL);
+    g_autoptr(GFile) project = g_file_new_for_path (project_path);
+    CbdWindow *reopened = cbd_window_new (NULL);
+    CbdAnalysisPanel *panel;
+    CbdStudy *restored;
+    CbdFilterThresholds shown_thresholds;
+    gboolean loaded = FALSE;
+    gsize before[3], after[3];
+    guint n_restored = 0;
+
+    g_assert_true (cbd_window_save_project (fixture.window, project, &error));
+    g_assert_no_error (error);
+    cbd_window_set_interactive (reopened, FALSE);
+    gtk_window_set_default_size (GTK_WINDOW (reopened), 1200, 800);
+    gtk_window_present (GTK_WINDOW (reopened));
+    g_signal_connect (reopened, "load-finished", G_CALLBACK (load_finished_cb), &loaded);
+    cbd_window_open (reopened, project);
+    ui_test_wait_for_flag (&loaded);
+    loaded = cbd_window_get_loaded (reopened);
+    g_assert_true (loaded);
+
+    panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (reopened));
+    restored = cbd_analysis_panel_get_study (panel);
+    g_assert_nonnull (restored);
+    cbd_study_count (restored, &n_restored, NULL);
+    cbd_study_count (study, &n_finished, NULL);
+    g_assert_cmpuint (n_restored, ==, n_finished);
+    for (guint i = 0; i < 3; i++)
+      {
+        g_auto(CbdCutoutResult) a = { 0 };
+        g_auto(CbdCutoutResult) b = { 0 };
+
+        g_assert_true (cbd_study_get_result (study, i, &a));
+        g_assert_true (cbd_study_get_result (restored, i, &b));
+        g_assert_cmpfloat (a.sigma_rel_mean, ==, b.sigma_rel_mean);
+        g_assert_cmpint (a.filter.accepted, ==, b.filter.accepted);
+      }
+    cbd_analysis_panel_get_thresholds (panel, &shown_thresholds);
+    g_assert_cmpfloat (shown_thresholds.d_max_nm, ==, 10.0);
+    g_assert_cmpfloat (shown_thresholds.max_excluded, ==, 0.0);
+    cbd_view_state_get_crosshair (cbd_window_get_state (fixture.window), before);
+    cbd_view_state_get_crosshair (cbd_window_get_state (reopened), after);
+    g_assert_cmpmem (before, sizeof before, after, sizeof after);
+    gtk_window_destroy (GTK_WINDOW (reopened));
   }
 
   gtk_window_destroy (GTK_WINDOW (fixture.window));
