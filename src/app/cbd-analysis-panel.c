@@ -384,7 +384,7 @@ update_items (CbdAnalysisPanel *self)
   for (guint i = 0; self->study != NULL && i < self->study_items->len; i++)
     {
       g_auto(CbdCutoutResult) result = { 0 };
-      CbdCutoutItemAnalysis analysis = { FALSE, NAN, NAN, NAN, FALSE };
+      CbdCutoutItemAnalysis analysis = { FALSE, NAN, NAN, NAN, FALSE, -1.0 };
 
       if (cbd_study_get_result (self->study, i, &result))
         {
@@ -394,6 +394,10 @@ update_items (CbdAnalysisPanel *self)
           analysis.tau_mean = result.tau_mean;
           analysis.accepted = cbd_cutout_result_is_accepted (&result);
         }
+      /* Shown only while it is being worked on (not queued, not done). */
+      analysis.progress = cbd_analysis_runner_get_cutout_progress (self->runner, i);
+      if (analysis.progress <= 0.0 || analysis.progress >= 1.0)
+        analysis.progress = -1.0;
       cbd_cutout_item_set_analysis (g_ptr_array_index (self->study_items, i), &analysis);
     }
 }
@@ -434,6 +438,8 @@ runner_progress_cb (CbdAnalysisRunner *runner,
   stage = cbd_analysis_runner_dup_stage (runner);
   if (stage[0] != '\0')
     set_status (self, stage);
+  /* Each cutout's own progress, in the list. */
+  update_items (self);
 }
 
 static void

@@ -169,6 +169,7 @@ cbd_cutout_item_init (CbdCutoutItem *self)
   self->cam_count = -1;
   self->porosity = NAN;
   self->analysis.sigma_rel_mean = self->analysis.sigma_rel_std = self->analysis.tau_mean = NAN;
+  self->analysis.progress = -1.0;
 }
 
 CbdCutoutItem *
@@ -345,7 +346,7 @@ void
 cbd_cutout_item_set_analysis (CbdCutoutItem               *self,
                               const CbdCutoutItemAnalysis *analysis)
 {
-  CbdCutoutItemAnalysis none = { FALSE, NAN, NAN, NAN, FALSE };
+  CbdCutoutItemAnalysis none = { FALSE, NAN, NAN, NAN, FALSE, -1.0 };
 
   g_return_if_fail (CBD_IS_CUTOUT_ITEM (self));
 
@@ -353,6 +354,7 @@ cbd_cutout_item_set_analysis (CbdCutoutItem               *self,
     analysis = &none;
   if (self->analysis.analysed == analysis->analysed &&
       self->analysis.accepted == analysis->accepted &&
+      self->analysis.progress == analysis->progress &&
       (self->analysis.sigma_rel_mean == analysis->sigma_rel_mean ||
        (isnan (self->analysis.sigma_rel_mean) && isnan (analysis->sigma_rel_mean))) &&
       (self->analysis.sigma_rel_std == analysis->sigma_rel_std ||

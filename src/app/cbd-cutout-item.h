@@ -23,6 +23,7 @@ typedef struct
   double   sigma_rel_std;
   double   tau_mean;          /* NaN unless all three axes percolate */
   gboolean accepted;          /* in the correlation fit */
+  double   progress;          /* 0..1 while being analysed, else -1 */
 } CbdCutoutItemAnalysis;
 
 CbdCutoutItem *cbd_cutout_item_new          (const char          *name,

@@ -102,6 +102,9 @@ column_text (Column         column,
     case COLUMN_ACCEPTED:
       return g_strdup (!analysed ? "—" : analysis.accepted ? _("yes") : _("no"));
     case COLUMN_STATUS:
+      if (analysis.progress >= 0.0)
+        /* Translators: a cutout being analysed, how far along */
+        return g_strdup_printf (_("analysing, %.0f %%"), 100.0 * analysis.progress);
       if (cbd_cutout_item_get_computing (item))
         return g_strdup (_("counting…"));
       if (cam_count < 0)

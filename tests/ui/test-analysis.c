@@ -443,6 +443,34 @@ test_analysis (void)
     g_assert_nonnull (strstr (cbd_analysis_panel_get_fit_text (fixture.panel), gamma_text));
   }
 
+  /* A point under the pointer names its cutout, and a click on it selects
+   * the cutout and centres the views on it. */
+  {
+    CbdPlotView *view = cbd_analysis_panel_get_correlation_view (fixture.panel);
+    CbdViewState *state = cbd_window_get_state (fixture.window);
+    int width = gtk_widget_get_width (GTK_WIDGET (view));
+    int height = gtk_widget_get_height (GTK_WIDGET (view));
+    gssize hit = -1;
+    gsize crosshair[3], origin[3];
+    CbdCutoutItem *item;
+
+    for (int y = 0; hit < 0 && y < height; y++)
+      for (int x = 0; hit < 0 && x < width; x++)
+        hit = cbd_plot_view_hit_test (view, x, y);
+    g_assert_cmpint (hit, >=, 0);
+    g_assert_cmpint (hit, <, 3);
+    g_signal_emit_by_name (view, "point-activated", (guint) hit);
+    item = cbd_cutout_list_get (cbd_view_state_get_cutouts (state), (guint) hit);
+    g_assert_true (cbd_view_state_get_selected_cutout (state) == item);
+    cbd_view_state_get_crosshair (state, crosshair);
+    cbd_cutout_item_get_origin (item, origin);
+    for (guint axis = 0; axis < 3; axis++)
+      {
+        g_assert_cmpuint (crosshair[axis], >=, origin[axis]);
+        g_assert_cmpuint (crosshair[axis], <, origin[axis] + EDGE);
+      }
+  }
+
   g_assert_true (cbd_analysis_panel_export_tables (fixture.panel, directory, &error));
   g_assert_no_error (error);
   if (g_getenv ("CBD_CLI") != NULL)
@@ -556,6 +584,24 @@ test_analysis (void)
     while (cbd_analysis_runner_get_progress (cbd_analysis_panel_get_runner (fixture.panel), NULL, NULL) <= 0.0 &&
            !fixture.finished)
       g_main_context_iteration (NULL, TRUE);
+    /* The list shows how far the running cutout is. */
+    {
+      CbdCutoutList *list = cbd_view_state_get_cutouts (cbd_window_get_state (fixture.window));
+      CbdCutoutItemAnalysis analysis;
+      gboolean progress_shown = FALSE;
+
+      while (!progress_shown && !fixture.finished)
+        {
+          for (guint i = 3; i < 5; i++)
+            {
+              cbd_cutout_item_get_analysis (cbd_cutout_list_get (list, i), &analysis);
+              progress_shown |= analysis.progress > 0.0 && analysis.progress < 1.0;
+            }
+          if (!progress_shown)
+            g_main_context_iteration (NULL, TRUE);
+        }
+      g_assert_true (progress_shown);
+    }
     cancel_time = g_get_monotonic_time ();
     g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "cancel-analysis", NULL);
     ui_test_wait_for_flag (&fixture.finished);
