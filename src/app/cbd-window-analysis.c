@@ -7,7 +7,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "cbd-project.h"
 #include "cbd-window-private.h"
@@ -63,6 +66,119 @@ export_figure_activated (GSimpleAction *action,
   cbd_analysis_panel_choose_figure_file (self->analysis_panel);
 }
 
+/* Each slice view as shown (with its scale bar) to @directory/xy.png,
+ * xz.png, yz.png; FALSE with @error on the first failure. */
+gboolean
+cbd_window_export_slices (CbdWindow   *self,
+                          const char  *directory,
+                          GError     **error)
+{
+  static const char *names[3] = { "yz.png", "xz.png", "xy.png" };  /* by normal */
+
+  g_return_val_if_fail (CBD_IS_WINDOW (self), FALSE);
+
+  if (g_mkdir_with_parents (directory, 0777) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not create “%s”: %s"), directory, g_strerror (saved_errno));
+      return FALSE;
+    }
+  for (CbdAxis normal = CBD_AXIS_X; normal <= CBD_AXIS_Z; normal++)
+    {
+      GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (self, normal));
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (view);
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      g_autofree char *path = g_build_filename (directory, names[normal], NULL);
+      int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
+      GtkNative *native = gtk_widget_get_native (view);
+
+      if (native == NULL || width <= 0 || height <= 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("The slice view for “%s” is not shown"), names[normal]);
+          return FALSE;
+        }
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+      if (node == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("The slice view for “%s” drew nothing"), names[normal]);
+          return FALSE;
+        }
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (native), node,
+                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+      if (!gdk_texture_save_to_png (texture, path))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write “%s”"), path);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+slices_folder_response_cb (GtkNativeDialog *dialog,
+                           int              response,
+                           CbdWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *directory = file != NULL ? g_file_get_path (file) : NULL;
+      g_autofree char *xy = directory != NULL ? g_build_filename (directory, "xy.png", NULL) : NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* A folder chooser does not ask about the files in it: never
+       * overwrite silently, write into a new subfolder instead. */
+      if (xy != NULL && g_file_test (xy, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *fresh = NULL;
+
+          for (guint n = 2; fresh == NULL || g_file_test (fresh, G_FILE_TEST_EXISTS); n++)
+            {
+              g_free (fresh);
+              fresh = g_strdup_printf ("%s/slices-%u", directory, n);
+            }
+          g_free (directory);
+          directory = g_steal_pointer (&fresh);
+        }
+      if (directory != NULL && !cbd_window_export_slices (self, directory, &error))
+        {
+          GtkWidget *message = gtk_message_dialog_new (GTK_WINDOW (self),
+                                                       GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                                       GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s",
+                                                       _("Could not export the slices"));
+
+          gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (message), "%s", error->message);
+          g_signal_connect (message, "response", G_CALLBACK (gtk_window_destroy), NULL);
+          gtk_window_present (GTK_WINDOW (message));
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+export_slices_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  CbdWindow *self = CBD_WINDOW (user_data);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Export the Slices into a Folder"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (slices_folder_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 export_tables_activated (GSimpleAction *action,
                          GVariant      *parameter,
@@ -93,6 +209,7 @@ cbd_window_init_analysis_actions (CbdWindow *self)
     { "cancel-analysis", cancel_analysis_activated, NULL, NULL, NULL, { 0 } },
     { "export-figure", export_figure_activated, NULL, NULL, NULL, { 0 } },
     { "export-tables", export_tables_activated, NULL, NULL, NULL, { 0 } },
+    { "export-slices", export_slices_activated, NULL, NULL, NULL, { 0 } },
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);

@@ -37,6 +37,9 @@ const char   *cbd_window_get_status_text  (CbdWindow      *self);
 GtkWidget    *cbd_window_get_volume_view  (CbdWindow      *self);
 GtkWidget    *cbd_window_get_cutout_panel (CbdWindow      *self);
 GtkWidget    *cbd_window_get_analysis_panel (CbdWindow    *self);
+gboolean      cbd_window_export_slices    (CbdWindow        *self,
+                                           const char       *directory,
+                                           GError          **error);
 void          cbd_window_find_cutouts     (CbdWindow      *self,
                                            guint           n_wanted);
 void          cbd_window_open_project     (CbdWindow      *self,

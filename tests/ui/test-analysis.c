@@ -537,6 +537,27 @@ test_analysis (void)
     loose_excluded = check_overlay (&fixture, volume, 1, 12);
   }
 
+  /* The slice views as PNG, at their size on screen. */
+  {
+    g_autofree char *slices = g_build_filename (directory, "slices", NULL);
+
+    g_assert_true (cbd_window_export_slices (fixture.window, slices, &error));
+    g_assert_no_error (error);
+    for (CbdAxis normal = CBD_AXIS_X; normal <= CBD_AXIS_Z; normal++)
+      {
+        static const char *names[3] = { "yz.png", "xz.png", "xy.png" };
+        g_autofree char *path = g_build_filename (slices, names[normal], NULL);
+        GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (fixture.window, normal));
+        g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (gdk_texture_get_width (texture), ==, gtk_widget_get_width (view));
+        g_assert_cmpint (gdk_texture_get_height (texture), ==, gtk_widget_get_height (view));
+        g_unlink (path);
+      }
+    g_rmdir (slices);
+  }
+
   /* Tight thresholds: with d_max at one voxel and nothing excluded
    * allowed, random pore sites (whose clusters are wider than a voxel)
    * get every cutout rejected. */
