@@ -19,6 +19,7 @@
 #include "cbd-analysis-panel.h"
 #include "cbd-plot-study.h"
 #include "cbd-references.h"
+#include "cbd-solver.h"
 #include "cbd-study-export.h"
 
 #define FILTER_DEBOUNCE_MS 150
@@ -53,6 +54,9 @@ struct _CbdAnalysisPanel
   GtkSpinButton     *dpi_spin;
   GtkCheckButton    *overlay_check;
   GtkRange          *overlay_opacity_scale;
+  GtkDropDown       *overlay_kind_dropdown;
+  GtkDrawingArea    *legend_area;
+  GtkLabel          *legend_label;
 
   CbdViewState      *state;
   char              *volume_path;
@@ -75,6 +79,8 @@ struct _CbdAnalysisPanel
   CbdSliceOverlay   *overlay;
   GCancellable      *overlay_cancellable;
   gboolean           updating_controls;  /* set from a study, not the user */
+  guint              overlay_kind;          /* of the overlay shown */
+  guint              pending_overlay_kind;  /* of the one being computed */
 };
 
 enum
@@ -103,6 +109,7 @@ G_DEFINE_FINAL_TYPE (CbdAnalysisPanel, cbd_analysis_panel, GTK_TYPE_WIDGET)
 static void cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self);
 static void cutouts_changed_cb (CbdAnalysisPanel *self);
 static void update_overlay (CbdAnalysisPanel *self);
+static void update_legend (CbdAnalysisPanel *self);
 
 static void
 set_status (CbdAnalysisPanel *self,
@@ -738,8 +745,19 @@ selection_changed_cb (CbdAnalysisPanel *self)
 
 /* Overlay */
 
+/* What the overlay shows: the filter classes, or a transport field. */
+enum
+{
+  OVERLAY_CLASSES = 0,
+  OVERLAY_POTENTIAL_X = 1,    /* .. Z = 3 */
+  OVERLAY_CURRENT_X = 4,      /* .. Z = 6 */
+};
+
 typedef struct
 {
+  guint               kind;
+  double              solver_tolerance;
+  guint               solver_max_iterations;
   CbdVolume          *volume;
   CbdEnvelopeCache   *cache;
   gboolean            pore[256];
@@ -772,6 +790,55 @@ overlay_thread (GTask        *task,
   CbdFilterResult result;
   gboolean ok;
 
+  if (input->kind != OVERLAY_CLASSES)
+    {
+      /* The solve of the cutout's pore space along one axis, as the
+       * analysis did it, keeping the field (the paper's Figure 1 II). */
+      g_autoptr(CbdVolume) cutout = cbd_volume_crop (input->volume, input->origin, input->size, &error);
+      CbdSolverOptions options;
+      CbdAxisResult axis_result;
+      gboolean current = input->kind >= OVERLAY_CURRENT_X;
+      CbdAxis axis = (CbdAxis) ((input->kind - 1) % 3);
+      float *field = NULL;
+      double field_max = 1.0;
+
+      if (cutout == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      cbd_solver_options_init (&options);
+      options.tolerance = input->solver_tolerance;
+      options.max_iterations = input->solver_max_iterations;
+      options.n_threads = 1;
+      if (!cbd_solver_solve_axis (cutout, input->pore, axis, &options, &axis_result,
+                                  current ? NULL : &field, current ? &field : NULL,
+                                  cancellable, NULL, NULL, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      if (current)
+        {
+          /* Three times the mean over the carrying voxels: the hot paths
+           * saturate, the rest keeps its contrast. */
+          gsize n = input->size[0] * input->size[1] * input->size[2], counted = 0;
+          double sum = 0.0;
+
+          for (gsize i = 0; i < n; i++)
+            if (!isnan (field[i]) && field[i] > 0.0f)
+              {
+                sum += field[i];
+                counted++;
+              }
+          field_max = counted > 0 ? 3.0 * sum / counted : 1.0;
+        }
+      g_task_return_pointer (task, cbd_slice_overlay_new_field (input->origin, input->size, field,
+                                                                0.0, field_max),
+                             (GDestroyNotify) cbd_slice_overlay_unref);
+      return;
+    }
+
   /* From the cache's memory after an analysis: milliseconds. */
   envelope = cbd_envelope_compute (input->volume, input->pore, input->origin, input->size,
                                    &input->envelope, input->cache, cancellable, NULL, NULL, &error);
@@ -788,6 +855,67 @@ overlay_thread (GTask        *task,
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, g_steal_pointer (&overlay), (GDestroyNotify) cbd_slice_overlay_unref);
+}
+
+static void
+legend_draw (GtkDrawingArea *area,
+             cairo_t        *cr,
+             int             width,
+             int             height,
+             gpointer        user_data)
+{
+  CbdAnalysisPanel *self = CBD_ANALYSIS_PANEL (user_data);
+
+  if (self->overlay == NULL)
+    return;
+  if (self->overlay->field != NULL)
+    {
+      cairo_pattern_t *gradient = cairo_pattern_create_linear (0, 0, width, 0);
+
+      for (guint k = 0; k <= 8; k++)
+        {
+          guint32 rgb = cbd_slice_overlay_colormap (k / 8.0);
+
+          cairo_pattern_add_color_stop_rgb (gradient, k / 8.0, (rgb >> 16 & 0xff) / 255.0,
+                                            (rgb >> 8 & 0xff) / 255.0, (rgb & 0xff) / 255.0);
+        }
+      cairo_set_source (cr, gradient);
+      cairo_paint (cr);
+      cairo_pattern_destroy (gradient);
+    }
+  else
+    {
+      /* the classes' colours, as in cbd-slice-overlay.c */
+      static const double colours[3][3] = { { 0, 0, 0 }, { 1.0, 0.55, 0.0 }, { 0.0, 0.69, 0.31 } };
+
+      for (guint k = 0; k < 3; k++)
+        {
+          cairo_set_source_rgb (cr, colours[k][0], colours[k][1], colours[k][2]);
+          cairo_rectangle (cr, k * width / 3.0, 0, width / 3.0, height);
+          cairo_fill (cr);
+        }
+    }
+}
+
+static void
+update_legend (CbdAnalysisPanel *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->overlay == NULL)
+    text = g_strdup ("");
+  else if (self->overlay->field == NULL)
+    text = g_strdup (_("solid, retained pore, excluded pore"));
+  else if (self->overlay_kind < OVERLAY_CURRENT_X)
+    /* Translators: the colour bar of the potential, driven from 0 to 1 */
+    text = g_strdup_printf (_("potential %g to %g"), self->overlay->field_min, self->overlay->field_max);
+  else
+    /* Translators: the colour bar of the current density, relative to a
+     * block of pure electrolyte */
+    text = g_strdup_printf (_("current density %g to %.3g (relative to pure electrolyte)"),
+                            self->overlay->field_min, self->overlay->field_max);
+  gtk_label_set_text (self->legend_label, text);
+  gtk_widget_queue_draw (GTK_WIDGET (self->legend_area));
 }
 
 static void
@@ -812,6 +940,8 @@ overlay_ready_cb (GObject      *source_object,
     }
   g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
   self->overlay = overlay;
+  self->overlay_kind = self->pending_overlay_kind;
+  update_legend (self);
   g_signal_emit (self, signals[SIGNAL_OVERLAY_CHANGED], 0);
 }
 
@@ -844,6 +974,7 @@ update_overlay (CbdAnalysisPanel *self)
                                     !result.finished))
         {
           g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
+          update_legend (self);
           g_signal_emit (self, signals[SIGNAL_OVERLAY_CHANGED], 0);
         }
       return;
@@ -863,6 +994,21 @@ update_overlay (CbdAnalysisPanel *self)
     }
   input->envelope = cbd_study_get_settings (self->study)->envelope;
   input->thresholds = cbd_study_get_settings (self->study)->filter;
+  input->solver_tolerance = cbd_study_get_settings (self->study)->solver_tolerance;
+  input->solver_max_iterations = cbd_study_get_settings (self->study)->solver_max_iterations;
+  input->kind = gtk_drop_down_get_selected (self->overlay_kind_dropdown);
+  if (input->kind > OVERLAY_CURRENT_X + 2)
+    input->kind = OVERLAY_CLASSES;
+  /* A field is not touched by the thresholds: keep the one shown. */
+  if (input->kind != OVERLAY_CLASSES && self->overlay != NULL && self->overlay->field != NULL &&
+      self->overlay_kind == input->kind && self->overlay->origin[0] == input->origin[0] &&
+      self->overlay->origin[1] == input->origin[1] && self->overlay->origin[2] == input->origin[2] &&
+      self->overlay->size[0] == input->size[0])
+    {
+      overlay_input_free (input);
+      return;
+    }
+  self->pending_overlay_kind = input->kind;
 
   self->overlay_cancellable = g_cancellable_new ();
   task = g_task_new (self, self->overlay_cancellable, overlay_ready_cb, NULL);
@@ -880,6 +1026,16 @@ cbd_analysis_panel_get_overlay (CbdAnalysisPanel *self,
   if (opacity != NULL)
     *opacity = gtk_range_get_value (self->overlay_opacity_scale);
   return self->overlay;
+}
+
+/* 0: the filter classes; 1-3: the potential along x, y, z; 4-6: the
+ * current density along x, y, z. */
+void
+cbd_analysis_panel_set_overlay_kind (CbdAnalysisPanel *self,
+                                     guint             kind)
+{
+  g_return_if_fail (CBD_IS_ANALYSIS_PANEL (self));
+  gtk_drop_down_set_selected (self->overlay_kind_dropdown, MIN (kind, 6));
 }
 
 void
@@ -1426,6 +1582,9 @@ cbd_analysis_panel_class_init (CbdAnalysisPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, dpi_spin);
   gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, overlay_check);
   gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, overlay_opacity_scale);
+  gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, overlay_kind_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, legend_area);
+  gtk_widget_class_bind_template_child (widget_class, CbdAnalysisPanel, legend_label);
 }
 
 static void
@@ -1464,6 +1623,9 @@ cbd_analysis_panel_init (CbdAnalysisPanel *self)
   g_signal_connect_swapped (self->log_check, "toggled", G_CALLBACK (update_plots), self);
   g_signal_connect (self->correlation_view, "point-activated", G_CALLBACK (point_activated_cb), self);
   g_signal_connect_swapped (self->overlay_check, "toggled", G_CALLBACK (update_overlay), self);
+  g_signal_connect_swapped (self->overlay_kind_dropdown, "notify::selected",
+                            G_CALLBACK (update_overlay), self);
+  gtk_drawing_area_set_draw_func (self->legend_area, legend_draw, self, NULL);
   g_signal_connect_swapped (self->overlay_opacity_scale, "value-changed",
                             G_CALLBACK (overlay_opacity_changed_cb), self);
 

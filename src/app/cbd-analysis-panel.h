@@ -66,6 +66,8 @@ const char        *cbd_analysis_panel_get_status    (CbdAnalysisPanel *self);
  * says when they change. */
 CbdSliceOverlay   *cbd_analysis_panel_get_overlay   (CbdAnalysisPanel *self,
                                                      double           *opacity);
+void               cbd_analysis_panel_set_overlay_kind (CbdAnalysisPanel *self,
+                                                        guint             kind);
 void               cbd_analysis_panel_set_overlay_shown (CbdAnalysisPanel *self,
                                                          gboolean          shown,
                                                          double            opacity);

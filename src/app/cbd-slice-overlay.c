@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "cbd-filter.h"
@@ -40,6 +42,53 @@ cbd_slice_overlay_new (const gsize   origin[3],
 }
 
 CbdSliceOverlay *
+cbd_slice_overlay_new_field (const gsize  origin[3],
+                             const gsize  size[3],
+                             float       *field,
+                             double       field_min,
+                             double       field_max)
+{
+  CbdSliceOverlay *overlay = g_new0 (CbdSliceOverlay, 1);
+
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      overlay->origin[axis] = origin[axis];
+      overlay->size[axis] = size[axis];
+    }
+  overlay->field = field;
+  overlay->field_min = field_min;
+  overlay->field_max = field_max > field_min ? field_max : field_min + 1.0;
+  g_atomic_ref_count_init (&overlay->ref_count);
+  return overlay;
+}
+
+/* Five stops of a perceptually ordered map (dark blue, blue, teal, green,
+ * yellow, like viridis), linearly interpolated. */
+guint32
+cbd_slice_overlay_colormap (double t)
+{
+  static const double stops[5][3] = {
+    { 0.267, 0.005, 0.329 },
+    { 0.231, 0.322, 0.545 },
+    { 0.129, 0.569, 0.549 },
+    { 0.369, 0.788, 0.384 },
+    { 0.993, 0.906, 0.144 },
+  };
+  double x = CLAMP (t, 0.0, 1.0) * 4.0;
+  guint k = MIN ((guint) x, 3);
+  double f = x - k;
+  guint32 rgb = 0;
+
+  for (guint c = 0; c < 3; c++)
+    {
+      double value = stops[k][c] + f * (stops[k + 1][c] - stops[k][c]);
+
+      rgb = rgb << 8 | (guint32) (value * 255.0 + 0.5);
+    }
+  return rgb;
+}
+
+CbdSliceOverlay *
 cbd_slice_overlay_ref (CbdSliceOverlay *overlay)
 {
   g_atomic_ref_count_inc (&overlay->ref_count);
@@ -52,10 +101,13 @@ cbd_slice_overlay_unref (CbdSliceOverlay *overlay)
   if (overlay != NULL && g_atomic_ref_count_dec (&overlay->ref_count))
     {
       g_free (overlay->classes);
+      g_free (overlay->field);
       g_free (overlay);
     }
 }
 
+/* The class (classes overlay) of stack voxel (x, y, z), -1 outside the
+ * cutout or for a field overlay. */
 int
 cbd_slice_overlay_get (const CbdSliceOverlay *overlay,
                        gsize                  x,
@@ -67,6 +119,8 @@ cbd_slice_overlay_get (const CbdSliceOverlay *overlay,
   for (guint axis = 0; axis < 3; axis++)
     if (p[axis] < overlay->origin[axis] || p[axis] >= overlay->origin[axis] + overlay->size[axis])
       return -1;
+  if (overlay->classes == NULL)
+    return -1;
   return overlay->classes[(x - overlay->origin[0]) +
                           overlay->size[0] * ((y - overlay->origin[1]) +
                                               overlay->size[1] * (z - overlay->origin[2]))];
@@ -107,6 +161,36 @@ cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
   pixels = g_try_malloc_n ((gsize) width * height, sizeof (guint32));
   if (pixels == NULL)
     return NULL;
+  if (overlay->field != NULL)
+    {
+      const float *field_plane = overlay->field + (index - overlay->origin[normal]) * stride[normal];
+      double span = overlay->field_max - overlay->field_min;
+
+      for (int py = 0; py < height; py++)
+        {
+          gsize v = MIN ((gsize) ((py + 0.5) * nv / height), nv - 1);
+          const float *row = field_plane + v * stride[v_axis];
+
+          for (int px = 0; px < width; px++)
+            {
+              gsize u = MIN ((gsize) ((px + 0.5) * nu / width), nu - 1);
+              float value = row[u * stride[u_axis]];
+              guint32 mapped, pixel = 0;
+
+              if (!isnan (value))
+                {
+                  mapped = cbd_slice_overlay_colormap ((value - overlay->field_min) / span);
+                  pixel = alpha << 24 | ((mapped >> 16 & 0xff) * alpha / 255) << 16 |
+                          ((mapped >> 8 & 0xff) * alpha / 255) << 8 | (mapped & 0xff) * alpha / 255;
+                }
+              pixels[(gsize) py * width + px] = pixel;
+            }
+        }
+      bytes = g_bytes_new_take (pixels, (gsize) width * height * sizeof (guint32));
+      return gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes,
+                                     (gsize) width * sizeof (guint32));
+    }
+
   plane = overlay->classes + (index - overlay->origin[normal]) * stride[normal];
   for (int py = 0; py < height; py++)
     {

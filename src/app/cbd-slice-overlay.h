@@ -16,6 +16,11 @@ typedef struct
   gsize   origin[3];   /* the cutout, in stack voxels */
   gsize   size[3];
   guint8 *classes;     /* CbdFilterClass per cutout voxel, x fastest */
+  /* Instead of the classes: a scalar field per voxel (NaN: not drawn),
+   * coloured from field_min (dark blue) to field_max (yellow). */
+  float  *field;
+  double  field_min;
+  double  field_max;
   /*< private >*/
   gatomicrefcount ref_count;
 } CbdSliceOverlay;
@@ -23,6 +28,14 @@ typedef struct
 CbdSliceOverlay *cbd_slice_overlay_new   (const gsize      origin[3],
                                           const gsize      size[3],
                                           GError         **error);
+/* Takes @field (g_free()d with the overlay). */
+CbdSliceOverlay *cbd_slice_overlay_new_field (const gsize origin[3],
+                                              const gsize size[3],
+                                              float      *field,
+                                              double      field_min,
+                                              double      field_max);
+/* The colour map of fields, @t in 0..1, as 0xRRGGBB. */
+guint32          cbd_slice_overlay_colormap  (double      t);
 CbdSliceOverlay *cbd_slice_overlay_ref   (CbdSliceOverlay *overlay);
 void             cbd_slice_overlay_unref (CbdSliceOverlay *overlay);
 /* The class of stack voxel (x, y, z), -1 outside the cutout. */

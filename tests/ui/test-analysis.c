@@ -537,10 +537,73 @@ test_analysis (void)
     loose_excluded = check_overlay (&fixture, volume, 1, 12);
   }
 
+  /* The potential along x of "mid": solid stays as the slice shows it,
+   * the pore space rises from the low-x face to the high-x one. */
+  {
+    CbdSliceOverlay *overlay;
+    CbdSliceView *view = cbd_window_get_slice_view (fixture.window, CBD_AXIS_Z);
+    CbdStudy *current = cbd_analysis_panel_get_study (fixture.panel);
+    const CbdCutout *cutout = cbd_study_get_cutout (current, 1);
+    g_autoptr(Capture) capture = NULL;
+    double sum[2] = { 0, 0 };
+    guint count[2] = { 0, 0 };
+
+    fixture.overlay_changed = FALSE;
+    cbd_analysis_panel_set_overlay_kind (fixture.panel, 1);
+    ui_test_wait_for_flag (&fixture.overlay_changed);
+    overlay = cbd_analysis_panel_get_overlay (fixture.panel, NULL);
+    g_assert_nonnull (overlay);
+    g_assert_nonnull (overlay->field);
+    for (gsize z = 0; z < EDGE; z++)
+      for (gsize y = 0; y < EDGE; y++)
+        for (guint side = 0; side < 2; side++)
+          {
+            gsize x = side == 0 ? 0 : EDGE - 1;
+            float value = overlay->field[x + EDGE * (y + EDGE * z)];
+            guint8 label = volume->labels[cbd_volume_index (volume, cutout->origin[0] + x,
+                                                             cutout->origin[1] + y,
+                                                             cutout->origin[2] + z)];
+
+            if (label != PORE)
+              g_assert_true (isnan (value));
+            else if (!isnan (value))
+              {
+                g_assert_cmpfloat (value, >=, 0.0f);
+                g_assert_cmpfloat (value, <=, 1.0f);
+                sum[side] += value;
+                count[side]++;
+              }
+          }
+    g_assert_cmpuint (count[0], >, 0);
+    g_assert_cmpuint (count[1], >, 0);
+    g_assert_cmpfloat (sum[0] / count[0], <, 0.25);
+    g_assert_cmpfloat (sum[1] / count[1], >, 0.75);
+
+    ui_test_wait_until_drawn (GTK_WIDGET (view));
+    capture = capture_widget (GTK_WIDGET (view));
+    for (gsize y = cutout->origin[1] + 5; y + 2 < cutout->origin[1] + EDGE; y++)
+      for (gsize x = cutout->origin[0] + 2; x + 2 < cutout->origin[0] + EDGE; x++)
+        if (volume->labels[cbd_volume_index (volume, x, y, 12)] == CBD)
+          {
+            double px, py;
+
+            cbd_slice_view_voxel_to_point (view, x + 0.5, y + 0.5, &px, &py);
+            assert_grey (capture_pixel (capture, (int) px, (int) py), expected_grey (CBD));
+          }
+
+    fixture.overlay_changed = FALSE;
+    cbd_analysis_panel_set_overlay_kind (fixture.panel, 0);
+    ui_test_wait_for_flag (&fixture.overlay_changed);
+    g_test_message ("potential along x of mid: %.3f at the low face, %.3f at the high one",
+                    sum[0] / count[0], sum[1] / count[1]);
+  }
+
   /* The slice views as PNG, at their size on screen. */
   {
     g_autofree char *slices = g_build_filename (directory, "slices", NULL);
 
+    /* As after a dialog: the window laid out and drawn. */
+    ui_test_wait_until_drawn (GTK_WIDGET (cbd_window_get_slice_view (fixture.window, CBD_AXIS_X)));
     g_assert_true (cbd_window_export_slices (fixture.window, slices, &error));
     g_assert_no_error (error);
     for (CbdAxis normal = CBD_AXIS_X; normal <= CBD_AXIS_Z; normal++)
