@@ -1258,8 +1258,9 @@ radius_to_diameter (float *field, gsize n, double correction)
  * @error: return location for a #GError
  *
  * See the header for what the maps hold. Memory: besides the outputs, one
- * float and one 32-bit integer per voxel (one more float when
- * @local_thickness_nm is %NULL), the intrusion front and the list of balls.
+ * byte per voxel (and one float more when @local_thickness_nm is %NULL),
+ * the work list of the access step and the list of balls to stamp (24
+ * bytes per ball, typically for a third of the pore voxels).
  *
  * Returns: %FALSE with @error set on bad options, too large a volume, no
  * memory or cancellation.
@@ -1589,8 +1590,8 @@ cbd_psd_new_from_maps (const CbdVolume             *volume,
  * cbd_psd_compute:
  *
  * The maps of cbd_porosimetry_maps() summarised on @diameters_nm; see the
- * header. Memory: three floats and one 32-bit integer per voxel plus the
- * intrusion front and the list of balls.
+ * header. Memory: two floats and one byte per voxel plus the work list and
+ * the list of balls.
  */
 CbdPsd *
 cbd_psd_compute (const CbdVolume             *volume,

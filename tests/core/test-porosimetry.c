@@ -311,6 +311,21 @@ test_brute_force (void)
         for (guint f = seed % 2; f < G_N_ELEMENTS (inlet_sets); f += 2)
           check_against_brute_force (volume, inlet_sets[f], 1 + (seed + f) % 3);
       }
+
+  /* Lines, planes and single voxels. */
+  {
+    const gsize shapes[][3] = { { 1, 1, 1 }, { 9, 1, 1 }, { 1, 12, 1 }, { 1, 1, 10 },
+                                { 13, 11, 1 }, { 1, 9, 14 }, { 2, 2, 2 } };
+
+    for (guint k = 0; k < G_N_ELEMENTS (shapes); k++)
+      for (guint32 seed = 1; seed <= 2; seed++)
+        {
+          g_autoptr(CbdVolume) volume = make_packing (shapes[k][0], shapes[k][1], shapes[k][2],
+                                                      spacings[seed], 2, 1.0, 3.0, seed + 7 * k);
+
+          check_against_brute_force (volume, inlet_sets[(k + seed) % G_N_ELEMENTS (inlet_sets)], 2);
+        }
+  }
 }
 
 /* Large round pores (balls of 12+ voxels are pruned against the ball at
