@@ -490,6 +490,7 @@ cbd_analysis_panel_analyse (CbdAnalysisPanel *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint));
   CbdCutoutItem *selected;
+  gboolean stack_psd;
 
   g_return_val_if_fail (CBD_IS_ANALYSIS_PANEL (self), FALSE);
 
@@ -522,7 +523,10 @@ cbd_analysis_panel_analyse (CbdAnalysisPanel *self,
       g_array_append_val (indices, i);
     }
 
-  if (indices->len == 0)
+  stack_psd = cbd_study_get_settings (self->study)->stack_psd &&
+              !cbd_study_has_stack_psd (self->study) && !selected_only &&
+              self->study_items->len > 0;
+  if (indices->len == 0 && !stack_psd)
     {
       set_status (self, selected_only ? _("Select a cutout to analyse.")
                                       : self->study_items->len == 0
@@ -535,7 +539,7 @@ cbd_analysis_panel_analyse (CbdAnalysisPanel *self,
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   set_status (self, _("Analysing…"));
   cbd_analysis_runner_start (self->runner, self->study, (const guint *) indices->data,
-                             indices->len, self->n_threads);
+                             indices->len, stack_psd, self->n_threads);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   runner_progress_cb (self->runner, self);
   results_changed (self);

@@ -18,6 +18,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #ifdef __linux__
@@ -29,6 +31,7 @@
 #include "cbd-analysis-runner.h"
 
 #define ANNOUNCE_DELAY_MS 50
+#define STACK_PSD_JOB     G_MAXUINT  /* the slot's "cutout": the whole stack */
 #define WORKER_NICENESS   10
 
 typedef struct Run
@@ -158,7 +161,11 @@ run_worker (gpointer data,
     setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WORKER_NICENESS);
 #endif
 
-  if (!g_cancellable_is_cancelled (run->cancellable))
+  if (g_cancellable_is_cancelled (run->cancellable))
+    ok = FALSE;
+  else if (run->indices[job->slot] == STACK_PSD_JOB)
+    ok = cbd_study_compute_stack_psd (run->study, run->cancellable, job_progress_cb, job, &error);
+  else
     ok = cbd_study_analyze_cutout (run->study, run->indices[job->slot], NULL,
                                    run->cancellable, job_progress_cb, job, &error);
 
@@ -166,7 +173,7 @@ run_worker (gpointer data,
   run->done[job->slot] = TRUE;
   run->fraction[job->slot] = 1.0;
   run->n_done++;
-  if (ok)
+  if (ok && run->indices[job->slot] != STACK_PSD_JOB)
     g_array_append_val (run->finished, run->indices[job->slot]);
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
            run->error == NULL)
@@ -219,6 +226,7 @@ cbd_analysis_runner_start (CbdAnalysisRunner *self,
                            CbdStudy          *study,
                            const guint       *indices,
                            guint              n_indices,
+                           gboolean           stack_psd,
                            guint              n_threads)
 {
   g_autoptr(GError) error = NULL;
@@ -237,12 +245,22 @@ cbd_analysis_runner_start (CbdAnalysisRunner *self,
   n_threads = CLAMP (n_threads, 1, MAX (n_indices, 1));
 
   run = g_atomic_rc_box_new0 (Run);
+  {
+    /* The stack's distribution runs last (a pool takes jobs in order). */
+    guint *all = g_new (guint, n_indices + 1);
+
+    if (n_indices > 0)
+      memcpy (all, indices, sizeof (guint) * n_indices);
+    all[n_indices] = STACK_PSD_JOB;
+    if (stack_psd)
+      n_indices++;
+    run->indices = all;
+  }
   g_mutex_init (&run->mutex);
   run->study = cbd_study_ref (study);
   run->cancellable = g_cancellable_new ();
   g_weak_ref_init (&run->runner, self);
   run->n_total = n_indices;
-  run->indices = g_memdup2 (indices, sizeof (guint) * MAX (n_indices, 1));
   run->fraction = g_new0 (double, MAX (n_indices, 1));
   run->done = g_new0 (gboolean, MAX (n_indices, 1));
   run->finished = g_array_new (FALSE, FALSE, sizeof (guint));

@@ -18,7 +18,8 @@ G_DECLARE_FINAL_TYPE (CbdAnalysisRunner, cbd_analysis_runner, CBD, ANALYSIS_RUNN
 CbdAnalysisRunner *cbd_analysis_runner_new          (void);
 /* Analyses @n_indices cutouts of @study (kept referenced until the run
  * ends) on @n_threads worker threads (0: one per processor but one, at
- * least one). Returns FALSE
+ * least one); with @stack_psd, also the whole stack's pore size
+ * distribution (cbd_study_compute_stack_psd, one more job). Returns FALSE
  * when a run is going on already. Signals, all on the main thread:
  * ::cutout-finished (index) as each result is stored, ::progress as
  * fractions change (coalesced: at most one pending idle), ::finished
@@ -27,6 +28,7 @@ gboolean           cbd_analysis_runner_start        (CbdAnalysisRunner *self,
                                                      CbdStudy          *study,
                                                      const guint       *indices,
                                                      guint              n_indices,
+                                                     gboolean           stack_psd,
                                                      guint              n_threads);
 /* Stops the run: cutouts in progress give up at their next check, queued
  * ones are skipped; finished results stay in the study. */

@@ -387,6 +387,9 @@ test_analysis (void)
    * the window in software can (see the message above). */
   g_assert_cmpint (fixture.max_gap_no_render, <, 100000);
   g_assert_cmpuint (fixture.n_streamed, ==, 3);
+  /* ... and the whole stack's pore sizes for the second tab. */
+  g_assert_true (cbd_study_has_stack_psd (cbd_analysis_panel_get_study (fixture.panel)));
+  g_assert_nonnull (cbd_plot_view_get_psd (cbd_analysis_panel_get_psd_view (fixture.panel)));
 
   study = cbd_analysis_panel_get_study (fixture.panel);
   g_assert_nonnull (study);
