@@ -654,6 +654,40 @@ test_analysis (void)
                   loose_excluded, tight_excluded);
   g_assert_cmpuint (tight_excluded, >, loose_excluded);
 
+  /* The GUI and `cbdscope-cli analyze` resuming the GUI's project write
+   * the same tables, byte for byte (nothing left to compute). */
+  if (g_getenv ("CBD_CLI") != NULL)
+    {
+      g_autofree char *project_path = g_build_filename (directory, "same.cbdscope", NULL);
+      g_autofree char *gui = g_build_filename (directory, "gui", NULL);
+      g_autofree char *cli = g_build_filename (directory, "cli", NULL);
+      g_autoptr(GFile) project = g_file_new_for_path (project_path);
+      const char *argv[] = { g_getenv ("CBD_CLI"), "analyze", tiff_path, "--project", project_path,
+                             "--resume", "--no-figures", "-o", cli, NULL };
+      g_autofree char *out = NULL;
+      int status;
+
+      g_assert_true (cbd_window_save_project (fixture.window, project, &error));
+      g_assert_true (cbd_analysis_panel_export_tables (fixture.panel, gui, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                   &out, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      for (guint i = 0; i < 3; i++)
+        {
+          static const char *names[] = { "cutouts.csv", "fit.json", "psd.csv" };
+          g_autofree char *a_path = g_build_filename (gui, names[i], NULL);
+          g_autofree char *b_path = g_build_filename (cli, names[i], NULL);
+          g_autofree char *a = NULL, *b = NULL;
+          gsize a_length, b_length;
+
+          g_assert_true (g_file_get_contents (a_path, &a, &a_length, NULL));
+          g_assert_true (g_file_get_contents (b_path, &b, &b_length, NULL));
+          g_assert_cmpmem (a, a_length, b, b_length);
+        }
+    }
+
   /* Cancel: two larger cutouts; stop after the run starts. The three
    * finished results stay as they were. */
   {
@@ -756,6 +790,12 @@ test_analysis (void)
   }
 
   gtk_window_destroy (GTK_WINDOW (fixture.window));
+  /* CBD_TEST_KEEP=1 keeps the volume, project and tables for a look. */
+  if (g_getenv ("CBD_TEST_KEEP") != NULL)
+    {
+      g_test_message ("kept %s", directory);
+      return;
+    }
   {
     g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
     const char *name;
@@ -763,7 +803,21 @@ test_analysis (void)
     while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
       {
         g_autofree char *path = g_build_filename (directory, name, NULL);
-        g_unlink (path);
+
+        if (g_file_test (path, G_FILE_TEST_IS_DIR))
+          {
+            g_autoptr(GDir) sub = g_dir_open (path, 0, NULL);
+            const char *sub_name;
+
+            while (sub != NULL && (sub_name = g_dir_read_name (sub)) != NULL)
+              {
+                g_autofree char *sub_path = g_build_filename (path, sub_name, NULL);
+                g_unlink (sub_path);
+              }
+            g_rmdir (path);
+          }
+        else
+          g_unlink (path);
       }
     g_rmdir (directory);
   }
