@@ -60,6 +60,7 @@ struct _CbdAnalysisPanel
 
   CbdViewState      *state;
   char              *volume_path;
+  char              *raw_spec;
   guint              n_threads;
   CbdStudy          *study;
   GPtrArray         *study_items;     /* CbdCutoutItem of each study cutout */
@@ -229,7 +230,7 @@ cbd_analysis_panel_sync_study (CbdAnalysisPanel  *self,
       g_ptr_array_set_size (self->study_items, 0);
     }
   if (self->study == NULL)
-    self->study = cbd_study_new (volume, self->volume_path, NULL, map);
+    self->study = cbd_study_new (volume, self->volume_path, self->raw_spec, map);
 
   settings_from_controls (self, &settings);
   if (!cbd_study_set_settings (self->study, &settings, error))
@@ -1089,12 +1090,15 @@ cbd_analysis_panel_get_state (CbdAnalysisPanel *self)
 
 void
 cbd_analysis_panel_set_volume_path (CbdAnalysisPanel *self,
-                                    const char       *path)
+                                    const char       *path,
+                                    const char       *raw_spec)
 {
   g_return_if_fail (CBD_IS_ANALYSIS_PANEL (self));
 
   g_free (self->volume_path);
   self->volume_path = g_strdup (path);
+  g_free (self->raw_spec);
+  self->raw_spec = g_strdup (raw_spec);
   /* A new volume gets a new study at the next analysis. */
   if (self->study != NULL && !cbd_analysis_runner_is_running (self->runner))
     {
@@ -1513,6 +1517,7 @@ cbd_analysis_panel_dispose (GObject *object)
   g_clear_pointer (&self->study_items, g_ptr_array_unref);
   g_clear_pointer (&self->references, g_ptr_array_unref);
   g_clear_pointer (&self->volume_path, g_free);
+  g_clear_pointer (&self->raw_spec, g_free);
   g_clear_pointer (&self->scroller, gtk_widget_unparent);
 
   G_OBJECT_CLASS (cbd_analysis_panel_parent_class)->dispose (object);

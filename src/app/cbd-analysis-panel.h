@@ -23,9 +23,11 @@ GtkWidget         *cbd_analysis_panel_new           (void);
 void               cbd_analysis_panel_set_state     (CbdAnalysisPanel *self,
                                                      CbdViewState     *state);
 CbdViewState      *cbd_analysis_panel_get_state     (CbdAnalysisPanel *self);
-/* The volume's file, recorded in the study (nullable: made in memory). */
+/* The volume's file, recorded in the study (nullable: made in memory),
+ * and for a headerless raw file its layout "NX,NY,NZ:type" (else NULL). */
 void               cbd_analysis_panel_set_volume_path (CbdAnalysisPanel *self,
-                                                       const char       *path);
+                                                       const char       *path,
+                                                       const char       *raw_spec);
 void               cbd_analysis_panel_set_n_threads (CbdAnalysisPanel *self,
                                                      guint             n_threads);
 

@@ -233,9 +233,7 @@ cbd_window_write_project (CbdWindow         *self,
   g_autofree char *data = NULL;
   gsize length;
 
-  /* The app's studies do not record a raw file's layout yet: such a
-   * project keeps the session alone (results are not saved). */
-  if (!cbd_analysis_panel_has_results (self->analysis_panel) || session->raw_sample_type != NULL)
+  if (!cbd_analysis_panel_has_results (self->analysis_panel))
     return cbd_session_save (session, path, error);
 
   if (!cbd_analysis_panel_sync (self->analysis_panel, error))

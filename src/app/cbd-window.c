@@ -435,7 +435,11 @@ cbd_window_show_volume (CbdWindow     *self,
 
   g_free (self->volume_path);
   self->volume_path = g_strdup (name);
-  cbd_analysis_panel_set_volume_path (self->analysis_panel, name);
+  {
+    g_autofree char *raw_spec = self->volume_raw != NULL ? cbd_raw_spec_to_string (self->volume_raw) : NULL;
+
+    cbd_analysis_panel_set_volume_path (self->analysis_panel, name, raw_spec);
+  }
   cbd_view_state_set_volume (self->state, volume, have_map ? &map : NULL, counts);
   cbd_volume_info_set_volume (self->volume_info, volume, name, have_map ? &map : NULL,
                               guessed, counts);

@@ -823,6 +823,79 @@ test_analysis (void)
   }
 }
 
+static CbdWindow *
+open_and_wait (GFile            *file,
+               const CbdRawSpec *raw)
+{
+  CbdWindow *window = cbd_window_new (NULL);
+  gboolean finished = FALSE;
+
+  cbd_window_set_interactive (window, FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_signal_connect (window, "load-finished", G_CALLBACK (load_finished_cb), &finished);
+  if (raw != NULL)
+    cbd_window_open_raw (window, file, raw);
+  else
+    cbd_window_open (window, file);
+  ui_test_wait_for_flag (&finished);
+  g_assert_true (cbd_window_get_loaded (window));
+  return window;
+}
+
+/* A headerless raw volume: its project keeps the raw layout and the
+ * results, and reopens with both. */
+static void
+test_raw_project (void)
+{
+  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *directory = g_dir_make_tmp ("cbd-analysis-raw-XXXXXX", &error);
+  g_autofree char *raw_path = g_build_filename (directory, "volume.raw", NULL);
+  g_autofree char *project_path = g_build_filename (directory, "raw.cbdscope", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GFile) raw_file = g_file_new_for_path (raw_path);
+  g_autoptr(GFile) project = g_file_new_for_path (project_path);
+  CbdRawSpec raw = { { NX, NY, NZ }, CBD_RAW_U8, { 10.0, 10.0, 10.0 } };
+  Fixture fixture = { 0 };
+  CbdWindow *reopened;
+  CbdStudy *restored;
+  guint n_finished = 0;
+  g_auto(CbdCutoutResult) before = { 0 };
+  g_auto(CbdCutoutResult) after = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (raw_path, (const char *) volume->labels, NX * NY * NZ, &error));
+  fixture.window = open_and_wait (raw_file, &raw);
+  fixture.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture.window));
+  g_signal_connect (fixture.panel, "analysis-finished", G_CALLBACK (finished_cb), &fixture);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (fixture.panel),
+                                                CBD_TYPE_ANALYSIS_PANEL, "envelope_spin")), 32);
+  add_cutout (fixture.window, "mid", 24, 8, 4, EDGE);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "analyse", NULL);
+  ui_test_wait_for_flag (&fixture.finished);
+  g_assert_true (cbd_study_get_result (cbd_analysis_panel_get_study (fixture.panel), 0, &before));
+
+  g_assert_true (cbd_window_save_project (fixture.window, project, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (project_path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "raw=64,32,32:u8"));
+
+  reopened = open_and_wait (project, NULL);
+  restored = cbd_analysis_panel_get_study (CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (reopened)));
+  g_assert_nonnull (restored);
+  cbd_study_count (restored, &n_finished, NULL);
+  g_assert_cmpuint (n_finished, ==, 1);
+  g_assert_true (cbd_study_get_result (restored, 0, &after));
+  g_assert_cmpfloat (after.sigma_rel_mean, ==, before.sigma_rel_mean);
+
+  gtk_window_destroy (GTK_WINDOW (reopened));
+  gtk_window_destroy (GTK_WINDOW (fixture.window));
+  g_unlink (raw_path);
+  g_unlink (project_path);
+  g_rmdir (directory);
+}
+
 static void
 test_widgets (void)
 {
@@ -844,5 +917,6 @@ main (int argc, char **argv)
 
   g_test_add_func ("/analysis/widgets", test_widgets);
   g_test_add_func ("/analysis/run", test_analysis);
+  g_test_add_func ("/analysis/raw-project", test_raw_project);
   return g_test_run ();
 }
