@@ -201,6 +201,16 @@ overlay_changed_cb (CbdWindow *self)
   cbd_slice_view_set_overlay (self->yz_view, overlay, opacity);
 }
 
+/* New results are worth a warning before closing unsaved. */
+static void
+results_arrived_cb (CbdWindow *self)
+{
+  if (!self->loaded || self->analysis_unsaved)
+    return;
+  self->analysis_unsaved = TRUE;
+  cbd_window_update_title (self);
+}
+
 void
 cbd_window_init_analysis_actions (CbdWindow *self)
 {
@@ -215,6 +225,10 @@ cbd_window_init_analysis_actions (CbdWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   g_signal_connect_object (self->analysis_panel, "notify::running",
                            G_CALLBACK (update_analysis_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (cbd_analysis_panel_get_runner (self->analysis_panel), "cutout-finished",
+                           G_CALLBACK (results_arrived_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->analysis_panel, "filter-applied",
+                           G_CALLBACK (results_arrived_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->analysis_panel, "overlay-changed",
                            G_CALLBACK (overlay_changed_cb), self, G_CONNECT_SWAPPED);
   update_analysis_actions (self);

@@ -35,6 +35,7 @@ struct _CbdWindow
   CbdPhasePanel        *phase_panel;
   CbdCutoutPanel       *cutout_panel;
   CbdAnalysisPanel     *analysis_panel;
+  gboolean              analysis_unsaved; /* results since the last save or open */
 
   GSettings            *settings;
   GCancellable         *load_cancellable;

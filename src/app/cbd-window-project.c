@@ -53,16 +53,19 @@ void
 cbd_window_mark_saved (CbdWindow *self)
 {
   self->saved_serial = cbd_cutout_history_get_serial (cbd_view_state_get_history (self->state));
+  self->analysis_unsaved = FALSE;
   cbd_window_update_title (self);
 }
 
-/* Returns: whether cutouts were edited since the last save or open */
+/* Returns: whether cutouts were edited or analysed since the last save or
+ * open */
 gboolean
 cbd_window_get_modified (CbdWindow *self)
 {
   g_return_val_if_fail (CBD_IS_WINDOW (self), FALSE);
   return self->loaded
-         && cbd_cutout_history_get_serial (cbd_view_state_get_history (self->state)) != self->saved_serial;
+         && (self->analysis_unsaved ||
+             cbd_cutout_history_get_serial (cbd_view_state_get_history (self->state)) != self->saved_serial);
 }
 
 static CbdSession *

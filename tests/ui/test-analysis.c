@@ -876,8 +876,11 @@ test_raw_project (void)
   ui_test_wait_for_flag (&fixture.finished);
   g_assert_true (cbd_study_get_result (cbd_analysis_panel_get_study (fixture.panel), 0, &before));
 
+  /* Unsaved results count as changes (the close warning asks). */
+  g_assert_true (cbd_window_get_modified (fixture.window));
   g_assert_true (cbd_window_save_project (fixture.window, project, &error));
   g_assert_no_error (error);
+  g_assert_false (cbd_window_get_modified (fixture.window));
   g_assert_true (g_file_get_contents (project_path, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "raw=64,32,32:u8"));
 
@@ -888,6 +891,7 @@ test_raw_project (void)
   g_assert_cmpuint (n_finished, ==, 1);
   g_assert_true (cbd_study_get_result (restored, 0, &after));
   g_assert_cmpfloat (after.sigma_rel_mean, ==, before.sigma_rel_mean);
+  g_assert_false (cbd_window_get_modified (reopened));
 
   gtk_window_destroy (GTK_WINDOW (reopened));
   gtk_window_destroy (GTK_WINDOW (fixture.window));
