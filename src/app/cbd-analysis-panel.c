@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "cbd-analysis-panel.h"
@@ -197,6 +198,21 @@ same_geometry (const CbdCutout *cutout,
          cutout->origin[2] == origin[2];
 }
 
+/* The study copies the label map and voxel size when it is made; after
+ * "Label Mapping…" or "Voxel Size…" the same volume needs a new study. */
+static gboolean
+study_matches_volume (CbdStudy *study, CbdVolume *volume, const CbdLabelMap *map)
+{
+  gsize dims[3];
+  double voxel_nm[3];
+
+  if (cbd_study_get_volume (study) != volume)
+    return FALSE;
+  cbd_study_get_dims (study, dims, voxel_nm);
+  return memcmp (voxel_nm, volume->voxel_nm, sizeof voxel_nm) == 0 &&
+         memcmp (cbd_study_get_label_map (study), map, sizeof *map) == 0;
+}
+
 /* Makes the study match the view state's volume and cutouts, keeping the
  * results of cutouts that did not change. */
 static gboolean
@@ -224,7 +240,7 @@ cbd_analysis_panel_sync_study (CbdAnalysisPanel  *self,
       return FALSE;
     }
 
-  if (self->study != NULL && cbd_study_get_volume (self->study) != volume)
+  if (self->study != NULL && !study_matches_volume (self->study, volume, map))
     {
       g_clear_pointer (&self->study, cbd_study_unref);
       g_ptr_array_set_size (self->study_items, 0);
