@@ -79,6 +79,13 @@ typedef struct
   gsize  offset;
 } LevelJob;
 
+/* The neighbours of one unknown weighted by per-axis conductances. */
+static inline float
+uniform_neighbour_sum (const gint32 *n6, const float *x, float g0, float g1, float g2)
+{
+  return g0 * (x[n6[0]] + x[n6[1]]) + g1 * (x[n6[2]] + x[n6[3]]) + g2 * (x[n6[4]] + x[n6[5]]);
+}
+
 /* The weighted sum of the neighbours of unknown i. */
 static inline float
 neighbour_sum (const Level *a, const float *x, gsize i)
@@ -86,9 +93,8 @@ neighbour_sum (const Level *a, const float *x, gsize i)
   const gint32 *nb = &a->neighbour[6 * i];
 
   if (a->conductance == NULL)
-    return a->axis_conductance[0] * (x[nb[0]] + x[nb[1]])
-         + a->axis_conductance[1] * (x[nb[2]] + x[nb[3]])
-         + a->axis_conductance[2] * (x[nb[4]] + x[nb[5]]);
+    return uniform_neighbour_sum (nb, x, a->axis_conductance[0], a->axis_conductance[1],
+                                  a->axis_conductance[2]);
   else
     {
       const float *g = &a->conductance[6 * i];
@@ -155,11 +161,7 @@ sweep_chunk (gpointer data, gsize lo, gsize hi)
 
       memcpy (inverse, lv->pattern_inverse, sizeof inverse);
       for (gsize i = first; i < last; i++)
-        {
-          const gint32 *n6 = &nb[6 * i];
-          float sum = g0 * (x[n6[0]] + x[n6[1]]) + g1 * (x[n6[2]] + x[n6[3]]) + g2 * (x[n6[4]] + x[n6[5]]);
-          x[i] = (b[i] + sum) * inverse[pattern[i]];
-        }
+        x[i] = (b[i] + uniform_neighbour_sum (&nb[6 * i], x, g0, g1, g2)) * inverse[pattern[i]];
     }
   else
     {
@@ -209,11 +211,7 @@ residual_chunk (gpointer data, gsize lo, gsize hi)
 
       memcpy (diagonal, lv->pattern_diagonal, sizeof diagonal);
       for (gsize i = lo; i < hi; i++)
-        {
-          const gint32 *n6 = &nb[6 * i];
-          float sum = g0 * (x[n6[0]] + x[n6[1]]) + g1 * (x[n6[2]] + x[n6[3]]) + g2 * (x[n6[4]] + x[n6[5]]);
-          r[i] = b[i] - diagonal[pattern[i]] * x[i] + sum;
-        }
+        r[i] = b[i] - diagonal[pattern[i]] * x[i] + uniform_neighbour_sum (&nb[6 * i], x, g0, g1, g2);
     }
   else
     for (gsize i = lo; i < hi; i++)
