@@ -8,6 +8,9 @@
  * cbd_study_set_filter, cbd_plot_study_*), the same code as
  * `cbdscope-cli analyze`. Cutouts run on the CbdAnalysisRunner's own pool;
  * filter changes are debounced and applied on a worker, latest wins.
+ * The filter, the partition recomputed after a change of its parameters
+ * and the overlay's classes or field run on the panel's own small pool
+ * (GTasks returned from its threads), never on GLib's shared one.
  */
 #define G_LOG_DOMAIN "cbd-analysis"
 
@@ -24,6 +27,8 @@
 #include "cbd-study-export.h"
 
 #define FILTER_DEBOUNCE_MS 150
+#define WORK_THREADS       2   /* the filter or partition, and the overlay */
+#define WORK_PROGRESS_MS   100
 
 struct _CbdAnalysisPanel
 {
@@ -75,6 +80,10 @@ struct _CbdAnalysisPanel
   guint              filter_timeout;
   GCancellable      *filter_cancellable;  /* the filter task in flight */
   gboolean           filter_pending;      /* thresholds changed meanwhile */
+  struct FilterInput *filter_input;       /* of the task in flight (its data) */
+  guint              filter_progress_timeout;
+  gboolean           filter_user_cancelled;
+  GThreadPool       *work_pool;           /* filter, partition, overlay */
   gboolean           analyse_pending;     /* wait for the filter, then run */
   gboolean           analyse_selected_only;
 
@@ -581,6 +590,12 @@ cbd_analysis_panel_cancel (CbdAnalysisPanel *self)
       cbd_analysis_runner_cancel (self->runner);
       set_status (self, _("Cancelling…"));
     }
+  else if (cbd_analysis_panel_get_repartitioning (self))
+    {
+      self->filter_user_cancelled = TRUE;
+      g_cancellable_cancel (self->filter_cancellable);
+      set_status (self, _("Cancelling…"));
+    }
 }
 
 gboolean
@@ -592,10 +607,62 @@ cbd_analysis_panel_get_running (CbdAnalysisPanel *self)
 
 /* Filter */
 
+/* A GTask run on the panel's pool: its thread function, called with the
+ * task's own data and cancellable; it returns the task from there. */
 typedef struct
+{
+  GTask           *task;
+  GTaskThreadFunc  func;
+} WorkJob;
+
+static void
+work_thread (gpointer data,
+             gpointer user_data)
+{
+  WorkJob *job = data;
+
+  job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
+             g_task_get_cancellable (job->task));
+  g_object_unref (job->task);
+  g_free (job);
+}
+
+static void
+run_task_on_pool (CbdAnalysisPanel *self,
+                  GTask            *task,
+                  GTaskThreadFunc   func)
+{
+  WorkJob *job;
+  g_autoptr(GError) error = NULL;
+
+  if (self->work_pool == NULL)
+    {
+      /* disposed */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Closed");
+      return;
+    }
+  job = g_new0 (WorkJob, 1);
+  job->task = g_object_ref (task);
+  job->func = func;
+  if (!g_thread_pool_push (self->work_pool, job, &error))
+    {
+      g_object_unref (job->task);
+      g_free (job);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
+}
+
+typedef struct FilterInput
 {
   CbdStudy            *study;
   CbdFilterThresholds  thresholds;
+  /* A partition change: the study's settings with the new envelope and
+   * partition; its finished cutouts keep their transport and morphology
+   * and get the partition and filter again. */
+  gboolean             repartition;
+  CbdStudySettings     settings;
+  guint                n_finished;
+  gint                 progress_permille;  /* atomic */
 } FilterInput;
 
 static void
@@ -608,6 +675,63 @@ filter_input_free (gpointer data)
 }
 
 static void
+filter_progress_cb (const CbdProgress *progress,
+                    gpointer           user_data)
+{
+  FilterInput *input = user_data;
+
+  if (progress->fraction >= 0.0)
+    g_atomic_int_set (&input->progress_permille, (gint) (CLAMP (progress->fraction, 0.0, 1.0) * 1000));
+}
+
+static void
+restore_results (CbdStudy *study,
+                 GArray   *kept)
+{
+  for (guint i = 0; i < kept->len; i++)
+    {
+      const CbdCutoutResult *result = &g_array_index (kept, CbdCutoutResult, i);
+
+      if (result->finished)
+        cbd_study_set_result (study, i, result);
+    }
+}
+
+/* The new settings discard the results (cbd_study_set_settings): those of
+ * finished cutouts come back, and cbd_study_set_filter gives them the new
+ * partition's filter. Cancelled or failed, the old settings and results
+ * return. The panel changes nothing in the study meanwhile. */
+static gboolean
+repartition_study (FilterInput   *input,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  CbdStudySettings old_settings = *cbd_study_get_settings (input->study);
+  g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (CbdCutoutResult));
+
+  g_array_set_clear_func (kept, (GDestroyNotify) cbd_cutout_result_clear);
+  for (guint i = 0; i < cbd_study_get_n_cutouts (input->study); i++)
+    {
+      CbdCutoutResult result = { 0 };
+
+      if (cbd_study_get_result (input->study, i, &result))
+        input->n_finished++;
+      g_array_append_val (kept, result);
+    }
+  if (!cbd_study_set_settings (input->study, &input->settings, error))
+    return FALSE;
+  restore_results (input->study, kept);
+  if (!cbd_study_set_filter (input->study, &input->thresholds, cancellable, filter_progress_cb,
+                             input, error))
+    {
+      cbd_study_set_settings (input->study, &old_settings, NULL);
+      restore_results (input->study, kept);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
 filter_thread (GTask        *task,
                gpointer      source_object,
                gpointer      task_data,
@@ -615,11 +739,50 @@ filter_thread (GTask        *task,
 {
   FilterInput *input = task_data;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  if (!cbd_study_set_filter (input->study, &input->thresholds, cancellable, NULL, NULL, &error))
+  if (input->repartition)
+    ok = repartition_study (input, cancellable, &error);
+  else
+    ok = cbd_study_set_filter (input->study, &input->thresholds, cancellable, filter_progress_cb,
+                               input, &error);
+  if (!ok)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);
+}
+
+/* The controls' partition differs from @settings' (the study's). */
+static gboolean
+partition_differs (CbdAnalysisPanel       *self,
+                   const CbdStudySettings *settings)
+{
+  return settings->envelope.edge != (gsize) gtk_spin_button_get_value (self->envelope_spin) ||
+         settings->envelope.partition.sigma != gtk_spin_button_get_value (self->sigma_spin) ||
+         settings->envelope.partition.r_max != gtk_spin_button_get_value (self->r_max_spin);
+}
+
+static void
+controls_from_study (CbdAnalysisPanel *self)
+{
+  const CbdStudySettings *settings = cbd_study_get_settings (self->study);
+
+  self->updating_controls = TRUE;
+  gtk_spin_button_set_value (self->sigma_spin, settings->envelope.partition.sigma);
+  gtk_spin_button_set_value (self->r_max_spin, settings->envelope.partition.r_max);
+  gtk_spin_button_set_value (self->envelope_spin, settings->envelope.edge);
+  self->updating_controls = FALSE;
+}
+
+static gboolean
+filter_progress_timeout_cb (gpointer user_data)
+{
+  CbdAnalysisPanel *self = CBD_ANALYSIS_PANEL (user_data);
+
+  if (self->filter_input != NULL)
+    gtk_progress_bar_set_fraction (self->progress_bar,
+                                   g_atomic_int_get (&self->filter_input->progress_permille) / 1000.0);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -628,12 +791,40 @@ filter_ready_cb (GObject      *source_object,
                  gpointer      user_data)
 {
   CbdAnalysisPanel *self = CBD_ANALYSIS_PANEL (source_object);
+  FilterInput *input = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
+  gboolean user_cancelled = self->filter_user_cancelled;
+  gboolean ok;
 
   g_clear_object (&self->filter_cancellable);
-  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  self->filter_input = NULL;
+  self->filter_user_cancelled = FALSE;
+  g_clear_handle_id (&self->filter_progress_timeout, g_source_remove);
+  ok = g_task_propagate_boolean (G_TASK (result), &error);
+  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     set_status (self, error->message);
+
+  if (input->repartition)
+    {
+      g_autofree char *text = NULL;
+
+      gtk_progress_bar_set_fraction (self->progress_bar, ok ? 1.0 : 0.0);
+      if (ok)
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "Partition recomputed for %u finished cutout.",
+                                             "Partition recomputed for %u finished cutouts.",
+                                             input->n_finished),
+                                input->n_finished);
+      else if (user_cancelled)
+        {
+          /* The study kept its partition: the controls show it again. */
+          controls_from_study (self);
+          self->filter_pending = FALSE;
+          text = g_strdup (_("Partition change cancelled; the previous partition is kept."));
+        }
+      if (text != NULL)
+        set_status (self, text);
+    }
 
   if (self->filter_pending)
     {
@@ -652,6 +843,9 @@ filter_ready_cb (GObject      *source_object,
     }
 }
 
+/* Applies the controls: new thresholds on the cached partition, or after
+ * a partition parameter changed, the partition and filter of every
+ * finished cutout again. */
 static void
 cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self)
 {
@@ -667,7 +861,11 @@ cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self)
   if (cbd_analysis_runner_is_running (self->runner) || self->filter_cancellable != NULL)
     {
       self->filter_pending = TRUE;
-      if (self->filter_cancellable != NULL)
+      /* Latest wins, but new thresholds do not stop a partition that is
+       * still wanted: they follow it. */
+      if (self->filter_cancellable != NULL &&
+          (self->filter_input == NULL || !self->filter_input->repartition ||
+           partition_differs (self, &self->filter_input->settings)))
         g_cancellable_cancel (self->filter_cancellable);
       return;
     }
@@ -675,12 +873,48 @@ cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self)
   input = g_new0 (FilterInput, 1);
   input->study = cbd_study_ref (self->study);
   cbd_analysis_panel_get_thresholds (self, &input->thresholds);
+  if (partition_differs (self, cbd_study_get_settings (self->study)))
+    {
+      guint n_finished = 0;
+
+      input->repartition = TRUE;
+      input->settings = *cbd_study_get_settings (self->study);
+      input->settings.envelope.edge = (gsize) gtk_spin_button_get_value (self->envelope_spin);
+      input->settings.envelope.partition.sigma = gtk_spin_button_get_value (self->sigma_spin);
+      input->settings.envelope.partition.r_max = gtk_spin_button_get_value (self->r_max_spin);
+      cbd_study_count (self->study, &n_finished, NULL);
+      if (n_finished > 0)
+        {
+          g_autofree char *text = NULL;
+
+          /* Translators: sigma and r_max are the partition's parameters */
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Recomputing the pore partition and filter of %u finished cutout for the new sigma, r_max or envelope (transport results are kept)…",
+                                               "Recomputing the pore partition and filter of %u finished cutouts for the new sigma, r_max or envelope (transport results are kept)…",
+                                               n_finished),
+                                  n_finished);
+          set_status (self, text);
+          gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+        }
+    }
 
   self->filter_cancellable = g_cancellable_new ();
+  self->filter_input = input;
+  self->filter_user_cancelled = FALSE;
+  if (input->repartition)
+    self->filter_progress_timeout = g_timeout_add (WORK_PROGRESS_MS, filter_progress_timeout_cb, self);
   task = g_task_new (self, self->filter_cancellable, filter_ready_cb, NULL);
   g_task_set_source_tag (task, cbd_analysis_panel_apply_filter);
   g_task_set_task_data (task, input, filter_input_free);
-  g_task_run_in_thread (task, filter_thread);
+  run_task_on_pool (self, task, filter_thread);
+}
+
+/* Whether the partition of the finished cutouts is being recomputed. */
+gboolean
+cbd_analysis_panel_get_repartitioning (CbdAnalysisPanel *self)
+{
+  g_return_val_if_fail (CBD_IS_ANALYSIS_PANEL (self), FALSE);
+  return self->filter_input != NULL && self->filter_input->repartition;
 }
 
 static gboolean
@@ -705,20 +939,9 @@ filter_changed_cb (CbdAnalysisPanel *self)
 static void
 partition_changed_cb (CbdAnalysisPanel *self)
 {
-  g_autoptr(GError) error = NULL;
-  CbdStudySettings settings;
-
-  if (self->updating_controls || self->study == NULL ||
-      cbd_analysis_runner_is_running (self->runner))
-    return;
-  settings_from_controls (self, &settings);
-  if (!cbd_study_set_settings (self->study, &settings, &error))
-    {
-      set_status (self, error->message);
-      return;
-    }
-  set_status (self, _("Partition settings changed: analyse again."));
-  results_changed (self);
+  /* As a threshold: debounced, then cbd_analysis_panel_apply_filter()
+   * sees the partition differ and recomputes it. */
+  filter_changed_cb (self);
 }
 
 /* Plot and selection */
@@ -1035,7 +1258,7 @@ update_overlay (CbdAnalysisPanel *self)
   task = g_task_new (self, self->overlay_cancellable, overlay_ready_cb, NULL);
   g_task_set_source_tag (task, update_overlay);
   g_task_set_task_data (task, input, overlay_input_free);
-  g_task_run_in_thread (task, overlay_thread);
+  run_task_on_pool (self, task, overlay_thread);
 }
 
 CbdSliceOverlay *
@@ -1515,9 +1738,14 @@ cbd_analysis_panel_dispose (GObject *object)
   CbdAnalysisPanel *self = CBD_ANALYSIS_PANEL (object);
 
   g_clear_handle_id (&self->filter_timeout, g_source_remove);
+  g_clear_handle_id (&self->filter_progress_timeout, g_source_remove);
+  self->filter_input = NULL;
   if (self->filter_cancellable != NULL)
     g_cancellable_cancel (self->filter_cancellable);
   g_clear_object (&self->filter_cancellable);
+  /* Queued tasks still run (they hold the panel) and the pool goes then. */
+  if (self->work_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->work_pool), FALSE, FALSE);
   if (self->overlay_cancellable != NULL)
     g_cancellable_cancel (self->overlay_cancellable);
   g_clear_object (&self->overlay_cancellable);
@@ -1620,6 +1848,7 @@ cbd_analysis_panel_init (CbdAnalysisPanel *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->work_pool = g_thread_pool_new (work_thread, NULL, WORK_THREADS, FALSE, NULL);
   self->study_items = g_ptr_array_new_with_free_func (g_object_unref);
   self->runner = cbd_analysis_runner_new ();
   g_signal_connect (self->runner, "cutout-finished", G_CALLBACK (runner_cutout_finished_cb), self);

@@ -39,6 +39,9 @@ gboolean           cbd_analysis_panel_analyse       (CbdAnalysisPanel *self,
 gboolean           cbd_analysis_panel_analyse_as_asked (CbdAnalysisPanel *self);
 void               cbd_analysis_panel_cancel        (CbdAnalysisPanel *self);
 gboolean           cbd_analysis_panel_get_running   (CbdAnalysisPanel *self);
+/* Whether a partition change is being applied to the finished cutouts
+ * (cbd_analysis_panel_cancel() stops it and keeps the old partition). */
+gboolean           cbd_analysis_panel_get_repartitioning (CbdAnalysisPanel *self);
 
 /* Whether the study holds a finished result (worth saving in a project). */
 gboolean           cbd_analysis_panel_has_results   (CbdAnalysisPanel *self);

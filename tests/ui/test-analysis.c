@@ -654,6 +654,85 @@ test_analysis (void)
                   loose_excluded, tight_excluded);
   g_assert_cmpuint (tight_excluded, >, loose_excluded);
 
+  /* A partition parameter: the finished cutouts get the new partition and
+   * filter in the background (the status says so), keep their transport
+   * results and stay in the list; the filter equals cbd_filter_evaluate
+   * on a partition made here without the study's cache. A cancelled
+   * change keeps the old partition and puts the control back. */
+  {
+    GtkSpinButton *r_max = GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (fixture.panel),
+                                              CBD_TYPE_ANALYSIS_PANEL, "r_max_spin"));
+    CbdCutoutList *list = cbd_view_state_get_cutouts (cbd_window_get_state (fixture.window));
+    CbdCutoutResult kept[3];
+    gboolean seen_running = FALSE;
+    gboolean pore[256] = { FALSE };
+
+    pore[PORE] = TRUE;
+    for (guint i = 0; i < 3; i++)
+      g_assert_true (cbd_study_get_result (study, i, &kept[i]));
+    g_assert_cmpfloat (cbd_study_get_settings (study)->envelope.partition.r_max, !=, 2.0);
+    fixture.filter_applied = FALSE;
+    gtk_spin_button_set_value (r_max, 2.0);
+    while (!fixture.filter_applied)
+      {
+        if (cbd_analysis_panel_get_repartitioning (fixture.panel) && !seen_running)
+          {
+            seen_running = TRUE;
+            g_assert_nonnull (strstr (cbd_analysis_panel_get_status (fixture.panel),
+                                      "Recomputing the pore partition and filter of 3 finished cutouts"));
+          }
+        g_main_context_iteration (NULL, TRUE);
+      }
+    g_assert_true (seen_running);
+    g_assert_cmpstr (cbd_analysis_panel_get_status (fixture.panel), ==,
+                     "Partition recomputed for 3 finished cutouts.");
+    g_assert_cmpfloat (cbd_study_get_settings (study)->envelope.partition.r_max, ==, 2.0);
+    cbd_study_count (study, &n_finished, &n_accepted);
+    g_assert_cmpuint (n_finished, ==, 3);
+    for (guint i = 0; i < 3; i++)
+      {
+        g_auto(CbdCutoutResult) result = { 0 };
+        const CbdCutout *cutout = cbd_study_get_cutout (study, i);
+        gsize size[3] = { cutout->size, cutout->size, cutout->size };
+        CbdEnvelopeOptions options = cbd_study_get_settings (study)->envelope;
+        CbdCutoutItemAnalysis analysis;
+        CbdFilterResult truth;
+        CbdEnvelope *envelope;
+
+        g_assert_true (cbd_study_get_result (study, i, &result));
+        g_assert_cmpfloat (result.sigma_rel_mean, ==, kept[i].sigma_rel_mean);
+        g_assert_cmpfloat (result.porosity, ==, kept[i].porosity);
+        envelope = cbd_envelope_compute (volume, pore, cutout->origin, size, &options, NULL,
+                                         NULL, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_true (cbd_filter_evaluate (envelope, &thresholds, NULL, NULL, &truth, &error));
+        cbd_envelope_unref (envelope);
+        g_assert_cmpuint (result.filter.n_pores, ==, truth.n_pores);
+        g_assert_cmpuint (result.filter.excluded_voxels, ==, truth.excluded_voxels);
+        g_assert_cmpint (result.filter.accepted, ==, truth.accepted);
+        g_test_message ("r_max 4 -> 2, cutout %u: %u -> %u pores", i, kept[i].filter.n_pores,
+                        truth.n_pores);
+        g_assert_true (cbd_cutout_item_get_analysis (cbd_cutout_list_get (list, i), &analysis));
+        g_assert_cmpfloat (analysis.sigma_rel_mean, ==, kept[i].sigma_rel_mean);
+        cbd_cutout_result_clear (&kept[i]);
+      }
+
+    /* Cancelled as soon as it starts (on this tiny case the worker may
+     * win the race: then the new value holds; either way it is one). */
+    fixture.filter_applied = FALSE;
+    gtk_spin_button_set_value (r_max, 3.0);
+    while (!fixture.filter_applied && !cbd_analysis_panel_get_repartitioning (fixture.panel))
+      g_main_context_iteration (NULL, TRUE);
+    cbd_analysis_panel_cancel (fixture.panel);
+    ui_test_wait_for_flag (&fixture.filter_applied);
+    g_assert_cmpfloat (cbd_study_get_settings (study)->envelope.partition.r_max, ==,
+                       gtk_spin_button_get_value (r_max));
+    g_test_message ("cancelled partition change: r_max now %g (%s)", gtk_spin_button_get_value (r_max),
+                    cbd_analysis_panel_get_status (fixture.panel));
+    cbd_study_count (study, &n_finished, NULL);
+    g_assert_cmpuint (n_finished, ==, 3);
+  }
+
   /* The GUI and `cbdscope-cli analyze` resuming the GUI's project write
    * the same tables, byte for byte (nothing left to compute). */
   if (g_getenv ("CBD_CLI") != NULL)
