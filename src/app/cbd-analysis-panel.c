@@ -602,7 +602,8 @@ gboolean
 cbd_analysis_panel_get_running (CbdAnalysisPanel *self)
 {
   g_return_val_if_fail (CBD_IS_ANALYSIS_PANEL (self), FALSE);
-  return cbd_analysis_runner_is_running (self->runner) || self->analyse_pending;
+  return cbd_analysis_runner_is_running (self->runner) || self->analyse_pending ||
+         cbd_analysis_panel_get_repartitioning (self);
 }
 
 /* Filter */
@@ -808,6 +809,7 @@ filter_ready_cb (GObject      *source_object,
     {
       g_autofree char *text = NULL;
 
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
       gtk_progress_bar_set_fraction (self->progress_bar, ok ? 1.0 : 0.0);
       if (ok)
         text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -907,6 +909,9 @@ cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self)
   g_task_set_source_tag (task, cbd_analysis_panel_apply_filter);
   g_task_set_task_data (task, input, filter_input_free);
   run_task_on_pool (self, task, filter_thread);
+  /* Cancel works on it as on a run. */
+  if (input->repartition)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
 /* Whether the partition of the finished cutouts is being recomputed. */
