@@ -2,7 +2,9 @@
 // Ray marching of a label volume: each sample's label picks a colour and an
 // opacity per voxel length from the lookup texture; samples are composited
 // front to back and a ray stops once it is nearly opaque. Surfaces are
-// shaded by the gradient of opacity against a headlight.
+// shaded by the gradient of opacity against a headlight. Inside the overlay
+// box (a cutout), a voxel the overlay colours (its filter class or a field,
+// a > 0) takes that colour and opacity instead of its label's.
 
 in vec2 ndc;
 out vec4 fragment_color;
@@ -17,12 +19,24 @@ uniform vec3 voxel;                   // one texel in world units
 uniform float step_length;            // world units between samples
 uniform int max_steps;
 uniform vec4 background;
+uniform sampler3D overlay;            // RGBA8 over the overlay box, nearest
+uniform bool overlay_shown;
+uniform vec3 overlay_min;             // the overlay's box in world units
+uniform vec3 overlay_max;
 
 vec4
 phase_at (vec3 position)
 {
   uint label = texture (labels, position / extent).r;
 
+  if (overlay_shown && all (greaterThanEqual (position, overlay_min)) &&
+      all (lessThan (position, overlay_max)))
+    {
+      vec4 mark = texture (overlay, (position - overlay_min) / (overlay_max - overlay_min));
+
+      if (mark.a > 0.0)
+        return mark;
+    }
   return texelFetch (lut, ivec2 (int (label), 0), 0);
 }
 

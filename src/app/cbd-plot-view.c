@@ -76,6 +76,30 @@ cbd_plot_view_hit_test (CbdPlotView *self,
                                         x, y, HIT_RADIUS);
 }
 
+/**
+ * cbd_plot_view_dup_hover_text:
+ *
+ * Returns: (nullable): what hovering (@x, @y) shows: the name of the
+ *   point there, or %NULL when no point is there
+ */
+char *
+cbd_plot_view_dup_hover_text (CbdPlotView *self,
+                              double       x,
+                              double       y)
+{
+  gssize index;
+
+  g_return_val_if_fail (CBD_IS_PLOT_VIEW (self), NULL);
+
+  index = cbd_plot_view_hit_test (self, x, y);
+  if (index < 0)
+    return NULL;
+  if (self->names != NULL && (gsize) index < g_strv_length (self->names))
+    return g_strdup (self->names[index]);
+  /* Translators: a point of the plot without a cutout name */
+  return g_strdup_printf (_("Cutout %zd"), index + 1);
+}
+
 static gboolean
 query_tooltip_cb (GtkWidget  *widget,
                   int         x,
@@ -84,22 +108,14 @@ query_tooltip_cb (GtkWidget  *widget,
                   GtkTooltip *tooltip,
                   gpointer    user_data)
 {
-  CbdPlotView *self = CBD_PLOT_VIEW (widget);
-  gssize index;
+  g_autofree char *text = NULL;
 
   if (keyboard)
     return FALSE;
-  index = cbd_plot_view_hit_test (self, x, y);
-  if (index < 0)
+  text = cbd_plot_view_dup_hover_text (CBD_PLOT_VIEW (widget), x, y);
+  if (text == NULL)
     return FALSE;
-  if (self->names != NULL && (gsize) index < g_strv_length (self->names))
-    gtk_tooltip_set_text (tooltip, self->names[index]);
-  else
-    {
-      /* Translators: a point of the plot without a cutout name */
-      g_autofree char *text = g_strdup_printf (_("Cutout %zd"), index + 1);
-      gtk_tooltip_set_text (tooltip, text);
-    }
+  gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
 

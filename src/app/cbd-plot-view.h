@@ -31,5 +31,9 @@ void                cbd_plot_view_set_point_names (CbdPlotView        *self,
 gssize              cbd_plot_view_hit_test        (CbdPlotView        *self,
                                                    double              x,
                                                    double              y);
+/* The tooltip at (@x, @y): the point's name, NULL off the points. */
+char               *cbd_plot_view_dup_hover_text  (CbdPlotView        *self,
+                                                   double              x,
+                                                   double              y);
 
 G_END_DECLS

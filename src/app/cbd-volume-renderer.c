@@ -5,7 +5,9 @@
  * Two programs: a ray marcher over the labels (an integer 3D texture,
  * GL_R8UI, sampled nearest, and a 256 × 1 colour/opacity lookup) drawn as
  * one full-screen triangle, and plain coloured lines for the box, slice
- * planes and cutouts. The shaders come from the GResource without a
+ * planes and cutouts. An optional second, small 3D texture (RGBA8, one
+ * texel per voxel of a cutout: its filter classes or a field, already
+ * coloured) replaces the labels' colours inside the cutout's box. The shaders come from the GResource without a
  * #version line; the one the context supports is prepended here.
  */
 #define G_LOG_DOMAIN "cbd-volume-renderer"
@@ -28,6 +30,10 @@ struct _CbdVolumeRenderer
   GLuint lines_buffer;
   GLuint labels_texture;
   GLuint lut_texture;
+  GLuint overlay_texture;
+  gboolean has_overlay;
+  float  overlay_min[3];   /* its box, world units */
+  float  overlay_max[3];
   GLuint low_framebuffer;  /* a smaller target while the view moves */
   GLuint low_texture;
   int    low_width;
@@ -46,6 +52,9 @@ struct _CbdVolumeRenderer
   GLint  step_length;
   GLint  max_steps;
   GLint  background;
+  GLint  overlay_shown;
+  GLint  overlay_min_location;
+  GLint  overlay_max_location;
   GLint  lines_view_projection;
 };
 
@@ -180,6 +189,7 @@ cbd_volume_renderer_new (GdkGLContext  *context,
   header = use_es
            ? "#version 300 es\nprecision highp float;\nprecision highp int;\n"
              "precision highp usampler3D;\nprecision highp sampler2D;\n"
+             "precision highp sampler3D;\n"
            : "#version 330 core\n";
 
   renderer = g_new0 (CbdVolumeRenderer, 1);
@@ -204,11 +214,15 @@ cbd_volume_renderer_new (GdkGLContext  *context,
   renderer->step_length = glGetUniformLocation (renderer->volume_program, "step_length");
   renderer->max_steps = glGetUniformLocation (renderer->volume_program, "max_steps");
   renderer->background = glGetUniformLocation (renderer->volume_program, "background");
+  renderer->overlay_shown = glGetUniformLocation (renderer->volume_program, "overlay_shown");
+  renderer->overlay_min_location = glGetUniformLocation (renderer->volume_program, "overlay_min");
+  renderer->overlay_max_location = glGetUniformLocation (renderer->volume_program, "overlay_max");
   renderer->lines_view_projection = glGetUniformLocation (renderer->lines_program, "view_projection");
 
   glUseProgram (renderer->volume_program);
   glUniform1i (glGetUniformLocation (renderer->volume_program, "labels"), 0);
   glUniform1i (glGetUniformLocation (renderer->volume_program, "lut"), 1);
+  glUniform1i (glGetUniformLocation (renderer->volume_program, "overlay"), 2);
   glUseProgram (0);
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &renderer->max_3d_size);
@@ -228,6 +242,7 @@ cbd_volume_renderer_new (GdkGLContext  *context,
 
   glGenTextures (1, &renderer->labels_texture);
   glGenTextures (1, &renderer->lut_texture);
+  glGenTextures (1, &renderer->overlay_texture);
   glBindTexture (GL_TEXTURE_2D, renderer->lut_texture);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
@@ -256,6 +271,8 @@ cbd_volume_renderer_free (CbdVolumeRenderer *renderer)
     glDeleteTextures (1, &renderer->labels_texture);
   if (renderer->lut_texture != 0)
     glDeleteTextures (1, &renderer->lut_texture);
+  if (renderer->overlay_texture != 0)
+    glDeleteTextures (1, &renderer->overlay_texture);
   if (renderer->low_framebuffer != 0)
     glDeleteFramebuffers (1, &renderer->low_framebuffer);
   if (renderer->low_texture != 0)
@@ -326,6 +343,68 @@ cbd_volume_renderer_upload_lut (CbdVolumeRenderer *renderer,
   glBindTexture (GL_TEXTURE_2D, 0);
 }
 
+/**
+ * cbd_volume_renderer_upload_overlay:
+ * @rgba: (nullable): per voxel of the box (x fastest) colour and opacity
+ *   per voxel length; %NULL removes the overlay
+ * @dims: its voxels along x, y, z
+ * @box_min: the box in world units
+ * @box_max:
+ *
+ * Inside the box, a voxel with a non-zero opacity here is drawn in this
+ * colour instead of its label's.
+ */
+gboolean
+cbd_volume_renderer_upload_overlay (CbdVolumeRenderer  *renderer,
+                                    const guint8       *rgba,
+                                    const gsize         dims[3],
+                                    const float         box_min[3],
+                                    const float         box_max[3],
+                                    GError            **error)
+{
+  GLenum status;
+
+  renderer->has_overlay = FALSE;
+  if (rgba == NULL)
+    return TRUE;
+
+  while (glGetError () != GL_NO_ERROR)
+    ;
+  glBindTexture (GL_TEXTURE_3D, renderer->overlay_texture);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_3D, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage3D (GL_TEXTURE_3D, 0, GL_RGBA8, (GLsizei) dims[0], (GLsizei) dims[1], (GLsizei) dims[2],
+                0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
+  glBindTexture (GL_TEXTURE_3D, 0);
+
+  status = glGetError ();
+  if (status != GL_NO_ERROR)
+    {
+      g_set_error (error, CBD_RENDERER_ERROR, CBD_RENDERER_ERROR_TEXTURE,
+                   _("The GPU refused a %zu × %zu × %zu texture (OpenGL error 0x%x)"),
+                   dims[0], dims[1], dims[2], status);
+      return FALSE;
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      renderer->overlay_min[axis] = box_min[axis];
+      renderer->overlay_max[axis] = box_max[axis];
+    }
+  renderer->has_overlay = TRUE;
+  return TRUE;
+}
+
+gboolean
+cbd_volume_renderer_has_overlay (CbdVolumeRenderer *renderer)
+{
+  return renderer->has_overlay;
+}
+
 /* @vertices: pairs of CBD_LINE_VERTEX_FLOATS floats, one line per pair */
 void
 cbd_volume_renderer_set_lines (CbdVolumeRenderer *renderer,
@@ -389,7 +468,12 @@ cbd_volume_renderer_draw_volume (CbdVolumeRenderer           *renderer,
   glUniform1f (renderer->step_length, params->step_length);
   glUniform1i (renderer->max_steps, (int) (diagonal / MAX (params->step_length, 1e-6f)) + 2);
   glUniform4fv (renderer->background, 1, params->background);
+  glUniform1i (renderer->overlay_shown, renderer->has_overlay);
+  glUniform3fv (renderer->overlay_min_location, 1, renderer->overlay_min);
+  glUniform3fv (renderer->overlay_max_location, 1, renderer->overlay_max);
 
+  glActiveTexture (GL_TEXTURE2);
+  glBindTexture (GL_TEXTURE_3D, renderer->has_overlay ? renderer->overlay_texture : 0);
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_3D, renderer->labels_texture);
   glActiveTexture (GL_TEXTURE1);
@@ -397,6 +481,8 @@ cbd_volume_renderer_draw_volume (CbdVolumeRenderer           *renderer,
   glBindVertexArray (renderer->empty_vao);
   glDrawArrays (GL_TRIANGLES, 0, 3);
   glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE2);
+  glBindTexture (GL_TEXTURE_3D, 0);
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_3D, 0);
 }

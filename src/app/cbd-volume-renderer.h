@@ -47,6 +47,13 @@ gboolean           cbd_volume_renderer_upload_labels  (CbdVolumeRenderer   *rend
                                                        const gsize          dims[3],
                                                        GError             **error);
 gboolean           cbd_volume_renderer_has_labels     (CbdVolumeRenderer   *renderer);
+gboolean           cbd_volume_renderer_upload_overlay (CbdVolumeRenderer  *renderer,
+                                                       const guint8        *rgba,
+                                                       const gsize          dims[3],
+                                                       const float          box_min[3],
+                                                       const float          box_max[3],
+                                                       GError             **error);
+gboolean           cbd_volume_renderer_has_overlay    (CbdVolumeRenderer   *renderer);
 void               cbd_volume_renderer_upload_lut     (CbdVolumeRenderer   *renderer,
                                                        const guint8         rgba[256][4]);
 void               cbd_volume_renderer_set_lines      (CbdVolumeRenderer   *renderer,

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <epoxy/gl.h>
 #include <glib/gi18n.h>
@@ -45,6 +46,12 @@ struct _CbdVolumeView
   graphene_vec3_t    extent;
   guint64            budget;
   char              *fragment_suffix;
+
+  /* The analysis overlay of the selected cutout (filter classes or a
+   * field), coloured into a small 3D texture at the next render. */
+  CbdSliceOverlay   *cutout_overlay;
+  double             cutout_overlay_opacity;
+  gboolean           cutout_overlay_dirty;
 
   /* Preparing the texture: latest wins. */
   GCancellable      *prepare_cancellable;
@@ -336,6 +343,35 @@ append_box (GArray        *vertices,
       }
 }
 
+/* The box's edges in @n_dashes dashes each (a rejected cutout). */
+static void
+append_dashed_box (GArray        *vertices,
+                   const float    low[3],
+                   const float    high[3],
+                   guint          n_dashes,
+                   const GdkRGBA *color)
+{
+  for (guint axis = 0; axis < 3; axis++)
+    for (guint corner = 0; corner < 4; corner++)
+      {
+        guint a = (axis + 1) % 3, b = (axis + 2) % 3;
+        float length = high[axis] - low[axis];
+
+        for (guint dash = 0; dash < n_dashes; dash++)
+          {
+            float start[3], end[3];
+
+            start[a] = end[a] = (corner & 1) ? high[a] : low[a];
+            start[b] = end[b] = (corner & 2) ? high[b] : low[b];
+            /* dash, gap, dash, ...: 2 n - 1 equal pieces */
+            start[axis] = low[axis] + length * (2 * dash) / (2 * n_dashes - 1);
+            end[axis] = low[axis] + length * (2 * dash + 1) / (2 * n_dashes - 1);
+            append_vertex (vertices, start, color);
+            append_vertex (vertices, end, color);
+          }
+      }
+}
+
 /* The rectangle of the plane normal to @normal at @position. */
 static void
 append_plane (GArray        *vertices,
@@ -409,11 +445,24 @@ cbd_volume_view_build_lines (CbdVolumeView *self)
       GdkRGBA color = cam_count < 0 ? (GdkRGBA) { 0.6f, 0.6f, 0.6f, 1.0f }
                       : cam_count == 0 ? (GdkRGBA) { 0.2f, 0.82f, 0.48f, 1.0f }
                       : (GdkRGBA) { 0.88f, 0.11f, 0.14f, 1.0f };
+      CbdCutoutItemAnalysis analysis;
       float box_low[3], box_high[3];
 
       if (item != selected)
         color.alpha = 0.6f;
       cbd_volume_view_cutout_box (self, volume, item, box_low, box_high);
+      /* Analysed: accepted in the fit drawn solid and blue, rejected
+       * dashed (as the plot's open markers). */
+      if (cbd_cutout_item_get_analysis (item, &analysis))
+        {
+          if (analysis.accepted)
+            color = (GdkRGBA) { 0.25f, 0.6f, 1.0f, color.alpha };
+          else
+            {
+              append_dashed_box (vertices, box_low, box_high, 6, &color);
+              continue;
+            }
+        }
       append_box (vertices, box_low, box_high, &color);
     }
   return vertices;
@@ -438,6 +487,8 @@ gl_realize_cb (GtkGLArea     *area,
 
   self->renderer = cbd_volume_renderer_new (gtk_gl_area_get_context (area),
                                             self->fragment_suffix, &error);
+  /* A new renderer has no overlay texture yet. */
+  self->cutout_overlay_dirty = self->cutout_overlay != NULL;
   if (self->renderer == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("No 3D view: %s"), error->message);
@@ -496,6 +547,83 @@ cbd_volume_view_upload (CbdVolumeView *self)
   cbd_volume_view_clear_pending (self);
 }
 
+/* The overlay's colours as in the slices (cbd-slice-overlay.c): solid
+ * black, retained pore orange, excluded green; a field by the colour map,
+ * NaN left to the labels. */
+static guint8 *
+overlay_to_rgba (const CbdSliceOverlay *overlay,
+                 double                 opacity)
+{
+  static const guint8 classes[3][3] = { { 0, 0, 0 }, { 255, 140, 0 }, { 0, 176, 79 } };
+  gsize n = overlay->size[0] * overlay->size[1] * overlay->size[2];
+  guint8 alpha = (guint8) lround (CLAMP (opacity, 0.0, 1.0) * 255.0);
+  guint8 *rgba = g_try_malloc_n (MAX (n, 1), 4);
+
+  if (rgba == NULL)
+    return NULL;
+  for (gsize i = 0; i < n; i++)
+    {
+      guint8 *texel = rgba + 4 * i;
+
+      if (overlay->field != NULL)
+        {
+          double value = overlay->field[i];
+          guint32 rgb;
+
+          if (isnan (value))
+            {
+              memset (texel, 0, 4);
+              continue;
+            }
+          rgb = cbd_slice_overlay_colormap ((value - overlay->field_min) /
+                                            (overlay->field_max - overlay->field_min));
+          texel[0] = rgb >> 16 & 0xff;
+          texel[1] = rgb >> 8 & 0xff;
+          texel[2] = rgb & 0xff;
+        }
+      else
+        {
+          guint class = MIN (overlay->classes[i], 2);
+
+          memcpy (texel, classes[class], 3);
+        }
+      texel[3] = alpha;
+    }
+  return rgba;
+}
+
+static void
+cbd_volume_view_upload_overlay (CbdVolumeView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *rgba = NULL;
+  CbdVolume *volume = cbd_view_state_get_volume (self->state);
+  float low[3], high[3];
+  gsize dims[3];
+
+  self->cutout_overlay_dirty = FALSE;
+  if (self->cutout_overlay == NULL || volume == NULL)
+    {
+      cbd_volume_renderer_upload_overlay (self->renderer, NULL, NULL, NULL, NULL, NULL);
+      return;
+    }
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      dims[axis] = self->cutout_overlay->size[axis];
+      low[axis] = world_at (self, volume, axis, self->cutout_overlay->origin[axis]);
+      high[axis] = world_at (self, volume, axis,
+                             self->cutout_overlay->origin[axis] + self->cutout_overlay->size[axis]);
+    }
+  rgba = overlay_to_rgba (self->cutout_overlay, self->cutout_overlay_opacity);
+  if (rgba == NULL ||
+      !cbd_volume_renderer_upload_overlay (self->renderer, rgba, dims, low, high, &error))
+    {
+      /* The volume still shows; the slices have the overlay. */
+      g_debug ("No overlay in 3D: %s", error != NULL ? error->message : "out of memory");
+      cbd_volume_renderer_upload_overlay (self->renderer, NULL, NULL, NULL, NULL, NULL);
+    }
+}
+
 static gboolean
 gl_render_cb (GtkGLArea     *area,
               GdkGLContext  *context,
@@ -525,6 +653,8 @@ gl_render_cb (GtkGLArea     *area,
       cbd_volume_renderer_upload_lut (self->renderer, lut);
       self->lut_dirty = FALSE;
     }
+  if (self->cutout_overlay_dirty)
+    cbd_volume_view_upload_overlay (self);
   lines = cbd_volume_view_build_lines (self);
   cbd_volume_renderer_set_lines (self->renderer, (const float *) lines->data,
                                  lines->len / CBD_LINE_VERTEX_FLOATS);
@@ -712,6 +842,7 @@ cbd_volume_view_finalize (GObject *object)
 
   g_clear_object (&self->state_signals);
   g_clear_pointer (&self->fragment_suffix, g_free);
+  g_clear_pointer (&self->cutout_overlay, cbd_slice_overlay_unref);
 
   G_OBJECT_CLASS (cbd_volume_view_parent_class)->finalize (object);
 }
@@ -937,4 +1068,41 @@ cbd_volume_view_set_fragment_suffix (CbdVolumeView *self,
   g_return_if_fail (CBD_IS_VOLUME_VIEW (self));
   g_free (self->fragment_suffix);
   self->fragment_suffix = g_strdup (suffix);
+}
+
+/**
+ * cbd_volume_view_set_overlay:
+ * @overlay: (nullable): the selected cutout's filter classes or field
+ *   (as the slices show it), or %NULL for none
+ * @opacity: 0..1, per voxel length inside the cutout
+ *
+ * Draws @overlay inside its cutout's box in the volume (the paper's
+ * Figure 3c: solid black, retained pore orange, excluded pore green).
+ * Also redraws the cutout boxes, whose style follows their results.
+ */
+void
+cbd_volume_view_set_overlay (CbdVolumeView   *self,
+                             CbdSliceOverlay *overlay,
+                             double           opacity)
+{
+  g_return_if_fail (CBD_IS_VOLUME_VIEW (self));
+
+  if (overlay != self->cutout_overlay || opacity != self->cutout_overlay_opacity)
+    {
+      if (overlay != NULL)
+        cbd_slice_overlay_ref (overlay);
+      g_clear_pointer (&self->cutout_overlay, cbd_slice_overlay_unref);
+      self->cutout_overlay = overlay;
+      self->cutout_overlay_opacity = opacity;
+      self->cutout_overlay_dirty = TRUE;
+    }
+  cbd_volume_view_queue_render (self);
+}
+
+/* Whether the renderer holds an overlay texture (after a render). */
+gboolean
+cbd_volume_view_get_overlay_shown (CbdVolumeView *self)
+{
+  g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), FALSE);
+  return self->renderer != NULL && cbd_volume_renderer_has_overlay (self->renderer);
 }

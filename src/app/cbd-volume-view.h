@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "cbd-slice-overlay.h"
 #include "cbd-view-state.h"
 
 G_BEGIN_DECLS
@@ -39,5 +40,9 @@ const char   *cbd_volume_view_get_notice         (CbdVolumeView *self);
 guint         cbd_volume_view_get_n_frames       (CbdVolumeView *self);
 void          cbd_volume_view_set_fragment_suffix (CbdVolumeView *self,
                                                    const char    *suffix);
+void          cbd_volume_view_set_overlay        (CbdVolumeView   *self,
+                                                  CbdSliceOverlay *overlay,
+                                                  double           opacity);
+gboolean      cbd_volume_view_get_overlay_shown  (CbdVolumeView   *self);
 
 G_END_DECLS

@@ -189,7 +189,7 @@ export_tables_activated (GSimpleAction *action,
   cbd_analysis_panel_choose_table_folder (self->analysis_panel);
 }
 
-/* The filter classes of the selected cutout, in all three slices. */
+/* The filter classes of the selected cutout, in all three slices and 3D. */
 static void
 overlay_changed_cb (CbdWindow *self)
 {
@@ -199,6 +199,8 @@ overlay_changed_cb (CbdWindow *self)
   cbd_slice_view_set_overlay (self->xy_view, overlay, opacity);
   cbd_slice_view_set_overlay (self->xz_view, overlay, opacity);
   cbd_slice_view_set_overlay (self->yz_view, overlay, opacity);
+  /* ... and in 3D; the cutout boxes there show accepted or rejected. */
+  cbd_volume_view_set_overlay (self->volume_view, overlay, opacity);
 }
 
 /* New results are worth a warning before closing unsaved. */
@@ -230,6 +232,8 @@ cbd_window_init_analysis_actions (CbdWindow *self)
   g_signal_connect_object (self->analysis_panel, "filter-applied",
                            G_CALLBACK (results_arrived_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->analysis_panel, "overlay-changed",
+                           G_CALLBACK (overlay_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->analysis_panel, "results-changed",
                            G_CALLBACK (overlay_changed_cb), self, G_CONNECT_SWAPPED);
   update_analysis_actions (self);
 }

@@ -15,7 +15,8 @@ shader_dir = os.path.join(root, 'shaders')
 HEADERS = {
     'gl': '#version 330 core\n',
     'es': '#version 300 es\nprecision highp float;\nprecision highp int;\n'
-          'precision highp usampler3D;\nprecision highp sampler2D;\n',
+          'precision highp usampler3D;\nprecision highp sampler2D;\n'
+          'precision highp sampler3D;\n',
 }
 
 shaders = sorted(name for name in os.listdir(shader_dir)

@@ -22,6 +22,7 @@
 #include "cbd-analysis-panel.h"
 #include "cbd-filter.h"
 #include "cbd-io.h"
+#include "cbd-volume-view.h"
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
@@ -299,6 +300,50 @@ assert_file_starts (const char *path,
     }
 }
 
+static gboolean
+volume_view_settled (gpointer data)
+{
+  CbdVolumeView *view = data;
+
+  return cbd_volume_view_get_ready (view) || cbd_volume_view_get_message (view) != NULL;
+}
+
+/* Pixels of the 3D view in the classes' colours (orange, green) and the
+ * bounding box of them all (x0, x1, y0, y1). */
+static void
+count_class_pixels (CbdVolumeView *view,
+                    guint          counts[2],
+                    int            box[4])
+{
+  g_autoptr(Capture) capture = NULL;
+
+  ui_test_wait_until_drawn (GTK_WIDGET (view));
+  capture = capture_widget (GTK_WIDGET (view));
+  counts[0] = counts[1] = 0;
+  box[0] = box[2] = G_MAXINT;
+  box[1] = box[3] = -1;
+  for (int y = 0; y < capture->height; y++)
+    for (int x = 0; x < capture->width; x++)
+      {
+        guint32 pixel = capture_pixel (capture, x, y);
+        int r = pixel >> 16 & 0xff, g = pixel >> 8 & 0xff, b = pixel & 0xff;
+        int class = -1;
+
+        /* shaded by the headlight: the hue, not the exact value */
+        if (r > 80 && g > r * 0.4 && g < r * 0.7 && b < r * 0.15)
+          class = 0;
+        else if (g > 60 && r < g * 0.15 && b > g * 0.3 && b < g * 0.6)
+          class = 1;
+        if (class < 0)
+          continue;
+        counts[class]++;
+        box[0] = MIN (box[0], x);
+        box[1] = MAX (box[1], x);
+        box[2] = MIN (box[2], y);
+        box[3] = MAX (box[3], y);
+      }
+}
+
 static void
 test_analysis (void)
 {
@@ -462,8 +507,24 @@ test_analysis (void)
         hit = cbd_plot_view_hit_test (view, x, y);
     g_assert_cmpint (hit, >=, 0);
     g_assert_cmpint (hit, <, 3);
-    g_signal_emit_by_name (view, "point-activated", (guint) hit);
     item = cbd_cutout_list_get (cbd_view_state_get_cutouts (state), (guint) hit);
+    /* Its tooltip is the cutout's name; off the points there is none. */
+    {
+      gboolean found = FALSE;
+
+      for (int y = 0; !found && y < height; y++)
+        for (int x = 0; !found && x < width; x++)
+          if (cbd_plot_view_hit_test (view, x, y) == hit)
+            {
+              g_autofree char *text = cbd_plot_view_dup_hover_text (view, x, y);
+
+              g_assert_cmpstr (text, ==, cbd_cutout_item_get_name (item));
+              found = TRUE;
+            }
+      g_assert_true (found);
+      g_assert_null (cbd_plot_view_dup_hover_text (view, -100, -100));
+    }
+    g_signal_emit_by_name (view, "point-activated", (guint) hit);
     g_assert_true (cbd_view_state_get_selected_cutout (state) == item);
     cbd_view_state_get_crosshair (state, crosshair);
     cbd_cutout_item_get_origin (item, origin);
@@ -538,6 +599,75 @@ test_analysis (void)
     ui_test_wait_for_flag (&fixture.overlay_changed);
     cbd_view_state_set_crosshair (state, crosshair);
     loose_excluded = check_overlay (&fixture, volume, 1, 12);
+  }
+
+  /* The 3D view shows the same classes inside "mid"'s box: with every
+   * phase transparent, looking along z, orange (retained) and green
+   * (excluded) pixels in a square patch (the cube's face); none once the
+   * overlay is off. */
+  {
+    CbdViewState *state = cbd_window_get_state (fixture.window);
+    CbdVolumeView *view = CBD_VOLUME_VIEW (cbd_window_get_volume_view (fixture.window));
+    guint n_on[2], n_off[2];
+    int box[4];
+
+    ui_test_wait_until (volume_view_settled, view);
+    if (cbd_volume_view_get_message (view) != NULL)
+      g_test_message ("no 3D check: %s", cbd_volume_view_get_message (view));
+    else
+      {
+        for (CbdPhase phase = 0; phase < CBD_N_PHASES; phase++)
+          cbd_view_state_set_phase_opacity_3d (state, phase, 0.0);
+        cbd_volume_view_look_along (view, CBD_AXIS_Z);
+        count_class_pixels (view, n_on, box);
+        g_assert_true (cbd_volume_view_get_overlay_shown (view));
+        g_test_message ("3D overlay: %u orange, %u green pixels in x %d-%d, y %d-%d",
+                        n_on[0], n_on[1], box[0], box[1], box[2], box[3]);
+        g_assert_cmpuint (n_on[0], >, 100);
+        g_assert_cmpuint (n_on[1], >, 0);
+        /* a cube's face: as wide as high (to a few pixels) */
+        g_assert_cmpint (ABS ((box[1] - box[0]) - (box[3] - box[2])), <=, 4);
+        /* Opaque overlay: the face towards the camera decides. Its share
+         * of retained among pore voxels, from the overlay's classes, is
+         * the share of orange among the coloured pixels. */
+        {
+          CbdSliceOverlay *overlay = cbd_analysis_panel_get_overlay (fixture.panel, NULL);
+          double orange_share = n_on[0] / (double) (n_on[0] + n_on[1]);
+          double best = 1.0;
+
+          for (guint face = 0; face < 2; face++)
+            {
+              gsize z = face == 0 ? 0 : overlay->size[2] - 1;
+              guint retained = 0, excluded = 0;
+
+              for (gsize i = 0; i < overlay->size[0] * overlay->size[1]; i++)
+                {
+                  guint8 class = overlay->classes[z * overlay->size[0] * overlay->size[1] + i];
+
+                  retained += class == CBD_FILTER_RETAINED;
+                  excluded += class == CBD_FILTER_EXCLUDED;
+                }
+              g_test_message ("face z = %zu: %u retained, %u excluded voxels (%.3f retained; "
+                              "%.3f of the coloured pixels orange)", z, retained, excluded,
+                              retained / (double) MAX (retained + excluded, 1), orange_share);
+              best = MIN (best, fabs (retained / (double) MAX (retained + excluded, 1) - orange_share));
+            }
+          g_assert_cmpfloat (best, <, 0.1);
+        }
+
+        fixture.overlay_changed = FALSE;
+        cbd_analysis_panel_set_overlay_shown (fixture.panel, FALSE, 1.0);
+        ui_test_wait_for_flag (&fixture.overlay_changed);
+        count_class_pixels (view, n_off, box);
+        g_assert_false (cbd_volume_view_get_overlay_shown (view));
+        g_assert_cmpuint (n_off[0] + n_off[1], ==, 0);
+
+        fixture.overlay_changed = FALSE;
+        cbd_analysis_panel_set_overlay_shown (fixture.panel, TRUE, 1.0);
+        ui_test_wait_for_flag (&fixture.overlay_changed);
+        for (CbdPhase phase = 0; phase < CBD_N_PHASES; phase++)
+          cbd_view_state_set_phase_opacity_3d (state, phase, 1.0);
+      }
   }
 
   /* The potential along x of "mid": solid stays as the slice shows it,
