@@ -233,7 +233,7 @@ cbd_analysis_panel_sync_study (CbdAnalysisPanel  *self,
   CbdCutoutList *list;
   CbdStudySettings settings;
   guint n_items;
-  gboolean unchanged;
+  gboolean unchanged, existed;
 
   if (self->state == NULL || (volume = cbd_view_state_get_volume (self->state)) == NULL)
     {
@@ -254,10 +254,19 @@ cbd_analysis_panel_sync_study (CbdAnalysisPanel  *self,
       g_clear_pointer (&self->study, cbd_study_unref);
       g_ptr_array_set_size (self->study_items, 0);
     }
+  existed = self->study != NULL;
   if (self->study == NULL)
     self->study = cbd_study_new (volume, self->volume_path, self->raw_spec, map);
 
   settings_from_controls (self, &settings);
+  if (existed)
+    {
+      /* The partition and thresholds change through
+       * cbd_analysis_panel_apply_filter() only, which keeps the results;
+       * controls edited a moment ago are on their way there. */
+      settings.envelope = cbd_study_get_settings (self->study)->envelope;
+      settings.filter = cbd_study_get_settings (self->study)->filter;
+    }
   if (!cbd_study_set_settings (self->study, &settings, error))
     return FALSE;
 
@@ -522,11 +531,18 @@ cbd_analysis_panel_analyse (CbdAnalysisPanel *self,
 
   if (cbd_analysis_runner_is_running (self->runner))
     return FALSE;
+  /* Controls edited within the debounce: apply them first. */
+  if (self->filter_timeout != 0)
+    {
+      g_clear_handle_id (&self->filter_timeout, g_source_remove);
+      cbd_analysis_panel_apply_filter (self);
+    }
   if (self->filter_cancellable != NULL)
     {
       /* The study's thresholds are changing: start once they are set. */
       self->analyse_pending = TRUE;
       self->analyse_selected_only = selected_only;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
       return TRUE;
     }
 
@@ -809,7 +825,6 @@ filter_ready_cb (GObject      *source_object,
     {
       g_autofree char *text = NULL;
 
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
       gtk_progress_bar_set_fraction (self->progress_bar, ok ? 1.0 : 0.0);
       if (ok)
         text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -833,6 +848,7 @@ filter_ready_cb (GObject      *source_object,
       /* A newer change came in meanwhile: it wins. */
       self->filter_pending = FALSE;
       cbd_analysis_panel_apply_filter (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
       return;
     }
 
@@ -843,6 +859,9 @@ filter_ready_cb (GObject      *source_object,
       self->analyse_pending = FALSE;
       cbd_analysis_panel_analyse (self, self->analyse_selected_only);
     }
+  /* A partition recomputed or a run waiting for the filter counted as
+   * running: the window's Analyse and Cancel follow. */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
 /* Applies the controls: new thresholds on the cached partition, or after

@@ -864,6 +864,22 @@ test_analysis (void)
                     cbd_analysis_panel_get_status (fixture.panel));
     cbd_study_count (study, &n_finished, NULL);
     g_assert_cmpuint (n_finished, ==, 3);
+
+    /* Analyse straight after an edit (within the debounce): the new
+     * partition is applied first, nothing is discarded, nothing to run. */
+    fixture.filter_applied = FALSE;
+    gtk_spin_button_set_value (r_max, 5.0);
+    g_assert_true (cbd_analysis_panel_analyse (fixture.panel, FALSE));
+    ui_test_wait_for_flag (&fixture.filter_applied);
+    while (cbd_analysis_panel_get_running (fixture.panel))
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpfloat (cbd_study_get_settings (study)->envelope.partition.r_max, ==, 5.0);
+    cbd_study_count (study, &n_finished, NULL);
+    g_assert_cmpuint (n_finished, ==, 3);
+    g_assert_cmpstr (cbd_analysis_panel_get_status (fixture.panel), ==, "Every cutout has a result.");
+    /* ... and the window's Analyse is enabled again. */
+    g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture.window), "analyse"));
+    g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture.window), "cancel-analysis"));
   }
 
   /* The GUI and `cbdscope-cli analyze` resuming the GUI's project write
