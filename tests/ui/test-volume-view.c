@@ -209,6 +209,21 @@ test_reduced (Fixture       *fixture,
   g_assert_true (cbd_volume_view_get_ready (fixture->view));
 }
 
+/* A 4^3 filter-class overlay at (2, 2, 2), all three classes. */
+static void
+set_test_overlay (Fixture *fixture)
+{
+  const gsize origin[3] = { 2, 2, 2 }, size[3] = { 4, 4, 4 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdSliceOverlay) overlay = cbd_slice_overlay_new (origin, size, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 64; i++)
+    overlay->classes[i] = i % 3;
+  cbd_volume_view_set_overlay (fixture->view, overlay, 0.8);
+  ui_test_wait_until_drawn (GTK_WIDGET (fixture->view));
+}
+
 /* A shader that does not compile: a message in the view, no crash. */
 static void
 test_broken_shader (Fixture       *fixture,
@@ -220,6 +235,9 @@ test_broken_shader (Fixture       *fixture,
   message = cbd_volume_view_get_message (fixture->view);
   g_assert_nonnull (message);
   g_assert_false (cbd_volume_view_get_ready (fixture->view));
+  /* An analysis overlay has nowhere to go: kept, not drawn, no crash. */
+  set_test_overlay (fixture);
+  g_assert_false (cbd_volume_view_get_overlay_shown (fixture->view));
   if (strstr (message, "does not compile") == NULL)
     g_test_skip_printf ("no OpenGL here: %s", message);
 }
@@ -235,6 +253,11 @@ test_no_gl (Fixture       *fixture,
   g_assert_nonnull (cbd_volume_view_get_message (fixture->view));
   g_assert_nonnull (strstr (cbd_volume_view_get_message (fixture->view), "No 3D view"));
   capture = capture_widget (GTK_WIDGET (fixture->view));
+  /* An analysis overlay without GL: kept, not drawn, no crash. */
+  set_test_overlay (fixture);
+  g_clear_pointer (&capture, capture_free);
+  capture = capture_widget (GTK_WIDGET (fixture->view));
+  g_assert_false (cbd_volume_view_get_overlay_shown (fixture->view));
 }
 
 /* Block modes: majority, ties to CAM, then CBD, then pore. */
