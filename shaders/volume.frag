@@ -21,6 +21,7 @@ uniform int max_steps;
 uniform vec4 background;
 uniform sampler3D overlay;            // RGBA8 over the overlay box, nearest
 uniform bool overlay_shown;
+uniform float overlay_opacity;        // scales the overlay's own alpha
 uniform vec3 overlay_min;             // the overlay's box in world units
 uniform vec3 overlay_max;
 
@@ -34,8 +35,8 @@ phase_at (vec3 position)
     {
       vec4 mark = texture (overlay, (position - overlay_min) / (overlay_max - overlay_min));
 
-      if (mark.a > 0.0)
-        return mark;
+      if (mark.a * overlay_opacity > 0.0)
+        return vec4 (mark.rgb, mark.a * overlay_opacity);
     }
   return texelFetch (lut, ivec2 (int (label), 0), 0);
 }

@@ -34,6 +34,7 @@ struct _CbdVolumeRenderer
   gboolean has_overlay;
   float  overlay_min[3];   /* its box, world units */
   float  overlay_max[3];
+  float  overlay_opacity;
   GLuint low_framebuffer;  /* a smaller target while the view moves */
   GLuint low_texture;
   int    low_width;
@@ -53,6 +54,7 @@ struct _CbdVolumeRenderer
   GLint  max_steps;
   GLint  background;
   GLint  overlay_shown;
+  GLint  overlay_opacity_location;
   GLint  overlay_min_location;
   GLint  overlay_max_location;
   GLint  lines_view_projection;
@@ -215,6 +217,8 @@ cbd_volume_renderer_new (GdkGLContext  *context,
   renderer->max_steps = glGetUniformLocation (renderer->volume_program, "max_steps");
   renderer->background = glGetUniformLocation (renderer->volume_program, "background");
   renderer->overlay_shown = glGetUniformLocation (renderer->volume_program, "overlay_shown");
+  renderer->overlay_opacity_location = glGetUniformLocation (renderer->volume_program, "overlay_opacity");
+  renderer->overlay_opacity = 1.0f;
   renderer->overlay_min_location = glGetUniformLocation (renderer->volume_program, "overlay_min");
   renderer->overlay_max_location = glGetUniformLocation (renderer->volume_program, "overlay_max");
   renderer->lines_view_projection = glGetUniformLocation (renderer->lines_program, "view_projection");
@@ -399,6 +403,14 @@ cbd_volume_renderer_upload_overlay (CbdVolumeRenderer  *renderer,
   return TRUE;
 }
 
+/* Scales the overlay's opacity (0..1) without uploading it again. */
+void
+cbd_volume_renderer_set_overlay_opacity (CbdVolumeRenderer *renderer,
+                                         float              opacity)
+{
+  renderer->overlay_opacity = CLAMP (opacity, 0.0f, 1.0f);
+}
+
 gboolean
 cbd_volume_renderer_has_overlay (CbdVolumeRenderer *renderer)
 {
@@ -469,6 +481,7 @@ cbd_volume_renderer_draw_volume (CbdVolumeRenderer           *renderer,
   glUniform1i (renderer->max_steps, (int) (diagonal / MAX (params->step_length, 1e-6f)) + 2);
   glUniform4fv (renderer->background, 1, params->background);
   glUniform1i (renderer->overlay_shown, renderer->has_overlay);
+  glUniform1f (renderer->overlay_opacity_location, renderer->overlay_opacity);
   glUniform3fv (renderer->overlay_min_location, 1, renderer->overlay_min);
   glUniform3fv (renderer->overlay_max_location, 1, renderer->overlay_max);
 

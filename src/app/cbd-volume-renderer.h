@@ -53,6 +53,8 @@ gboolean           cbd_volume_renderer_upload_overlay (CbdVolumeRenderer  *rende
                                                        const float          box_min[3],
                                                        const float          box_max[3],
                                                        GError             **error);
+void               cbd_volume_renderer_set_overlay_opacity (CbdVolumeRenderer *renderer,
+                                                            float              opacity);
 gboolean           cbd_volume_renderer_has_overlay    (CbdVolumeRenderer   *renderer);
 void               cbd_volume_renderer_upload_lut     (CbdVolumeRenderer   *renderer,
                                                        const guint8         rgba[256][4]);

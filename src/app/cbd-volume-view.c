@@ -551,12 +551,11 @@ cbd_volume_view_upload (CbdVolumeView *self)
  * black, retained pore orange, excluded green; a field by the colour map,
  * NaN left to the labels. */
 static guint8 *
-overlay_to_rgba (const CbdSliceOverlay *overlay,
-                 double                 opacity)
+overlay_to_rgba (const CbdSliceOverlay *overlay)
 {
   static const guint8 classes[3][3] = { { 0, 0, 0 }, { 255, 140, 0 }, { 0, 176, 79 } };
   gsize n = overlay->size[0] * overlay->size[1] * overlay->size[2];
-  guint8 alpha = (guint8) lround (CLAMP (opacity, 0.0, 1.0) * 255.0);
+  const guint8 alpha = 255;  /* scaled by the opacity when drawn */
   guint8 *rgba = g_try_malloc_n (MAX (n, 1), 4);
 
   if (rgba == NULL)
@@ -614,7 +613,7 @@ cbd_volume_view_upload_overlay (CbdVolumeView *self)
       high[axis] = world_at (self, volume, axis,
                              self->cutout_overlay->origin[axis] + self->cutout_overlay->size[axis]);
     }
-  rgba = overlay_to_rgba (self->cutout_overlay, self->cutout_overlay_opacity);
+  rgba = overlay_to_rgba (self->cutout_overlay);
   if (rgba == NULL ||
       !cbd_volume_renderer_upload_overlay (self->renderer, rgba, dims, low, high, &error))
     {
@@ -655,6 +654,7 @@ gl_render_cb (GtkGLArea     *area,
     }
   if (self->cutout_overlay_dirty)
     cbd_volume_view_upload_overlay (self);
+  cbd_volume_renderer_set_overlay_opacity (self->renderer, (float) self->cutout_overlay_opacity);
   lines = cbd_volume_view_build_lines (self);
   cbd_volume_renderer_set_lines (self->renderer, (const float *) lines->data,
                                  lines->len / CBD_LINE_VERTEX_FLOATS);
@@ -1087,15 +1087,16 @@ cbd_volume_view_set_overlay (CbdVolumeView   *self,
 {
   g_return_if_fail (CBD_IS_VOLUME_VIEW (self));
 
-  if (overlay != self->cutout_overlay || opacity != self->cutout_overlay_opacity)
+  /* A new opacity is a uniform; only new voxels are uploaded. */
+  if (overlay != self->cutout_overlay)
     {
       if (overlay != NULL)
         cbd_slice_overlay_ref (overlay);
       g_clear_pointer (&self->cutout_overlay, cbd_slice_overlay_unref);
       self->cutout_overlay = overlay;
-      self->cutout_overlay_opacity = opacity;
       self->cutout_overlay_dirty = TRUE;
     }
+  self->cutout_overlay_opacity = opacity;
   cbd_volume_view_queue_render (self);
 }
 

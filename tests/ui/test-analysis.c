@@ -655,6 +655,14 @@ test_analysis (void)
           g_assert_cmpfloat (best, <, 0.1);
         }
 
+        /* Opacity 0: the texture stays, nothing is painted with it. */
+        fixture.overlay_changed = FALSE;
+        cbd_analysis_panel_set_overlay_shown (fixture.panel, TRUE, 0.0);
+        ui_test_wait_for_flag (&fixture.overlay_changed);
+        count_class_pixels (view, n_off, box);
+        g_assert_true (cbd_volume_view_get_overlay_shown (view));
+        g_assert_cmpuint (n_off[0] + n_off[1], ==, 0);
+
         fixture.overlay_changed = FALSE;
         cbd_analysis_panel_set_overlay_shown (fixture.panel, FALSE, 1.0);
         ui_test_wait_for_flag (&fixture.overlay_changed);
