@@ -344,6 +344,26 @@ count_class_pixels (CbdVolumeView *view,
       }
 }
 
+/* Pixels of the 3D view in the accepted cutouts' outline blue. */
+static guint
+count_accepted_outline_pixels (CbdVolumeView *view)
+{
+  g_autoptr(Capture) capture = NULL;
+  guint count = 0;
+
+  ui_test_wait_until_drawn (GTK_WIDGET (view));
+  capture = capture_widget (GTK_WIDGET (view));
+  for (int y = 0; y < capture->height; y++)
+    for (int x = 0; x < capture->width; x++)
+      {
+        guint32 pixel = capture_pixel (capture, x, y);
+        int r = pixel >> 16 & 0xff, g = pixel >> 8 & 0xff, b = pixel & 0xff;
+
+        count += b > 120 && b > 2 * r && g > r + 30 && b > g + 30;
+      }
+  return count;
+}
+
 static void
 test_analysis (void)
 {
@@ -358,6 +378,7 @@ test_analysis (void)
   double seconds;
   guint n_finished, n_accepted;
   guint loose_excluded, tight_excluded;
+  guint accepted_outline = 0;
   g_autofree char *tiff_path = NULL;
 
   g_assert_no_error (error);
@@ -627,6 +648,9 @@ test_analysis (void)
         g_assert_cmpuint (n_on[1], >, 0);
         /* a cube's face: as wide as high (to a few pixels) */
         g_assert_cmpint (ABS ((box[1] - box[0]) - (box[3] - box[2])), <=, 4);
+        /* All three accepted (max_excluded 1): solid blue outlines. */
+        accepted_outline = count_accepted_outline_pixels (view);
+        g_assert_cmpuint (accepted_outline, >, 50);
         /* Opaque overlay: the face towards the camera decides. Its share
          * of retained among pore voxels, from the overlay's classes, is
          * the share of orange among the coloured pixels. */
@@ -785,6 +809,16 @@ test_analysis (void)
       }
   }
   g_assert_false (cbd_analysis_panel_get_fit (fixture.panel, NULL, NULL));
+  /* In 3D the rejected boxes are dashed in their CAM-free colour: no
+   * accepted blue left. */
+  if (accepted_outline > 0)
+    {
+      guint rejected_outline = count_accepted_outline_pixels (CBD_VOLUME_VIEW (cbd_window_get_volume_view (fixture.window)));
+
+      g_test_message ("3D outline pixels in the accepted blue: %u with 3 accepted, %u with none",
+                      accepted_outline, rejected_outline);
+      g_assert_cmpuint (rejected_outline, ==, 0);
+    }
   /* ... and the overlay follows: more pore drawn green. */
   ui_test_wait_for_flag (&fixture.overlay_changed);
   tight_excluded = check_overlay (&fixture, volume, 1, 12);
