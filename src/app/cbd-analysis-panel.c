@@ -84,6 +84,7 @@ struct _CbdAnalysisPanel
   guint              filter_progress_timeout;
   gboolean           filter_user_cancelled;
   GThreadPool       *work_pool;           /* filter, partition, overlay */
+  gboolean           disposed;            /* tasks may still return after */
   gboolean           analyse_pending;     /* wait for the filter, then run */
   gboolean           analyse_selected_only;
 
@@ -813,6 +814,8 @@ filter_ready_cb (GObject      *source_object,
   gboolean user_cancelled = self->filter_user_cancelled;
   gboolean ok;
 
+  if (self->disposed)
+    return;
   g_clear_object (&self->filter_cancellable);
   self->filter_input = NULL;
   self->filter_user_cancelled = FALSE;
@@ -1761,6 +1764,7 @@ cbd_analysis_panel_dispose (GObject *object)
 {
   CbdAnalysisPanel *self = CBD_ANALYSIS_PANEL (object);
 
+  self->disposed = TRUE;
   g_clear_handle_id (&self->filter_timeout, g_source_remove);
   g_clear_handle_id (&self->filter_progress_timeout, g_source_remove);
   self->filter_input = NULL;
