@@ -42,6 +42,7 @@ CbdVolumeRenderer *cbd_volume_renderer_new            (GdkGLContext        *cont
                                                        GError             **error);
 void               cbd_volume_renderer_free           (CbdVolumeRenderer   *renderer);
 int                cbd_volume_renderer_get_max_3d_size (CbdVolumeRenderer  *renderer);
+guint              cbd_volume_renderer_get_n_volume_passes (CbdVolumeRenderer *renderer);
 gboolean           cbd_volume_renderer_upload_labels  (CbdVolumeRenderer   *renderer,
                                                        const guint8        *labels,
                                                        const gsize          dims[3],

@@ -1060,6 +1060,15 @@ cbd_volume_view_get_n_frames (CbdVolumeView *self)
   return self->n_frames;
 }
 
+/* Returns: frames so far whose rays were cast, not copied from the
+ * previous picture (only the lines changed) */
+guint
+cbd_volume_view_get_n_volume_passes (CbdVolumeView *self)
+{
+  g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), 0);
+  return self->renderer != NULL ? cbd_volume_renderer_get_n_volume_passes (self->renderer) : 0;
+}
+
 /* For tests: appended to the fragment shader at the next realize. */
 void
 cbd_volume_view_set_fragment_suffix (CbdVolumeView *self,

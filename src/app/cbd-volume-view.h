@@ -38,6 +38,7 @@ guint         cbd_volume_view_get_factor         (CbdVolumeView *self);
 const char   *cbd_volume_view_get_message        (CbdVolumeView *self);
 const char   *cbd_volume_view_get_notice         (CbdVolumeView *self);
 guint         cbd_volume_view_get_n_frames       (CbdVolumeView *self);
+guint         cbd_volume_view_get_n_volume_passes (CbdVolumeView *self);
 void          cbd_volume_view_set_fragment_suffix (CbdVolumeView *self,
                                                    const char    *suffix);
 void          cbd_volume_view_set_overlay        (CbdVolumeView   *self,
