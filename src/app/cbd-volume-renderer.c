@@ -13,6 +13,7 @@
 #define G_LOG_DOMAIN "cbd-volume-renderer"
 
 #include "config.h"
+#include <string.h>
 
 #include <epoxy/gl.h>
 #include <glib/gi18n.h>
@@ -20,6 +21,17 @@
 #include "cbd-volume-renderer.h"
 
 #define SHADER_PATH "/io/github/cbdscope/CbdScope/shaders/"
+
+/* An offscreen colour buffer (framebuffer + texture) of a given size. */
+typedef struct
+{
+  GLuint framebuffer;
+  GLuint texture;
+  int    width;
+  int    height;
+} ColourTarget;
+
+static void colour_target_clear (ColourTarget *target);
 
 struct _CbdVolumeRenderer
 {
@@ -35,17 +47,11 @@ struct _CbdVolumeRenderer
   float  overlay_min[3];   /* its box, world units */
   float  overlay_max[3];
   float  overlay_opacity;
-  GLuint low_framebuffer;  /* a smaller target while the view moves */
-  GLuint low_texture;
-  int    low_width;
-  int    low_height;
+  ColourTarget low;        /* a smaller target while the view moves */
   /* The last full-resolution ray-marched image: a frame where only the
    * lines (cutout boxes, crosshair) changed copies it instead of casting
    * every ray again, which costs llvmpipe 0.1-0.5 s. */
-  GLuint cache_framebuffer;
-  GLuint cache_texture;
-  int    cache_width;
-  int    cache_height;
+  ColourTarget cache;
   gboolean cache_valid;
   CbdVolumeRenderParams cache_params;
   guint  n_volume_passes;
@@ -287,14 +293,8 @@ cbd_volume_renderer_free (CbdVolumeRenderer *renderer)
     glDeleteTextures (1, &renderer->lut_texture);
   if (renderer->overlay_texture != 0)
     glDeleteTextures (1, &renderer->overlay_texture);
-  if (renderer->low_framebuffer != 0)
-    glDeleteFramebuffers (1, &renderer->low_framebuffer);
-  if (renderer->low_texture != 0)
-    glDeleteTextures (1, &renderer->low_texture);
-  if (renderer->cache_framebuffer != 0)
-    glDeleteFramebuffers (1, &renderer->cache_framebuffer);
-  if (renderer->cache_texture != 0)
-    glDeleteTextures (1, &renderer->cache_texture);
+  colour_target_clear (&renderer->low);
+  colour_target_clear (&renderer->cache);
   g_free (renderer);
 }
 
@@ -457,55 +457,52 @@ cbd_volume_renderer_set_lines (CbdVolumeRenderer *renderer,
   renderer->n_line_vertices = n_vertices;
 }
 
-/* A colour target of @width × @height for the reduced pass. */
+/* Makes @target @width × @height; TRUE when it is complete. */
 static gboolean
-cbd_volume_renderer_ensure_low_target (CbdVolumeRenderer *renderer,
-                                       int                width,
-                                       int                height)
+colour_target_ensure (ColourTarget *target,
+                      int           width,
+                      int           height,
+                      GLint         filter)
 {
-  if (renderer->low_framebuffer != 0 && renderer->low_width == width && renderer->low_height == height)
+  if (target->framebuffer != 0 && target->width == width && target->height == height)
     return TRUE;
-  if (renderer->low_framebuffer == 0)
+  if (target->framebuffer == 0)
     {
-      glGenFramebuffers (1, &renderer->low_framebuffer);
-      glGenTextures (1, &renderer->low_texture);
+      glGenFramebuffers (1, &target->framebuffer);
+      glGenTextures (1, &target->texture);
     }
-  glBindTexture (GL_TEXTURE_2D, renderer->low_texture);
+  glBindTexture (GL_TEXTURE_2D, target->texture);
   glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
   glBindTexture (GL_TEXTURE_2D, 0);
-  glBindFramebuffer (GL_FRAMEBUFFER, renderer->low_framebuffer);
-  glFramebufferTexture2D (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, renderer->low_texture, 0);
-  renderer->low_width = width;
-  renderer->low_height = height;
+  glBindFramebuffer (GL_FRAMEBUFFER, target->framebuffer);
+  glFramebufferTexture2D (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, target->texture, 0);
+  target->width = width;
+  target->height = height;
   return glCheckFramebufferStatus (GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
 }
 
-/* The full-resolution colour target the volume pass is kept in. */
+static void
+colour_target_clear (ColourTarget *target)
+{
+  if (target->framebuffer != 0)
+    glDeleteFramebuffers (1, &target->framebuffer);
+  if (target->texture != 0)
+    glDeleteTextures (1, &target->texture);
+  memset (target, 0, sizeof *target);
+}
+
+/* The full-resolution target the volume pass is kept in; a new size
+ * invalidates what it held. */
 static gboolean
 cbd_volume_renderer_ensure_cache_target (CbdVolumeRenderer *renderer,
                                          int                width,
                                          int                height)
 {
-  if (renderer->cache_framebuffer != 0 && renderer->cache_width == width && renderer->cache_height == height)
-    return TRUE;
-  renderer->cache_valid = FALSE;
-  if (renderer->cache_framebuffer == 0)
-    {
-      glGenFramebuffers (1, &renderer->cache_framebuffer);
-      glGenTextures (1, &renderer->cache_texture);
-    }
-  glBindTexture (GL_TEXTURE_2D, renderer->cache_texture);
-  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glBindTexture (GL_TEXTURE_2D, 0);
-  glBindFramebuffer (GL_FRAMEBUFFER, renderer->cache_framebuffer);
-  glFramebufferTexture2D (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, renderer->cache_texture, 0);
-  renderer->cache_width = width;
-  renderer->cache_height = height;
-  return glCheckFramebufferStatus (GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+  if (renderer->cache.width != width || renderer->cache.height != height)
+    renderer->cache_valid = FALSE;
+  return colour_target_ensure (&renderer->cache, width, height, GL_NEAREST);
 }
 
 /* Whether the kept image is what the volume pass would draw for @params. */
@@ -596,12 +593,12 @@ cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
       /* Moving: cast a quarter of the rays into a smaller target and
        * stretch it; software renderers keep up that way. */
       glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &target);
-      if (params->downscale > 1 && cbd_volume_renderer_ensure_low_target (renderer, low_width, low_height))
+      if (params->downscale > 1 && colour_target_ensure (&renderer->low, low_width, low_height, GL_LINEAR))
         {
-          glBindFramebuffer (GL_FRAMEBUFFER, renderer->low_framebuffer);
+          glBindFramebuffer (GL_FRAMEBUFFER, renderer->low.framebuffer);
           glViewport (0, 0, low_width, low_height);
           cbd_volume_renderer_draw_volume (renderer, params, &inverse);
-          glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->low_framebuffer);
+          glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->low.framebuffer);
           glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) target);
           glViewport (0, 0, params->width, params->height);
           glBlitFramebuffer (0, 0, low_width, low_height, 0, 0, params->width, params->height,
@@ -614,14 +611,14 @@ cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
           /* Cast the rays only when something they see changed. */
           if (!cbd_volume_renderer_cache_matches (renderer, params))
             {
-              glBindFramebuffer (GL_FRAMEBUFFER, renderer->cache_framebuffer);
+              glBindFramebuffer (GL_FRAMEBUFFER, renderer->cache.framebuffer);
               glViewport (0, 0, params->width, params->height);
               glClear (GL_COLOR_BUFFER_BIT);
               cbd_volume_renderer_draw_volume (renderer, params, &inverse);
               renderer->cache_params = *params;
               renderer->cache_valid = TRUE;
             }
-          glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->cache_framebuffer);
+          glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->cache.framebuffer);
           glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) target);
           glViewport (0, 0, params->width, params->height);
           glBlitFramebuffer (0, 0, params->width, params->height, 0, 0, params->width, params->height,
