@@ -624,6 +624,20 @@ cbd_view_state_get_phase_visible (CbdViewState *self,
   return self->visible[phase];
 }
 
+/* Stores @opacity (clamped to 0..1, 1 when not a number) in @slot and says
+ * so when it changed. */
+static void
+set_opacity (CbdViewState *self,
+             double       *slot,
+             double        opacity)
+{
+  opacity = isfinite (opacity) ? CLAMP (opacity, 0.0, 1.0) : 1.0;
+  if (opacity == *slot)
+    return;
+  *slot = opacity;
+  g_signal_emit (self, signals[SIGNAL_STYLE_CHANGED], 0);
+}
+
 void
 cbd_view_state_set_phase_visible (CbdViewState *self,
                                   CbdPhase      phase,
@@ -656,11 +670,7 @@ cbd_view_state_set_phase_opacity (CbdViewState *self,
   g_return_if_fail (CBD_IS_VIEW_STATE (self));
   g_return_if_fail (phase < CBD_N_PHASES);
 
-  opacity = isfinite (opacity) ? CLAMP (opacity, 0.0, 1.0) : 1.0;
-  if (opacity == self->opacity[phase])
-    return;
-  self->opacity[phase] = opacity;
-  g_signal_emit (self, signals[SIGNAL_STYLE_CHANGED], 0);
+  set_opacity (self, &self->opacity[phase], opacity);
 }
 
 double
@@ -681,11 +691,7 @@ cbd_view_state_set_phase_opacity_3d (CbdViewState *self,
   g_return_if_fail (CBD_IS_VIEW_STATE (self));
   g_return_if_fail (phase < CBD_N_PHASES);
 
-  opacity = isfinite (opacity) ? CLAMP (opacity, 0.0, 1.0) : 1.0;
-  if (opacity == self->opacity_3d[phase])
-    return;
-  self->opacity_3d[phase] = opacity;
-  g_signal_emit (self, signals[SIGNAL_STYLE_CHANGED], 0);
+  set_opacity (self, &self->opacity_3d[phase], opacity);
 }
 
 static guint8

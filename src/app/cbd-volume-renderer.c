@@ -13,6 +13,7 @@
 #define G_LOG_DOMAIN "cbd-volume-renderer"
 
 #include "config.h"
+
 #include <string.h>
 
 #include <epoxy/gl.h>
