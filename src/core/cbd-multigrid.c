@@ -52,6 +52,11 @@ typedef struct
   guint32       *member;
   double        *cholesky;      /* coarsest level: n×n lower factor */
   guint          sweeps;
+  /* Unknowns of plane z (the grid's slowest axis): red ones from
+   * plane_start[z] to plane_start[z + 1], black ones from
+   * plane_start[nz + 1 + z] to plane_start[nz + 2 + z]. */
+  gsize         *plane_start;
+  gint          *plane_done;    /* stages finished per plane during a pass */
 } Level;
 
 static inline float
@@ -76,7 +81,6 @@ struct _CbdMultigrid
 typedef struct
 {
   Level *level, *coarse;
-  gsize  offset;
 } LevelJob;
 
 /* The neighbours of one unknown weighted by per-axis conductances. */
@@ -142,15 +146,12 @@ cbd_mg_matrix_apply (const CbdMgMatrix *a, const double *x, double *y, gsize lo,
 /* One Gauss-Seidel pass over one colour. Everything the loop reads is copied
  * into locals first: the stores to x could otherwise alias them (the build
  * uses -fno-strict-aliasing) and force reloads in every iteration. */
-static double
-sweep_chunk (gpointer data, gsize lo, gsize hi)
+static void
+sweep_range (const Level *lv, gsize first, gsize last)
 {
-  const LevelJob *job = data;
-  const Level *lv = job->level;
   float *restrict x = lv->x;
   const float *restrict b = lv->b;
   const gint32 *restrict nb = lv->neighbour;
-  gsize first = job->offset + lo, last = job->offset + hi;
 
   if (lv->conductance == NULL && lv->inverse_diagonal == NULL)
     {
@@ -177,26 +178,21 @@ sweep_chunk (gpointer data, gsize lo, gsize hi)
           x[i] = (b[i] + sum) * inverse[i];
         }
     }
-  return 0.0;
 }
 
 /* The first red sweep from x = 0 only scales b. */
-static double
-first_sweep_chunk (gpointer data, gsize lo, gsize hi)
+static void
+first_sweep_range (const Level *lv, gsize lo, gsize hi)
 {
-  Level *lv = ((LevelJob *) data)->level;
-
   for (gsize i = lo; i < hi; i++)
     lv->x[i] = lv->b[i] * level_inverse_diagonal (lv, i);
-  return 0.0;
 }
 
 /* The residual, streamed, then summed per block by the coarse level: both
  * passes stay in memory order where it matters (the fine arrays). */
-static double
-residual_chunk (gpointer data, gsize lo, gsize hi)
+static void
+residual_range (const Level *lv, gsize lo, gsize hi)
 {
-  const Level *lv = ((const LevelJob *) data)->level;
   const float *restrict x = lv->x;
   const float *restrict b = lv->b;
   float *restrict r = lv->r;
@@ -216,7 +212,6 @@ residual_chunk (gpointer data, gsize lo, gsize hi)
   else
     for (gsize i = lo; i < hi; i++)
       r[i] = b[i] - level_diagonal (lv, i) * x[i] + neighbour_sum (lv, x, i);
-  return 0.0;
 }
 
 static double
@@ -236,16 +231,150 @@ restrict_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
-static double
-prolong_chunk (gpointer data, gsize lo, gsize hi)
+static void
+prolong_range (const Level *lv, const Level *coarse, gsize lo, gsize hi)
 {
-  LevelJob *job = data;
-  Level *lv = job->level;
-  const float *coarse_x = job->coarse->x;
+  float *restrict x = lv->x;
+  const float *restrict coarse_x = coarse->x;
+  const gint32 *restrict aggregate = lv->aggregate;
 
   for (gsize i = lo; i < hi; i++)
-    lv->x[i] += COARSE_SCALE * coarse_x[lv->aggregate[i]];
-  return 0.0;
+    x[i] += COARSE_SCALE * coarse_x[aggregate[i]];
+}
+
+/* Smoothing passes ----------------------------------------------------------
+ *
+ * A pass is a list of stages (half-sweeps of one colour, the residual, the
+ * prolongation), each applied to every plane z of the level. Stage k on
+ * plane z reads planes z - 1 .. z + 1 as stage k - 1 left them and
+ * overwrites what stage k - 1 on its neighbours read, so it may run as soon
+ * as stage k - 1 is done on z - 1, z and z + 1. A wavefront through the
+ * planes then does all stages while a few planes stay in cache, instead of
+ * streaming the level through memory once per stage. Every value is
+ * computed from the same inputs as with one stage after the other, so the
+ * result does not depend on the order or the number of threads.
+ *
+ * Threads take one slab of planes each, in opposite directions on
+ * neighbouring slabs, and wait at the slab borders for the neighbour's
+ * stage counter. */
+
+typedef enum
+{
+  STAGE_FIRST_RED,   /* red from x = 0 (black x is not read before its sweep) */
+  STAGE_RED,
+  STAGE_BLACK,
+  STAGE_RESIDUAL,
+  STAGE_PROLONG,
+} Stage;
+
+#define MAX_STAGES (4 * MAX (FINE_SWEEPS, COARSE_SWEEPS) + 2)
+#define PARALLEL_MIN_UNKNOWNS 32768
+#define MIN_SLAB_PLANES 8
+
+typedef struct
+{
+  Level       *level;
+  const Level *coarse;
+  guint8       stage[MAX_STAGES];
+  guint        n_stages;
+} Pass;
+
+static void
+stage_run (const Pass *pass, Stage stage, gsize z)
+{
+  const Level *lv = pass->level;
+  gsize nz = lv->dims[2];
+  gsize red_lo = lv->plane_start[z], red_hi = lv->plane_start[z + 1];
+  gsize black_lo = lv->plane_start[nz + 1 + z], black_hi = lv->plane_start[nz + 2 + z];
+
+  switch (stage)
+    {
+    case STAGE_FIRST_RED:
+      first_sweep_range (lv, red_lo, red_hi);
+      break;
+    case STAGE_RED:
+      sweep_range (lv, red_lo, red_hi);
+      break;
+    case STAGE_BLACK:
+      sweep_range (lv, black_lo, black_hi);
+      break;
+    case STAGE_RESIDUAL:
+      residual_range (lv, red_lo, red_hi);
+      residual_range (lv, black_lo, black_hi);
+      break;
+    case STAGE_PROLONG:
+      prolong_range (lv, pass->coarse, red_lo, red_hi);
+      prolong_range (lv, pass->coarse, black_lo, black_hi);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static inline void
+plane_wait (gint *done, gint stages)
+{
+  guint spins = 0;
+
+  while (g_atomic_int_get (done) < stages)
+    if (++spins >= 64)
+      {
+        g_thread_yield ();
+        spins = 0;
+      }
+}
+
+static void
+pass_member (gpointer data, guint member, guint n_members)
+{
+  const Pass *pass = data;
+  const Level *lv = pass->level;
+  gsize nz = lv->dims[2];
+  gsize lo = nz * member / n_members, hi = nz * (member + 1) / n_members;
+  gsize n_planes = hi - lo, n_stages = pass->n_stages;
+  gboolean ascending = member % 2 == 0;
+  gint *done = lv->plane_done;
+
+  for (gsize t = 0; t + 1 < n_planes + n_stages; t++)
+    for (gsize k = 0; k < n_stages && k <= t; k++)
+      {
+        gsize offset = t - k, z;
+
+        if (offset >= n_planes)
+          continue;
+        z = ascending ? lo + offset : hi - 1 - offset;
+        if (k > 0)
+          {
+            /* Planes of this slab are ready by the order; only the
+             * neighbouring slab's border plane may lag behind. */
+            if (z > 0 && z == lo)
+              plane_wait (&done[z - 1], (gint) k);
+            if (z + 1 < nz && z + 1 == hi)
+              plane_wait (&done[z + 1], (gint) k);
+          }
+        stage_run (pass, pass->stage[k], z);
+        g_atomic_int_set (&done[z], (gint) k + 1);
+      }
+}
+
+static void
+pass_run (CbdMultigrid *mg, Pass *pass)
+{
+  Level *lv = pass->level;
+  gsize nz = lv->dims[2];
+  guint max_members = 1;
+
+  if (lv->n >= PARALLEL_MIN_UNKNOWNS)
+    max_members = (guint) MIN (nz / MIN_SLAB_PLANES, G_MAXUINT);
+  memset (lv->plane_done, 0, nz * sizeof (gint));
+  cbd_parallel_team (mg->parallel, max_members, pass_member, pass);
+}
+
+static void
+pass_add (Pass *pass, Stage stage)
+{
+  g_assert (pass->n_stages < MAX_STAGES);
+  pass->stage[pass->n_stages++] = stage;
 }
 
 static void
@@ -261,6 +390,8 @@ level_clear (Level *lv)
   g_free (lv->member_start);
   g_free (lv->member);
   g_free (lv->cholesky);
+  g_free (lv->plane_start);
+  g_free (lv->plane_done);
 }
 
 void
@@ -462,6 +593,35 @@ level_solve_directly (Level *lv)
     }
 }
 
+/* The range of unknowns per plane and colour: cells are numbered red first,
+ * then black, each in grid order. */
+static gboolean
+level_find_planes (Level *lv)
+{
+  gsize nz = lv->dims[2], nxy = lv->dims[0] * lv->dims[1];
+
+  lv->plane_start = g_try_new0 (gsize, 2 * (nz + 1));
+  lv->plane_done = g_try_new0 (gint, MAX (nz, 1));
+  if (lv->plane_start == NULL || lv->plane_done == NULL)
+    return FALSE;
+  for (guint colour = 0; colour < 2; colour++)
+    {
+      gsize *start = &lv->plane_start[colour * (nz + 1)];
+      gsize first = colour == 0 ? 0 : lv->n_red, last = colour == 0 ? lv->n_red : lv->n;
+      gsize i = first;
+
+      for (gsize z = 0; z < nz; z++)
+        {
+          start[z] = i;
+          while (i < last && lv->cell[i] < (z + 1) * nxy)
+            i++;
+        }
+      start[nz] = last;
+      g_assert (i == last);
+    }
+  return TRUE;
+}
+
 /* Level 0: float copies of the solver's matrix. */
 static gboolean
 level_init_top (Level *top, const CbdMgMatrix *matrix)
@@ -541,6 +701,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       Level *lv = &mg->level[l];
 
       lv->sweeps = l == 0 ? FINE_SWEEPS : COARSE_SWEEPS;
+      if (!level_find_planes (lv))
+        return NULL;
       if (l == 0)
         continue;
       lv->inverse_diagonal = g_try_new (float, MAX (lv->n, 1));
@@ -557,9 +719,9 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
 }
 
 static void
-run (CbdMultigrid *mg, CbdChunkFunc func, Level *lv, Level *coarse, gsize offset, gsize count)
+run (CbdMultigrid *mg, CbdChunkFunc func, Level *lv, Level *coarse, gsize count)
 {
-  LevelJob job = { lv, coarse, offset };
+  LevelJob job = { lv, coarse };
 
   cbd_parallel_for (mg->parallel, count, func, &job);
 }
@@ -572,7 +734,7 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
 {
   Level *lv = &mg->level[l];
   Level *cv = &mg->level[l + 1];
-  gsize n = lv->n, n_red = lv->n_red;
+  Pass pre = { lv, NULL, { 0 }, 0 }, post = { lv, cv, { 0 }, 0 };
   guint s = 0;
 
   if (l + 1 == mg->n_levels)
@@ -581,30 +743,31 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
       return;
     }
 
+  /* Red then black before, black then red after: a symmetric cycle. */
   if (from_zero)
     {
-      /* Red cells see only black ones: black x must be 0 until its own sweep. */
-      memset (lv->x + n_red, 0, (n - n_red) * sizeof (float));
-      run (mg, first_sweep_chunk, lv, NULL, 0, n_red);
-      run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
+      pass_add (&pre, STAGE_FIRST_RED);
+      pass_add (&pre, STAGE_BLACK);
       s = 1;
     }
   for (; s < lv->sweeps; s++)
     {
-      run (mg, sweep_chunk, lv, NULL, 0, n_red);
-      run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
+      pass_add (&pre, STAGE_RED);
+      pass_add (&pre, STAGE_BLACK);
     }
-  run (mg, residual_chunk, lv, NULL, 0, n);
-  run (mg, restrict_chunk, lv, cv, 0, cv->n);
+  pass_add (&pre, STAGE_RESIDUAL);
+  pass_run (mg, &pre);
+  run (mg, restrict_chunk, lv, cv, cv->n);
   cycle (mg, l + 1, TRUE);
   for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
     cycle (mg, l + 1, FALSE);
-  run (mg, prolong_chunk, lv, cv, 0, n);
+  pass_add (&post, STAGE_PROLONG);
   for (s = 0; s < lv->sweeps; s++)
     {
-      run (mg, sweep_chunk, lv, NULL, n_red, n - n_red);
-      run (mg, sweep_chunk, lv, NULL, 0, n_red);
+      pass_add (&post, STAGE_BLACK);
+      pass_add (&post, STAGE_RED);
     }
+  pass_run (mg, &post);
 }
 
 void

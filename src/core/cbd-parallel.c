@@ -21,6 +21,9 @@ struct _CbdParallel
 typedef struct
 {
   CbdChunkFunc func;
+  CbdTeamFunc  team;          /* set instead of func for a team */
+  guint        n_members;
+  gint         next_member;
   gpointer     data;
   gsize        n;
   gint         next_chunk;
@@ -49,7 +52,10 @@ worker (gpointer data, gpointer user_data)
 {
   Loop *loop = data;
 
-  loop_run_chunks (loop);
+  if (loop->team != NULL)
+    loop->team (loop->data, (guint) g_atomic_int_add (&loop->next_member, 1), loop->n_members);
+  else
+    loop_run_chunks (loop);
   g_mutex_lock (&loop->mutex);
   loop->finished++;
   g_cond_signal (&loop->cond);
@@ -88,6 +94,18 @@ cbd_parallel_get_n_threads (const CbdParallel *parallel)
   return parallel->n_workers + 1;
 }
 
+/* Waits for the @pushed workers of @loop, then frees its lock. */
+static void
+loop_join (Loop *loop)
+{
+  g_mutex_lock (&loop->mutex);
+  while (loop->finished < loop->pushed)
+    g_cond_wait (&loop->cond, &loop->mutex);
+  g_mutex_unlock (&loop->mutex);
+  g_mutex_clear (&loop->mutex);
+  g_cond_clear (&loop->cond);
+}
+
 double
 cbd_parallel_for (CbdParallel  *parallel,
                   gsize         n,
@@ -107,14 +125,39 @@ cbd_parallel_for (CbdParallel  *parallel,
         if (g_thread_pool_push (parallel->pool, &loop, NULL))
           loop.pushed++;
       loop_run_chunks (&loop);
-      g_mutex_lock (&loop.mutex);
-      while (loop.finished < loop.pushed)
-        g_cond_wait (&loop.cond, &loop.mutex);
-      g_mutex_unlock (&loop.mutex);
-      g_mutex_clear (&loop.mutex);
-      g_cond_clear (&loop.cond);
+      loop_join (&loop);
     }
   for (guint c = 0; c < CBD_PARALLEL_CHUNKS; c++)
     sum += loop.partial[c];
   return sum;
+}
+
+/* The pool is exclusive (its threads exist from the start and serve only
+ * this object) and idle between calls, so every pushed member starts at
+ * once and members may wait for each other without deadlock. */
+guint
+cbd_parallel_team (CbdParallel  *parallel,
+                   guint         max_members,
+                   CbdTeamFunc   func,
+                   gpointer      data)
+{
+  Loop loop = { .team = func, .data = data, .next_member = 1 };
+  guint n_members = parallel != NULL ? MIN (MAX (max_members, 1), parallel->n_workers + 1) : 1;
+
+  loop.n_members = n_members;
+  if (n_members == 1)
+    {
+      func (data, 0, 1);
+      return 1;
+    }
+  g_mutex_init (&loop.mutex);
+  g_cond_init (&loop.cond);
+  for (guint t = 1; t < n_members; t++)
+    if (!g_thread_pool_push (parallel->pool, &loop, NULL))
+      g_error ("cbd-parallel: cannot start a team member");
+    else
+      loop.pushed++;
+  func (data, 0, n_members);
+  loop_join (&loop);
+  return n_members;
 }

@@ -22,12 +22,25 @@ typedef double (*CbdChunkFunc) (gpointer data,
                                 gsize    lo,
                                 gsize    hi);
 
+/* One member of a team: all members of a team run at the same time, so they
+ * may wait for each other (a pipeline). */
+typedef void (*CbdTeamFunc) (gpointer data,
+                             guint    member,
+                             guint    n_members);
+
 CbdParallel *cbd_parallel_new  (guint         n_threads);
 void         cbd_parallel_free (CbdParallel  *parallel);
 guint        cbd_parallel_get_n_threads (const CbdParallel *parallel);
 double       cbd_parallel_for  (CbdParallel  *parallel,
                                 gsize         n,
                                 CbdChunkFunc  func,
+                                gpointer      data);
+/* Runs @func once per member, members 0 .. n_members - 1 concurrently, where
+ * n_members = MIN (@max_members, threads); returns n_members. The caller
+ * must make the result independent of n_members if it wants determinism. */
+guint        cbd_parallel_team (CbdParallel  *parallel,
+                                guint         max_members,
+                                CbdTeamFunc   func,
                                 gpointer      data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbdParallel, cbd_parallel_free)
