@@ -23,6 +23,7 @@
 
 #include "cbd-grid.h"
 #include "cbd-multigrid.h"
+#include "cbd-multigrid-box.h"
 
 #define MAX_LEVELS 24
 #define COARSEST_SIZE 150      /* unknowns factorised directly */
@@ -30,6 +31,9 @@
 #define FINE_SWEEPS 3          /* red-black sweeps per side on the finest level */
 #define COARSE_SWEEPS 3
 #define W_CYCLES 2             /* cycles solving each coarse problem */
+/* The finest level lives on the full box when at least this fraction of the
+ * box is unknowns (and the conductances are uniform per axis). */
+#define BOX_MIN_FILL 0.35
 
 /* One level: the matrix in single precision. Level 0 borrows the solver's
  * cells, neighbours and patterns; coarse levels own theirs. */
@@ -76,6 +80,11 @@ struct _CbdMultigrid
   guint        n_levels;
   Level        level[MAX_LEVELS];
   CbdParallel *parallel;
+  /* The finest level on the full box, or box.x == NULL. */
+  CbdMgBox     box;
+  guint32     *box_position;     /* fine unknown → its box cell */
+  guint32     *coarse_dense;     /* level 1 unknown → box.coarse_x */
+  guint32     *coarse_residual;  /* level 1 unknown → its block in box.residual */
 };
 
 typedef struct
@@ -231,6 +240,36 @@ restrict_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
+/* The coarse right-hand side from the box's red residual: each 2×2×2 block
+ * has its 4 red cells at the same j in 4 rows. */
+static double
+box_restrict_chunk (gpointer data, gsize lo, gsize hi)
+{
+  const CbdMultigrid *mg = data;
+  const float *restrict r = mg->box.residual;
+  float *restrict b = mg->level[1].b;
+  gsize row = mg->box.half_up, plane = (mg->box.dims[1] + 1) * row;
+
+  for (gsize I = lo; I < hi; I++)
+    {
+      const float *block = r + mg->coarse_residual[I];
+      b[I] = (block[0] + block[row]) + (block[plane] + block[plane + row]);
+    }
+  return 0.0;
+}
+
+static double
+box_expand_chunk (gpointer data, gsize lo, gsize hi)
+{
+  CbdMultigrid *mg = data;
+  const float *restrict x = mg->level[1].x;
+  float *restrict dense = mg->box.coarse_x;
+
+  for (gsize I = lo; I < hi; I++)
+    dense[mg->coarse_dense[I]] = x[I];
+  return 0.0;
+}
+
 static void
 prolong_range (const Level *lv, const Level *coarse, gsize lo, gsize hi)
 {
@@ -265,9 +304,17 @@ typedef enum
   STAGE_BLACK,
   STAGE_RESIDUAL,
   STAGE_PROLONG,
+  /* The same on the box, and the copies between the box and the lists */
+  STAGE_BOX_SCATTER,
+  STAGE_BOX_FIRST_RED,
+  STAGE_BOX_RED,
+  STAGE_BOX_BLACK,
+  STAGE_BOX_RESIDUAL,
+  STAGE_BOX_PROLONG,
+  STAGE_BOX_GATHER,
 } Stage;
 
-#define MAX_STAGES (4 * MAX (FINE_SWEEPS, COARSE_SWEEPS) + 2)
+#define MAX_STAGES (4 * MAX (FINE_SWEEPS, COARSE_SWEEPS) + 4)
 #define PARALLEL_MIN_UNKNOWNS 32768
 #define MIN_SLAB_PLANES 8
 
@@ -277,6 +324,7 @@ typedef struct
   const Level *coarse;
   guint8       stage[MAX_STAGES];
   guint        n_stages;
+  const CbdMultigrid *mg;
 } Pass;
 
 static void
@@ -305,6 +353,45 @@ stage_run (const Pass *pass, Stage stage, gsize z)
     case STAGE_PROLONG:
       prolong_range (lv, pass->coarse, red_lo, red_hi);
       prolong_range (lv, pass->coarse, black_lo, black_hi);
+      break;
+    case STAGE_BOX_SCATTER:
+      {
+        const guint32 *restrict position = pass->mg->box_position;
+        const float *restrict b = lv->b;
+        float *restrict box_b = pass->mg->box.b;
+
+        for (gsize i = red_lo; i < red_hi; i++)
+          box_b[position[i]] = b[i];
+        for (gsize i = black_lo; i < black_hi; i++)
+          box_b[position[i]] = b[i];
+      }
+      break;
+    case STAGE_BOX_FIRST_RED:
+      cbd_mg_box_sweep_plane (&pass->mg->box, 0, z, TRUE);
+      break;
+    case STAGE_BOX_RED:
+      cbd_mg_box_sweep_plane (&pass->mg->box, 0, z, FALSE);
+      break;
+    case STAGE_BOX_BLACK:
+      cbd_mg_box_sweep_plane (&pass->mg->box, 1, z, FALSE);
+      break;
+    case STAGE_BOX_RESIDUAL:
+      cbd_mg_box_residual_plane (&pass->mg->box, z);
+      break;
+    case STAGE_BOX_PROLONG:
+      cbd_mg_box_prolong_plane (&pass->mg->box, z, COARSE_SCALE);
+      break;
+    case STAGE_BOX_GATHER:
+      {
+        const guint32 *restrict position = pass->mg->box_position;
+        float *restrict x = lv->x;
+        const float *restrict box_x = pass->mg->box.x;
+
+        for (gsize i = red_lo; i < red_hi; i++)
+          x[i] = box_x[position[i]];
+        for (gsize i = black_lo; i < black_hi; i++)
+          x[i] = box_x[position[i]];
+      }
       break;
     default:
       g_assert_not_reached ();
@@ -394,11 +481,27 @@ level_clear (Level *lv)
   g_free (lv->plane_done);
 }
 
+static void
+box_clear (CbdMultigrid *mg)
+{
+  g_free (mg->box.x);
+  g_free (mg->box.b);
+  g_free (mg->box.inverse);
+  g_free (mg->box.residual);
+  g_free (mg->box.coarse_x);
+  g_free (mg->box_position);
+  g_free (mg->coarse_dense);
+  g_free (mg->coarse_residual);
+  memset (&mg->box, 0, sizeof mg->box);
+  mg->box_position = mg->coarse_dense = mg->coarse_residual = NULL;
+}
+
 void
 cbd_multigrid_free (CbdMultigrid *mg)
 {
   if (mg == NULL)
     return;
+  box_clear (mg);
   for (guint l = 0; l < mg->n_levels; l++)
     {
       Level *lv = &mg->level[l];
@@ -664,6 +767,81 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
   return TRUE;
 }
 
+/* Moves the finest level onto the box when it is dense and uniform: its
+ * inverse diagonal per cell, where each unknown sits, where each coarse
+ * unknown's block is. FALSE when out of memory. */
+static gboolean
+box_setup (CbdMultigrid *mg, const CbdMgMatrix *matrix)
+{
+  Level *top = &mg->level[0], *coarse = &mg->level[1];
+  CbdMgBox *box = &mg->box;
+  const gsize *dims = top->dims;
+  gsize cy = (dims[1] + 1) / 2, cz = (dims[2] + 1) / 2;
+  CbdGridDivider divider;
+  gsize cd[3];
+
+  box->half = (dims[0] + 1) / 2;
+  box->half_up = (box->half + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
+  box->row = (CBD_MG_BOX_ROW_OFFSET + box->half_up + 1 + CBD_MG_BOX_VECTOR - 1)
+             / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
+  box->plane = box->row * (dims[1] + 2);
+  box->size = box->plane * (dims[2] + 2);
+  memcpy (box->dims, dims, sizeof box->dims);
+  memcpy (box->g, top->axis_conductance, sizeof box->g);
+  box->x = g_try_new0 (float, 2 * box->size);
+  box->b = g_try_new0 (float, 2 * box->size);
+  box->inverse = g_try_new0 (float, 2 * box->size);
+  box->residual = g_try_new0 (float, (dims[2] + 1) * (dims[1] + 1) * box->half_up);
+  box->coarse_x = g_try_new0 (float, cz * cy * box->half_up);
+  mg->box_position = g_try_new (guint32, MAX (top->n, 1));
+  mg->coarse_dense = g_try_new (guint32, MAX (coarse->n, 1));
+  mg->coarse_residual = g_try_new (guint32, MAX (coarse->n, 1));
+  if (!box->x || !box->b || !box->inverse || !box->residual || !box->coarse_x ||
+      !mg->box_position || !mg->coarse_dense || !mg->coarse_residual)
+    return FALSE;
+
+  cbd_grid_divider_init (&divider, dims);
+  for (gsize i = 0; i < top->n; i++)
+    {
+      gsize xyz[3], position;
+
+      cbd_grid_coords (&divider, top->cell[i], xyz);
+      position = cbd_mg_box_row_start (box, (xyz[0] + xyz[1] + xyz[2]) & 1, xyz[1], xyz[2]) + xyz[0] / 2;
+      mg->box_position[i] = (guint32) position;
+      box->inverse[position] = top->pattern_inverse[matrix->pattern[i]];
+    }
+  memcpy (cd, coarse->dims, sizeof cd);
+  cbd_grid_divider_init (&divider, cd);
+  for (gsize I = 0; I < coarse->n; I++)
+    {
+      gsize xyz[3];
+
+      cbd_grid_coords (&divider, coarse->cell[I], xyz);
+      mg->coarse_dense[I] = (guint32) (xyz[0] + box->half_up * (xyz[1] + cy * xyz[2]));
+      mg->coarse_residual[I] = (guint32) (xyz[0] + box->half_up * (2 * xyz[1] + (dims[1] + 1) * 2 * xyz[2]));
+    }
+
+  /* The list level's transfer arrays are not used any more. */
+  g_clear_pointer (&top->r, g_free);
+  g_clear_pointer (&top->aggregate, g_free);
+  g_clear_pointer (&coarse->member_start, g_free);
+  g_clear_pointer (&coarse->member, g_free);
+  return TRUE;
+}
+
+static gboolean
+box_wanted (const CbdMultigrid *mg, const CbdMgMatrix *matrix)
+{
+  const Level *top = &mg->level[0];
+  gsize n_cells = top->dims[0] * top->dims[1] * top->dims[2];
+  gsize half_up = ((top->dims[0] + 1) / 2 + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
+  gsize row = half_up + CBD_MG_BOX_ROW_OFFSET + CBD_MG_BOX_VECTOR;
+
+  return mg->n_levels > 1 && matrix->conductance == NULL && matrix->diagonal == NULL &&
+         top->n >= BOX_MIN_FILL * n_cells &&
+         2.0 * row * (top->dims[1] + 2) * (top->dims[2] + 2) < (double) G_MAXUINT32;
+}
+
 CbdMultigrid *
 cbd_multigrid_new (const CbdMgMatrix *matrix,
                    CbdParallel       *parallel)
@@ -713,6 +891,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
     }
   if (!level_factorise (&mg->level[mg->n_levels - 1]))
     return NULL;
+  if (box_wanted (mg, matrix) && !box_setup (mg, matrix))
+    return NULL;
   for (guint l = 0; l < mg->n_levels; l++)
     g_debug ("level %u: %" G_GSIZE_FORMAT " unknowns", l, mg->level[l].n);
   return g_steal_pointer (&mg);
@@ -740,6 +920,37 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
   if (l + 1 == mg->n_levels)
     {
       level_solve_directly (lv);
+      return;
+    }
+
+  pre.mg = post.mg = mg;
+  if (l == 0 && mg->box.x != NULL)
+    {
+      /* The same cycle with the finest level on the box. */
+      g_assert (from_zero);
+      pass_add (&pre, STAGE_BOX_SCATTER);
+      pass_add (&pre, STAGE_BOX_FIRST_RED);
+      pass_add (&pre, STAGE_BOX_BLACK);
+      for (s = 1; s < lv->sweeps; s++)
+        {
+          pass_add (&pre, STAGE_BOX_RED);
+          pass_add (&pre, STAGE_BOX_BLACK);
+        }
+      pass_add (&pre, STAGE_BOX_RESIDUAL);
+      pass_run (mg, &pre);
+      cbd_parallel_for (mg->parallel, cv->n, box_restrict_chunk, mg);
+      cycle (mg, l + 1, TRUE);
+      for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
+        cycle (mg, l + 1, FALSE);
+      cbd_parallel_for (mg->parallel, cv->n, box_expand_chunk, mg);
+      pass_add (&post, STAGE_BOX_PROLONG);
+      for (s = 0; s < lv->sweeps; s++)
+        {
+          pass_add (&post, STAGE_BOX_BLACK);
+          pass_add (&post, STAGE_BOX_RED);
+        }
+      pass_add (&post, STAGE_BOX_GATHER);
+      pass_run (mg, &post);
       return;
     }
 
