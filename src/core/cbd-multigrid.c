@@ -34,6 +34,7 @@
 /* The finest level lives on the full box when at least this fraction of the
  * box is unknowns (and the conductances are uniform per axis). */
 #define BOX_MIN_FILL 0.35
+#define MAX_BOX_LEVEL 1        /* the coarser levels are small enough as lists */
 
 /* One level: the matrix in single precision. Level 0 borrows the solver's
  * cells, neighbours and patterns; coarse levels own theirs. */
@@ -61,6 +62,13 @@ typedef struct
    * plane_start[nz + 1 + z] to plane_start[nz + 2 + z]. */
   gsize         *plane_start;
   gint          *plane_done;    /* stages finished per plane during a pass */
+  /* The level on the full box (cbd-multigrid-box.h), or box.x == NULL; its
+   * x and b are then the box's, except on level 0, whose x and b (the
+   * solver's vectors) are copied in and out. */
+  CbdMgBox       box;
+  guint32       *box_position;     /* unknown → its box cell */
+  guint32       *coarse_dense;     /* next level's unknown → box.coarse_x */
+  guint32       *coarse_residual;  /* next level's unknown → its block in box.residual */
 } Level;
 
 static inline float
@@ -80,17 +88,18 @@ struct _CbdMultigrid
   guint        n_levels;
   Level        level[MAX_LEVELS];
   CbdParallel *parallel;
-  /* The finest level on the full box, or box.x == NULL. */
-  CbdMgBox     box;
-  guint32     *box_position;     /* fine unknown → its box cell */
-  guint32     *coarse_dense;     /* level 1 unknown → box.coarse_x */
-  guint32     *coarse_residual;  /* level 1 unknown → its block in box.residual */
 };
 
 typedef struct
 {
   Level *level, *coarse;
 } LevelJob;
+
+static inline gboolean
+level_on_box (const Level *lv)
+{
+  return lv->box.x != NULL;
+}
 
 /* The neighbours of one unknown weighted by per-axis conductances. */
 static inline float
@@ -245,15 +254,21 @@ restrict_chunk (gpointer data, gsize lo, gsize hi)
 static double
 box_restrict_chunk (gpointer data, gsize lo, gsize hi)
 {
-  const CbdMultigrid *mg = data;
-  const float *restrict r = mg->box.residual;
-  float *restrict b = mg->level[1].b;
-  gsize row = mg->box.half_up, plane = (mg->box.dims[1] + 1) * row;
+  const LevelJob *job = data;
+  const Level *lv = job->level, *cv = job->coarse;
+  const float *restrict r = lv->box.residual;
+  const guint32 *restrict block_start = lv->coarse_residual;
+  gsize row = lv->box.half_up, plane = (lv->box.dims[1] + 1) * row;
 
   for (gsize I = lo; I < hi; I++)
     {
-      const float *block = r + mg->coarse_residual[I];
-      b[I] = (block[0] + block[row]) + (block[plane] + block[plane + row]);
+      const float *block = r + block_start[I];
+      float sum = (block[0] + block[row]) + (block[plane] + block[plane + row]);
+
+      if (level_on_box (cv))
+        cv->box.b[cv->box_position[I]] = sum;
+      else
+        cv->b[I] = sum;
     }
   return 0.0;
 }
@@ -261,12 +276,13 @@ box_restrict_chunk (gpointer data, gsize lo, gsize hi)
 static double
 box_expand_chunk (gpointer data, gsize lo, gsize hi)
 {
-  CbdMultigrid *mg = data;
-  const float *restrict x = mg->level[1].x;
-  float *restrict dense = mg->box.coarse_x;
+  const LevelJob *job = data;
+  const Level *lv = job->level, *cv = job->coarse;
+  float *restrict dense = lv->box.coarse_x;
+  const guint32 *restrict dense_index = lv->coarse_dense;
 
   for (gsize I = lo; I < hi; I++)
-    dense[mg->coarse_dense[I]] = x[I];
+    dense[dense_index[I]] = level_on_box (cv) ? cv->box.x[cv->box_position[I]] : cv->x[I];
   return 0.0;
 }
 
@@ -324,7 +340,6 @@ typedef struct
   const Level *coarse;
   guint8       stage[MAX_STAGES];
   guint        n_stages;
-  const CbdMultigrid *mg;
 } Pass;
 
 static void
@@ -356,9 +371,9 @@ stage_run (const Pass *pass, Stage stage, gsize z)
       break;
     case STAGE_BOX_SCATTER:
       {
-        const guint32 *restrict position = pass->mg->box_position;
+        const guint32 *restrict position = lv->box_position;
         const float *restrict b = lv->b;
-        float *restrict box_b = pass->mg->box.b;
+        float *restrict box_b = lv->box.b;
 
         for (gsize i = red_lo; i < red_hi; i++)
           box_b[position[i]] = b[i];
@@ -367,25 +382,25 @@ stage_run (const Pass *pass, Stage stage, gsize z)
       }
       break;
     case STAGE_BOX_FIRST_RED:
-      cbd_mg_box_sweep_plane (&pass->mg->box, 0, z, TRUE);
+      cbd_mg_box_sweep_plane (&lv->box, 0, z, TRUE);
       break;
     case STAGE_BOX_RED:
-      cbd_mg_box_sweep_plane (&pass->mg->box, 0, z, FALSE);
+      cbd_mg_box_sweep_plane (&lv->box, 0, z, FALSE);
       break;
     case STAGE_BOX_BLACK:
-      cbd_mg_box_sweep_plane (&pass->mg->box, 1, z, FALSE);
+      cbd_mg_box_sweep_plane (&lv->box, 1, z, FALSE);
       break;
     case STAGE_BOX_RESIDUAL:
-      cbd_mg_box_residual_plane (&pass->mg->box, z);
+      cbd_mg_box_residual_plane (&lv->box, z);
       break;
     case STAGE_BOX_PROLONG:
-      cbd_mg_box_prolong_plane (&pass->mg->box, z, COARSE_SCALE);
+      cbd_mg_box_prolong_plane (&lv->box, z, COARSE_SCALE);
       break;
     case STAGE_BOX_GATHER:
       {
-        const guint32 *restrict position = pass->mg->box_position;
+        const guint32 *restrict position = lv->box_position;
         float *restrict x = lv->x;
-        const float *restrict box_x = pass->mg->box.x;
+        const float *restrict box_x = lv->box.x;
 
         for (gsize i = red_lo; i < red_hi; i++)
           x[i] = box_x[position[i]];
@@ -479,21 +494,16 @@ level_clear (Level *lv)
   g_free (lv->cholesky);
   g_free (lv->plane_start);
   g_free (lv->plane_done);
-}
-
-static void
-box_clear (CbdMultigrid *mg)
-{
-  g_free (mg->box.x);
-  g_free (mg->box.b);
-  g_free (mg->box.inverse);
-  g_free (mg->box.residual);
-  g_free (mg->box.coarse_x);
-  g_free (mg->box_position);
-  g_free (mg->coarse_dense);
-  g_free (mg->coarse_residual);
-  memset (&mg->box, 0, sizeof mg->box);
-  mg->box_position = mg->coarse_dense = mg->coarse_residual = NULL;
+  g_free (lv->box.x);
+  g_free (lv->box.b);
+  g_free (lv->box.inverse);
+  for (guint d = 0; d < 3; d++)
+    g_free (lv->box.link[d]);
+  g_free (lv->box.residual);
+  g_free (lv->box.coarse_x);
+  g_free (lv->box_position);
+  g_free (lv->coarse_dense);
+  g_free (lv->coarse_residual);
 }
 
 void
@@ -501,7 +511,6 @@ cbd_multigrid_free (CbdMultigrid *mg)
 {
   if (mg == NULL)
     return;
-  box_clear (mg);
   for (guint l = 0; l < mg->n_levels; l++)
     {
       Level *lv = &mg->level[l];
@@ -767,16 +776,17 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
   return TRUE;
 }
 
-/* Moves the finest level onto the box when it is dense and uniform: its
- * inverse diagonal per cell, where each unknown sits, where each coarse
- * unknown's block is. FALSE when out of memory. */
+/* Moves level @l onto the box: its inverse diagonal (and on a coarse level
+ * its links) per cell, where each unknown sits, where each unknown of the
+ * next level has its block. FALSE when out of memory. */
 static gboolean
-box_setup (CbdMultigrid *mg, const CbdMgMatrix *matrix)
+box_setup (CbdMultigrid *mg, guint l)
 {
-  Level *top = &mg->level[0], *coarse = &mg->level[1];
-  CbdMgBox *box = &mg->box;
-  const gsize *dims = top->dims;
+  Level *lv = &mg->level[l], *coarse = &mg->level[l + 1];
+  CbdMgBox *box = &lv->box;
+  const gsize *dims = lv->dims;
   gsize cy = (dims[1] + 1) / 2, cz = (dims[2] + 1) / 2;
+  gboolean links = lv->conductance != NULL;
   CbdGridDivider divider;
   gsize cd[3];
 
@@ -787,28 +797,33 @@ box_setup (CbdMultigrid *mg, const CbdMgMatrix *matrix)
   box->plane = box->row * (dims[1] + 2);
   box->size = box->plane * (dims[2] + 2);
   memcpy (box->dims, dims, sizeof box->dims);
-  memcpy (box->g, top->axis_conductance, sizeof box->g);
+  memcpy (box->g, lv->axis_conductance, sizeof box->g);
   box->x = g_try_new0 (float, 2 * box->size);
   box->b = g_try_new0 (float, 2 * box->size);
   box->inverse = g_try_new0 (float, 2 * box->size);
+  for (guint d = 0; d < 3 && links; d++)
+    if ((box->link[d] = g_try_new0 (float, 2 * box->size)) == NULL)
+      return FALSE;
   box->residual = g_try_new0 (float, (dims[2] + 1) * (dims[1] + 1) * box->half_up);
   box->coarse_x = g_try_new0 (float, cz * cy * box->half_up);
-  mg->box_position = g_try_new (guint32, MAX (top->n, 1));
-  mg->coarse_dense = g_try_new (guint32, MAX (coarse->n, 1));
-  mg->coarse_residual = g_try_new (guint32, MAX (coarse->n, 1));
+  lv->box_position = g_try_new (guint32, MAX (lv->n, 1));
+  lv->coarse_dense = g_try_new (guint32, MAX (coarse->n, 1));
+  lv->coarse_residual = g_try_new (guint32, MAX (coarse->n, 1));
   if (!box->x || !box->b || !box->inverse || !box->residual || !box->coarse_x ||
-      !mg->box_position || !mg->coarse_dense || !mg->coarse_residual)
+      !lv->box_position || !lv->coarse_dense || !lv->coarse_residual)
     return FALSE;
 
   cbd_grid_divider_init (&divider, dims);
-  for (gsize i = 0; i < top->n; i++)
+  for (gsize i = 0; i < lv->n; i++)
     {
       gsize xyz[3], position;
 
-      cbd_grid_coords (&divider, top->cell[i], xyz);
+      cbd_grid_coords (&divider, lv->cell[i], xyz);
       position = cbd_mg_box_row_start (box, (xyz[0] + xyz[1] + xyz[2]) & 1, xyz[1], xyz[2]) + xyz[0] / 2;
-      mg->box_position[i] = (guint32) position;
-      box->inverse[position] = top->pattern_inverse[matrix->pattern[i]];
+      lv->box_position[i] = (guint32) position;
+      box->inverse[position] = level_inverse_diagonal (lv, i);
+      for (guint d = 0; d < 3 && links; d++)
+        box->link[d][position] = lv->conductance[6 * i + 2 * d + 1];
     }
   memcpy (cd, coarse->dims, sizeof cd);
   cbd_grid_divider_init (&divider, cd);
@@ -817,29 +832,50 @@ box_setup (CbdMultigrid *mg, const CbdMgMatrix *matrix)
       gsize xyz[3];
 
       cbd_grid_coords (&divider, coarse->cell[I], xyz);
-      mg->coarse_dense[I] = (guint32) (xyz[0] + box->half_up * (xyz[1] + cy * xyz[2]));
-      mg->coarse_residual[I] = (guint32) (xyz[0] + box->half_up * (2 * xyz[1] + (dims[1] + 1) * 2 * xyz[2]));
+      lv->coarse_dense[I] = (guint32) (xyz[0] + box->half_up * (xyz[1] + cy * xyz[2]));
+      lv->coarse_residual[I] = (guint32) (xyz[0] + box->half_up * (2 * xyz[1] + (dims[1] + 1) * 2 * xyz[2]));
     }
-
-  /* The list level's transfer arrays are not used any more. */
-  g_clear_pointer (&top->r, g_free);
-  g_clear_pointer (&top->aggregate, g_free);
-  g_clear_pointer (&coarse->member_start, g_free);
-  g_clear_pointer (&coarse->member, g_free);
   return TRUE;
 }
 
-static gboolean
-box_wanted (const CbdMultigrid *mg, const CbdMgMatrix *matrix)
+/* The list form's arrays the box level does not use any more. */
+static void
+box_drop_lists (Level *lv, Level *coarse)
 {
-  const Level *top = &mg->level[0];
-  gsize n_cells = top->dims[0] * top->dims[1] * top->dims[2];
-  gsize half_up = ((top->dims[0] + 1) / 2 + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
+  if (lv->own_neighbour != NULL)
+    {
+      /* A coarse level: the box holds all of it. */
+      g_clear_pointer (&lv->own_neighbour, g_free);
+      g_clear_pointer (&lv->conductance, g_free);
+      g_clear_pointer (&lv->diagonal, g_free);
+      g_clear_pointer (&lv->inverse_diagonal, g_free);
+      g_clear_pointer (&lv->x, g_free);
+      g_clear_pointer (&lv->b, g_free);
+      lv->neighbour = NULL;
+    }
+  g_clear_pointer (&lv->r, g_free);
+  g_clear_pointer (&lv->aggregate, g_free);
+  g_clear_pointer (&coarse->member_start, g_free);
+  g_clear_pointer (&coarse->member, g_free);
+}
+
+/* A level goes onto the box when it is dense: at least BOX_MIN_FILL of its
+ * box cells are unknowns. Level 0 also needs uniform conductances (the
+ * per-link form is for the coarse levels), a coarse level a box below it. */
+static gboolean
+box_wanted (const CbdMultigrid *mg, guint l, const CbdMgMatrix *matrix)
+{
+  const Level *lv = &mg->level[l];
+  gsize n_cells = lv->dims[0] * lv->dims[1] * lv->dims[2];
+  gsize half_up = ((lv->dims[0] + 1) / 2 + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
   gsize row = half_up + CBD_MG_BOX_ROW_OFFSET + CBD_MG_BOX_VECTOR;
 
-  return mg->n_levels > 1 && matrix->conductance == NULL && matrix->diagonal == NULL &&
-         top->n >= BOX_MIN_FILL * n_cells &&
-         2.0 * row * (top->dims[1] + 2) * (top->dims[2] + 2) < (double) G_MAXUINT32;
+  if (l + 1 >= mg->n_levels || lv->n < BOX_MIN_FILL * n_cells ||
+      2.0 * row * (lv->dims[1] + 2) * (lv->dims[2] + 2) >= (double) G_MAXUINT32)
+    return FALSE;
+  if (l == 0)
+    return matrix->conductance == NULL && matrix->diagonal == NULL;
+  return level_on_box (&mg->level[l - 1]) && l <= MAX_BOX_LEVEL;
 }
 
 CbdMultigrid *
@@ -891,8 +927,14 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
     }
   if (!level_factorise (&mg->level[mg->n_levels - 1]))
     return NULL;
-  if (box_wanted (mg, matrix) && !box_setup (mg, matrix))
-    return NULL;
+  for (guint l = 0; l < mg->n_levels; l++)
+    {
+      if (!box_wanted (mg, l, matrix))
+        break;
+      if (!box_setup (mg, l))
+        return NULL;
+      box_drop_lists (&mg->level[l], &mg->level[l + 1]);
+    }
   for (guint l = 0; l < mg->n_levels; l++)
     g_debug ("level %u: %" G_GSIZE_FORMAT " unknowns", l, mg->level[l].n);
   return g_steal_pointer (&mg);
@@ -923,33 +965,38 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
       return;
     }
 
-  pre.mg = post.mg = mg;
-  if (l == 0 && mg->box.x != NULL)
+  if (level_on_box (lv))
     {
-      /* The same cycle with the finest level on the box. */
-      g_assert (from_zero);
-      pass_add (&pre, STAGE_BOX_SCATTER);
-      pass_add (&pre, STAGE_BOX_FIRST_RED);
-      pass_add (&pre, STAGE_BOX_BLACK);
-      for (s = 1; s < lv->sweeps; s++)
+      /* The same cycle on the box; level 0 copies the solver's vectors in
+       * and out. */
+      if (l == 0)
+        pass_add (&pre, STAGE_BOX_SCATTER);
+      if (from_zero)
+        {
+          pass_add (&pre, STAGE_BOX_FIRST_RED);
+          pass_add (&pre, STAGE_BOX_BLACK);
+          s = 1;
+        }
+      for (; s < lv->sweeps; s++)
         {
           pass_add (&pre, STAGE_BOX_RED);
           pass_add (&pre, STAGE_BOX_BLACK);
         }
       pass_add (&pre, STAGE_BOX_RESIDUAL);
       pass_run (mg, &pre);
-      cbd_parallel_for (mg->parallel, cv->n, box_restrict_chunk, mg);
+      run (mg, box_restrict_chunk, lv, cv, cv->n);
       cycle (mg, l + 1, TRUE);
       for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
         cycle (mg, l + 1, FALSE);
-      cbd_parallel_for (mg->parallel, cv->n, box_expand_chunk, mg);
+      run (mg, box_expand_chunk, lv, cv, cv->n);
       pass_add (&post, STAGE_BOX_PROLONG);
       for (s = 0; s < lv->sweeps; s++)
         {
           pass_add (&post, STAGE_BOX_BLACK);
           pass_add (&post, STAGE_BOX_RED);
         }
-      pass_add (&post, STAGE_BOX_GATHER);
+      if (l == 0)
+        pass_add (&post, STAGE_BOX_GATHER);
       pass_run (mg, &post);
       return;
     }
