@@ -10,6 +10,7 @@
 
 #include "cbd-application.h"
 #include "cbd-preferences-window.h"
+#include "cbd-software-gl.h"
 #include "cbd-window.h"
 
 #define SCREENSHOT_TIMEOUT_SECONDS 60
@@ -291,6 +292,7 @@ cbd_application_startup (GApplication *application)
   GSettingsSchemaSource *source;
 
   G_APPLICATION_CLASS (cbd_application_parent_class)->startup (application);
+  cbd_software_gl_choose_renderer (gdk_display_get_default ());
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
                                    G_N_ELEMENTS (app_entries), self);

@@ -19,9 +19,13 @@
 #include <epoxy/gl.h>
 #include <glib/gi18n.h>
 
+#include "cbd-software-gl.h"
 #include "cbd-volume-renderer.h"
 
 #define SHADER_PATH "/io/github/cbdscope/CbdScope/shaders/"
+#define BAND_BUDGET_USEC  20000 /* ray casting per frame, software rasteriser */
+#define FIRST_BANDS       8     /* before any picture was timed */
+#define PREVIEW_DOWNSCALE 4
 
 /* An offscreen colour buffer (framebuffer + texture) of a given size. */
 typedef struct
@@ -55,6 +59,22 @@ struct _CbdVolumeRenderer
   ColourTarget cache;
   gboolean cache_valid;
   CbdVolumeRenderParams cache_params;
+  /* On a software rasteriser a still picture is cast in horizontal bands
+   * from the top, one per frame, over a coarse preview, so no frame holds
+   * the main loop for the whole pass. Rays through the volume's middle
+   * cost several times those along its edges, so each band is sized from
+   * the previous picture's cost per row, scaled by how this picture's
+   * bands compared with it so far. */
+  gboolean progressive;
+  ColourTarget preview;
+  gboolean has_preview;    /* of the picture being cast */
+  int    rows_done;        /* of the picture being cast */
+  float *row_usec;         /* per row: this picture's above rows_done, the
+                            * previous one's below (0: not known) */
+  int    row_usec_height;
+  double cast_usec;        /* this picture's bands so far… */
+  double predicted_usec;   /* …and what the previous one spent on them */
+  gint64 picture_usec;     /* the last complete picture's ray time */
   guint  n_volume_passes;
   gsize  n_line_vertices;
   gsize  dims[3];
@@ -247,6 +267,7 @@ cbd_volume_renderer_new (GdkGLContext  *context,
   glUseProgram (0);
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &renderer->max_3d_size);
+  renderer->progressive = cbd_software_gl_is_software_renderer ((const char *) glGetString (GL_RENDERER));
 
   glGenVertexArrays (1, &renderer->empty_vao);
   glGenVertexArrays (1, &renderer->lines_vao);
@@ -296,6 +317,8 @@ cbd_volume_renderer_free (CbdVolumeRenderer *renderer)
     glDeleteTextures (1, &renderer->overlay_texture);
   colour_target_clear (&renderer->low);
   colour_target_clear (&renderer->cache);
+  colour_target_clear (&renderer->preview);
+  g_free (renderer->row_usec);
   g_free (renderer);
 }
 
@@ -572,13 +595,156 @@ cbd_volume_renderer_draw_volume (CbdVolumeRenderer           *renderer,
   glBindTexture (GL_TEXTURE_3D, 0);
 }
 
-void
+/* Starts a new still picture and, when it takes more than one band, the
+ * coarse preview shown where the bands have not come yet. */
+static void
+cbd_volume_renderer_begin_picture (CbdVolumeRenderer           *renderer,
+                                   const CbdVolumeRenderParams *params,
+                                   const graphene_matrix_t     *inverse)
+{
+  int height = MAX (params->height, 1);
+
+  renderer->cache_params = *params;
+  renderer->cache_valid = TRUE;
+  renderer->rows_done = 0;
+  renderer->cast_usec = 0.0;
+  renderer->predicted_usec = 0.0;
+  renderer->has_preview = FALSE;
+  if (!renderer->progressive)
+    return;
+  if (renderer->row_usec_height != height)
+    {
+      g_free (renderer->row_usec);
+      renderer->row_usec = g_new0 (float, height);
+      renderer->row_usec_height = height;
+      renderer->picture_usec = 0;
+    }
+  if (renderer->picture_usec == 0 || renderer->picture_usec > BAND_BUDGET_USEC)
+    {
+      int width = MAX (1, params->width / PREVIEW_DOWNSCALE);
+      int preview_height = MAX (1, height / PREVIEW_DOWNSCALE);
+
+      if (!colour_target_ensure (&renderer->preview, width, preview_height, GL_LINEAR))
+        {
+          renderer->progressive = FALSE;
+          return;
+        }
+      glBindFramebuffer (GL_FRAMEBUFFER, renderer->preview.framebuffer);
+      glViewport (0, 0, width, preview_height);
+      cbd_volume_renderer_draw_volume (renderer, params, inverse);
+      renderer->has_preview = TRUE;
+    }
+}
+
+/* How many rows from rows_done the next band takes: as many as the
+ * previous picture's costs, scaled, fit in the budget; an eighth of the
+ * picture when there is none. */
+static int
+cbd_volume_renderer_next_band (CbdVolumeRenderer *renderer,
+                               int                height)
+{
+  double scale = 1.0, sum = 0.0;
+  int rows = 0;
+
+  if (!renderer->progressive)
+    return height - renderer->rows_done;
+  if (renderer->picture_usec == 0)
+    return MIN (MAX (1, height / FIRST_BANDS), height - renderer->rows_done);
+  if (renderer->predicted_usec > 0.0)
+    scale = CLAMP (renderer->cast_usec / renderer->predicted_usec, 0.25, 4.0);
+  while (renderer->rows_done + rows < height)
+    {
+      sum += scale * renderer->row_usec[renderer->rows_done + rows];
+      if (rows > 0 && sum > BAND_BUDGET_USEC)
+        break;
+      rows++;
+    }
+  return rows;
+}
+
+/* Casts the next band into the kept picture; on software GL, times it and
+ * keeps its cost per row for the next picture. */
+static void
+cbd_volume_renderer_cast_band (CbdVolumeRenderer           *renderer,
+                               const CbdVolumeRenderParams *params,
+                               const graphene_matrix_t     *inverse)
+{
+  int width = params->width, height = params->height;
+  int rows = cbd_volume_renderer_next_band (renderer, height);
+  gint64 start = g_get_monotonic_time ();
+  double usec;
+
+  glBindFramebuffer (GL_FRAMEBUFFER, renderer->cache.framebuffer);
+  glViewport (0, 0, width, height);
+  glEnable (GL_SCISSOR_TEST);
+  glScissor (0, height - renderer->rows_done - rows, width, rows);
+  glClear (GL_COLOR_BUFFER_BIT);
+  cbd_volume_renderer_draw_volume (renderer, params, inverse);
+  glDisable (GL_SCISSOR_TEST);
+  if (renderer->progressive)
+    {
+      /* Software: the rays are cast once this returns. */
+      glFinish ();
+      usec = (double) MAX (g_get_monotonic_time () - start, 1);
+      for (int r = renderer->rows_done; r < renderer->rows_done + rows; r++)
+        {
+          renderer->predicted_usec += renderer->row_usec[r];
+          renderer->row_usec[r] = (float) (usec / rows);
+        }
+      renderer->cast_usec += usec;
+    }
+  renderer->rows_done += rows;
+  if (renderer->progressive && renderer->rows_done == height)
+    {
+      renderer->picture_usec = (gint64) renderer->cast_usec;
+      g_debug ("3D picture cast, %.1f ms of rays", renderer->cast_usec / 1000.0);
+    }
+}
+
+/* The still picture into @target from the kept one, casting the next band
+ * first when it is not complete; TRUE when it is. */
+static gboolean
+cbd_volume_renderer_draw_still (CbdVolumeRenderer           *renderer,
+                                const CbdVolumeRenderParams *params,
+                                const graphene_matrix_t     *inverse,
+                                GLuint                       target)
+{
+  int width = params->width, height = params->height;
+  int undone;
+
+  if (!cbd_volume_renderer_cache_matches (renderer, params))
+    cbd_volume_renderer_begin_picture (renderer, params, inverse);
+  if (renderer->rows_done < height)
+    cbd_volume_renderer_cast_band (renderer, params, inverse);
+
+  glBindFramebuffer (GL_DRAW_FRAMEBUFFER, target);
+  glViewport (0, 0, width, height);
+  /* Without a preview (the picture was expected in one band) the rows not
+   * cast yet keep the previous picture. */
+  undone = renderer->has_preview ? height - renderer->rows_done : 0;
+  if (undone > 0)
+    {
+      glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->preview.framebuffer);
+      glBlitFramebuffer (0, 0, renderer->preview.width, renderer->preview.height,
+                         0, 0, width, height, GL_COLOR_BUFFER_BIT, GL_LINEAR);
+    }
+  glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->cache.framebuffer);
+  glBlitFramebuffer (0, undone, width, height, 0, undone, width, height,
+                     GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  glBindFramebuffer (GL_FRAMEBUFFER, target);
+  return renderer->rows_done == height;
+}
+
+/* Draws a frame; FALSE when the still picture is not complete yet and
+ * another frame should follow. */
+gboolean
 cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
                           const CbdVolumeRenderParams *params)
 {
   graphene_matrix_t inverse;
   float matrix[16];
   GLint target = 0;
+  gboolean complete = TRUE;
 
   glDisable (GL_DEPTH_TEST);
   glDisable (GL_BLEND);
@@ -608,24 +774,8 @@ cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
         }
       else if (cbd_volume_renderer_cache_matches (renderer, params) ||
                cbd_volume_renderer_ensure_cache_target (renderer, params->width, params->height))
-        {
-          /* Cast the rays only when something they see changed. */
-          if (!cbd_volume_renderer_cache_matches (renderer, params))
-            {
-              glBindFramebuffer (GL_FRAMEBUFFER, renderer->cache.framebuffer);
-              glViewport (0, 0, params->width, params->height);
-              glClear (GL_COLOR_BUFFER_BIT);
-              cbd_volume_renderer_draw_volume (renderer, params, &inverse);
-              renderer->cache_params = *params;
-              renderer->cache_valid = TRUE;
-            }
-          glBindFramebuffer (GL_READ_FRAMEBUFFER, renderer->cache.framebuffer);
-          glBindFramebuffer (GL_DRAW_FRAMEBUFFER, (GLuint) target);
-          glViewport (0, 0, params->width, params->height);
-          glBlitFramebuffer (0, 0, params->width, params->height, 0, 0, params->width, params->height,
-                             GL_COLOR_BUFFER_BIT, GL_NEAREST);
-          glBindFramebuffer (GL_FRAMEBUFFER, (GLuint) target);
-        }
+        /* Cast the rays only when something they see changed. */
+        complete = cbd_volume_renderer_draw_still (renderer, params, &inverse, (GLuint) target);
       else
         {
           glBindFramebuffer (GL_FRAMEBUFFER, (GLuint) target);
@@ -649,4 +799,5 @@ cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
 
   glBindVertexArray (0);
   glUseProgram (0);
+  return complete;
 }

@@ -62,7 +62,7 @@ void               cbd_volume_renderer_upload_lut     (CbdVolumeRenderer   *rend
 void               cbd_volume_renderer_set_lines      (CbdVolumeRenderer   *renderer,
                                                        const float         *vertices,
                                                        gsize                n_vertices);
-void               cbd_volume_renderer_draw           (CbdVolumeRenderer   *renderer,
+gboolean           cbd_volume_renderer_draw           (CbdVolumeRenderer   *renderer,
                                                        const CbdVolumeRenderParams *params);
 
 G_END_DECLS

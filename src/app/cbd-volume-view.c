@@ -69,6 +69,8 @@ struct _CbdVolumeView
   double             drag_x;
   double             drag_y;
   guint              n_frames;
+  gboolean           picture_complete;
+  guint              refine_tick;     /* the next band of a progressive picture */
 };
 
 enum
@@ -623,6 +625,19 @@ cbd_volume_view_upload_overlay (CbdVolumeView *self)
     }
 }
 
+/* A progressive picture (software GL) casts its next band next frame. */
+static gboolean
+refine_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  CbdVolumeView *self = user_data;
+
+  self->refine_tick = 0;
+  cbd_volume_view_queue_render (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 gl_render_cb (GtkGLArea     *area,
               GdkGLContext  *context,
@@ -685,7 +700,9 @@ gl_render_cb (GtkGLArea     *area,
   params.height = height * gtk_widget_get_scale_factor (GTK_WIDGET (area));
   params.downscale = self->interacting ? 2 : 1;
 
-  cbd_volume_renderer_draw (self->renderer, &params);
+  self->picture_complete = cbd_volume_renderer_draw (self->renderer, &params);
+  if (!self->picture_complete && self->refine_tick == 0)
+    self->refine_tick = gtk_widget_add_tick_callback (GTK_WIDGET (area), refine_tick_cb, self, NULL);
   self->n_frames++;
   return TRUE;
 }
@@ -823,6 +840,11 @@ cbd_volume_view_dispose (GObject *object)
   CbdVolumeView *self = CBD_VOLUME_VIEW (object);
 
   self->prepare_serial++;
+  if (self->refine_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->gl_area), self->refine_tick);
+      self->refine_tick = 0;
+    }
   if (self->prepare_cancellable != NULL)
     g_cancellable_cancel (self->prepare_cancellable);
   g_clear_object (&self->prepare_cancellable);
@@ -1060,13 +1082,24 @@ cbd_volume_view_get_n_frames (CbdVolumeView *self)
   return self->n_frames;
 }
 
-/* Returns: frames so far whose rays were cast, not copied from the
- * previous picture (only the lines changed) */
+/* Returns: ray-casting passes so far; a frame that copies the previous
+ * picture (only the lines changed) casts none, and a progressive picture
+ * (software GL) one per band plus its preview */
 guint
 cbd_volume_view_get_n_volume_passes (CbdVolumeView *self)
 {
   g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), 0);
   return self->renderer != NULL ? cbd_volume_renderer_get_n_volume_passes (self->renderer) : 0;
+}
+
+/* Returns: whether the last frame showed the whole still picture, not
+ * part of it over a coarse preview (software GL casts it over several
+ * frames) */
+gboolean
+cbd_volume_view_get_picture_complete (CbdVolumeView *self)
+{
+  g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), FALSE);
+  return self->renderer == NULL || self->picture_complete;
 }
 
 /* For tests: appended to the fragment shader at the next realize. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cbd-volume-downsample.h"
+#include "cbd-software-gl.h"
 #include "cbd-volume-view.h"
 #include "ui-test-common.h"
 
@@ -307,6 +308,44 @@ test_downsample (void)
   g_assert_cmpuint (cbd_downsample_choose_factor (cube, 40, G_GUINT64_CONSTANT (1) << 40), ==, 3);
 }
 
+/* On a software GL a still picture is cast in bands over several frames
+ * (the first in 8, later ones sized from the measured cost): once
+ * complete, it is pixel for pixel the picture cast another way, here
+ * after a round trip through another opacity. */
+static void
+test_progressive (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(Capture) before = NULL;
+  g_autoptr(Capture) after = NULL;
+  g_autofree char *renderer = cbd_software_gl_probe_renderer (gdk_display_get_default ());
+  guint passes;
+
+  ui_test_wait_until (view_settled, fixture->view);
+  if (cbd_volume_view_get_message (fixture->view) != NULL)
+    {
+      g_test_skip_printf ("no OpenGL here: %s", cbd_volume_view_get_message (fixture->view));
+      return;
+    }
+  cbd_volume_view_look_along (fixture->view, CBD_AXIS_Z);
+  cbd_view_state_set_phase_opacity_3d (fixture->state, CBD_PHASE_CBD, 1.0);
+  passes = cbd_volume_view_get_n_volume_passes (fixture->view);
+  before = capture_widget (GTK_WIDGET (fixture->view));
+  g_assert_true (cbd_volume_view_get_picture_complete (fixture->view));
+  if (cbd_software_gl_is_software_renderer (renderer))
+    /* A preview and several bands for the new camera. */
+    g_assert_cmpuint (cbd_volume_view_get_n_volume_passes (fixture->view) - passes, >, 2);
+
+  cbd_view_state_set_phase_opacity_3d (fixture->state, CBD_PHASE_CBD, 0.3);
+  ui_test_wait_until_drawn (GTK_WIDGET (fixture->view));
+  cbd_view_state_set_phase_opacity_3d (fixture->state, CBD_PHASE_CBD, 1.0);
+  after = capture_widget (GTK_WIDGET (fixture->view));
+  g_assert_cmpint (after->width, ==, before->width);
+  g_assert_cmpint (after->height, ==, before->height);
+  g_assert_cmpmem (after->pixels, after->height * after->stride,
+                   before->pixels, before->height * before->stride);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -322,6 +361,8 @@ main (int   argc,
     {
       g_test_add ("/ui/volume-view/renders-labels", Fixture, NULL,
                   fixture_set_up, test_renders_labels, fixture_tear_down);
+      g_test_add ("/ui/volume-view/progressive", Fixture, NULL,
+                  fixture_set_up, test_progressive, fixture_tear_down);
       g_test_add ("/ui/volume-view/reduced", Fixture, NULL,
                   fixture_set_up, test_reduced, fixture_tear_down);
       g_test_add ("/ui/volume-view/broken-shader", Fixture, "\nthis is not GLSL\n",

@@ -14,6 +14,7 @@
 #include "cbd-phase-panel.h"
 #include "cbd-preferences-window.h"
 #include "cbd-slice-view.h"
+#include "cbd-software-gl.h"
 #include "cbd-volume-info.h"
 #include "cbd-volume-view.h"
 #include "cbd-window.h"
@@ -298,6 +299,39 @@ test_window_load_sample (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Mesa's software rasterisers are told apart from GPUs by GL_RENDERER, and
+ * on one the app's windows draw with cairo (ui_test_init chose as the app
+ * does); the 3D view keeps its own GL context. */
+static void
+test_software_gl (void)
+{
+  static const struct { const char *renderer; gboolean software; } cases[] = {
+    { "llvmpipe (LLVM 15.0.6, 256 bits)", TRUE },
+    { "softpipe", TRUE },
+    { "Software Rasterizer (swrast)", TRUE },
+    { "Mesa Intel(R) UHD Graphics 620 (KBL GT2)", FALSE },
+    { "NVIDIA GeForce RTX 3080/PCIe/SSE2", FALSE },
+    { "AMD Radeon RX 6800 (navi21, LLVM 15.0.6, DRM 3.49, 6.1.0-13-amd64)", FALSE },
+    { NULL, FALSE },
+  };
+  g_autofree char *renderer = NULL;
+  CbdWindow *window;
+  const char *type;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpint (cbd_software_gl_is_software_renderer (cases[i].renderer), ==, cases[i].software);
+
+  renderer = cbd_software_gl_probe_renderer (gdk_display_get_default ());
+  window = cbd_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  ui_test_wait_until_drawn (GTK_WIDGET (window));
+  type = G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window)));
+  g_test_message ("GL renderer %s, windows drawn by %s", renderer != NULL ? renderer : "(none)", type);
+  if (cbd_software_gl_is_software_renderer (renderer))
+    g_assert_cmpstr (type, ==, "GskCairoRenderer");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -308,6 +342,7 @@ main (int   argc,
   g_test_add_func ("/ui/application/new", test_application_new);
   g_test_add_func ("/ui/preferences", test_preferences);
   g_test_add_func ("/ui/window/new", test_window_new);
+  g_test_add_func ("/ui/window/software-gl", test_software_gl);
   g_test_add_func ("/ui/window/ambiguous", test_window_ambiguous);
   g_test_add_func ("/ui/window/settings-colours", test_window_settings_colours);
   g_test_add_func ("/ui/window/load-error", test_window_load_error);

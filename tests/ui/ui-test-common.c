@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cbd-software-gl.h"
+#include "cbd-volume-view.h"
 #include "ui-test-common.h"
 
 /* g_test_init, then the display: a test without one skips as a whole. */
@@ -28,6 +30,8 @@ ui_test_init (int    *argc,
       g_print ("1..0 # SKIP no display\n");
       exit (0);
     }
+  /* Draw windows as the app does (cairo on a software GL). */
+  cbd_software_gl_choose_renderer (gdk_display_get_default ());
 }
 
 static gboolean
@@ -81,21 +85,29 @@ frame_cb (GdkFrameClock *clock,
   *drawn = TRUE;
 }
 
+/* Until a frame has drawn @widget; for a 3D view, until its whole picture
+ * is shown (software GL casts it in bands over several frames). */
 void
 ui_test_wait_until_drawn (GtkWidget *widget)
 {
   GdkFrameClock *clock;
-  gboolean drawn = FALSE;
   gulong handler;
 
   while (!gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) == 0)
     g_main_context_iteration (NULL, TRUE);
 
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (gtk_widget_get_native (widget)));
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_cb), &drawn);
-  gtk_widget_queue_draw (widget);
-  ui_test_wait_for_flag (&drawn);
-  g_signal_handler_disconnect (clock, handler);
+  do
+    {
+      gboolean drawn = FALSE;
+
+      handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_cb), &drawn);
+      gtk_widget_queue_draw (widget);
+      ui_test_wait_for_flag (&drawn);
+      g_signal_handler_disconnect (clock, handler);
+    }
+  while (CBD_IS_VOLUME_VIEW (widget) &&
+         !cbd_volume_view_get_picture_complete (CBD_VOLUME_VIEW (widget)));
 }
 
 Capture *
