@@ -23,7 +23,7 @@
 G_BEGIN_DECLS
 
 #define CBD_MG_BOX_VECTOR 8      /* floats per vector step */
-#define CBD_MG_BOX_ROW_OFFSET 8  /* j = 0 sits here in a row (alignment, left pad) */
+#define CBD_MG_BOX_ROW_OFFSET 8  /* j = 0 sits here in a row, after 8 cells of padding */
 
 typedef struct
 {

@@ -25,6 +25,7 @@
 #include "cbd-multigrid.h"
 #include "cbd-multigrid-box.h"
 
+
 #define MAX_LEVELS 24
 #define COARSEST_SIZE 150      /* unknowns factorised directly */
 #define COARSE_SCALE 2.0f
@@ -536,9 +537,11 @@ link_conductance (const Level *a, gsize i, guint k)
   return a->conductance != NULL ? a->conductance[6 * i + k] : a->axis_conductance[k / 2];
 }
 
-/* Builds @coarse from 2×2×2 blocks of @fine; FALSE when out of memory. */
+/* Builds @coarse from 2×2×2 blocks of @fine; FALSE when out of memory.
+ * @lists: also the members of each block and the fine residual, for the
+ * list form's restriction (a box level restricts on its own). */
 static gboolean
-level_coarsen (Level *fine, Level *coarse)
+level_coarsen (Level *fine, Level *coarse, gboolean lists)
 {
   const Level *fa = fine;
   Level *ca = coarse;
@@ -585,13 +588,16 @@ level_coarsen (Level *fine, Level *coarse)
   coarse->conductance = g_try_new0 (float, 6 * MAX (n, 1));
   coarse->diagonal = g_try_new0 (float, MAX (n, 1));
   coarse->member_start = g_try_new0 (guint32, n + 2);
-  coarse->member = g_try_new (guint32, MAX (fa->n, 1));
   coarse->x = g_try_new0 (float, n + 1);
   coarse->b = g_try_new0 (float, n + 1);
-  fine->r = g_try_new0 (float, MAX (fa->n, 1));
+  if (lists)
+    {
+      coarse->member = g_try_new (guint32, MAX (fa->n, 1));
+      fine->r = g_try_new0 (float, MAX (fa->n, 1));
+    }
   if (!coarse->own_cell || !coarse->own_neighbour || !coarse->conductance ||
-      !coarse->diagonal || !coarse->member_start || !coarse->member ||
-      !coarse->x || !coarse->b || !fine->r)
+      !coarse->diagonal || !coarse->member_start || !coarse->x || !coarse->b ||
+      (lists && (!coarse->member || !fine->r)))
     return FALSE;
   ca->cell = coarse->own_cell;
   ca->neighbour = coarse->own_neighbour;
@@ -635,6 +641,8 @@ level_coarsen (Level *fine, Level *coarse)
     }
 
   /* Members of each coarse unknown, in fine order (a counting sort). */
+  if (!lists)
+    return TRUE;
   for (gsize I = 0; I < n; I++)
     coarse->member_start[I + 2] += coarse->member_start[I + 1];
   for (gsize i = 0; i < fa->n; i++)
@@ -792,8 +800,8 @@ box_setup (CbdMultigrid *mg, guint l)
 
   box->half = (dims[0] + 1) / 2;
   box->half_up = (box->half + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
-  box->row = (CBD_MG_BOX_ROW_OFFSET + box->half_up + 1 + CBD_MG_BOX_VECTOR - 1)
-             / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
+  /* A row's padding on the right is the next row's on the left. */
+  box->row = box->half_up + CBD_MG_BOX_ROW_OFFSET;
   box->plane = box->row * (dims[1] + 2);
   box->size = box->plane * (dims[2] + 2);
   memcpy (box->dims, dims, sizeof box->dims);
@@ -863,19 +871,19 @@ box_drop_lists (Level *lv, Level *coarse)
  * box cells are unknowns. Level 0 also needs uniform conductances (the
  * per-link form is for the coarse levels), a coarse level a box below it. */
 static gboolean
-box_wanted (const CbdMultigrid *mg, guint l, const CbdMgMatrix *matrix)
+box_wanted (const CbdMultigrid *mg, guint l, const gboolean *on_box, const CbdMgMatrix *matrix)
 {
   const Level *lv = &mg->level[l];
   gsize n_cells = lv->dims[0] * lv->dims[1] * lv->dims[2];
   gsize half_up = ((lv->dims[0] + 1) / 2 + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
-  gsize row = half_up + CBD_MG_BOX_ROW_OFFSET + CBD_MG_BOX_VECTOR;
+  gsize row = half_up + CBD_MG_BOX_ROW_OFFSET;
 
-  if (l + 1 >= mg->n_levels || lv->n < BOX_MIN_FILL * n_cells ||
+  if (lv->n < BOX_MIN_FILL * n_cells ||
       2.0 * row * (lv->dims[1] + 2) * (lv->dims[2] + 2) >= (double) G_MAXUINT32)
     return FALSE;
   if (l == 0)
     return matrix->conductance == NULL && matrix->diagonal == NULL;
-  return level_on_box (&mg->level[l - 1]) && l <= MAX_BOX_LEVEL;
+  return on_box[l - 1] && l <= MAX_BOX_LEVEL;
 }
 
 CbdMultigrid *
@@ -883,7 +891,9 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
                    CbdParallel       *parallel)
 {
   g_autoptr(CbdMultigrid) mg = g_new0 (CbdMultigrid, 1);
+  gboolean on_box[MAX_LEVELS] = { FALSE };
 
+  gint64 T0 = g_get_monotonic_time ();
   mg->parallel = parallel;
   mg->n_levels = 1;
   if (!level_init_top (&mg->level[0], matrix))
@@ -894,9 +904,11 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       Level *fine = &mg->level[mg->n_levels - 1];
       Level *coarse = &mg->level[mg->n_levels];
 
+      on_box[mg->n_levels - 1] = box_wanted (mg, mg->n_levels - 1, on_box, matrix);
       mg->n_levels++;
-      if (!level_coarsen (fine, coarse))
+      if (!level_coarsen (fine, coarse, !on_box[mg->n_levels - 2]))
         return NULL;
+      g_printerr ("T coarsen %u %.1f\n", mg->n_levels, (g_get_monotonic_time () - T0) / 1e3);
       if (coarse->n == fine->n)
         {
           /* Nothing left to merge (a grid of single cells): solve here. */
@@ -927,13 +939,14 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
     }
   if (!level_factorise (&mg->level[mg->n_levels - 1]))
     return NULL;
-  for (guint l = 0; l < mg->n_levels; l++)
+  g_printerr ("T factorise %.1f\n", (g_get_monotonic_time () - T0) / 1e3);
+  /* The coarsest level is solved directly, never on a box. */
+  for (guint l = 0; l + 1 < mg->n_levels && on_box[l]; l++)
     {
-      if (!box_wanted (mg, l, matrix))
-        break;
       if (!box_setup (mg, l))
         return NULL;
       box_drop_lists (&mg->level[l], &mg->level[l + 1]);
+      g_printerr ("T box %u %.1f\n", l, (g_get_monotonic_time () - T0) / 1e3);
     }
   for (guint l = 0; l < mg->n_levels; l++)
     g_debug ("level %u: %" G_GSIZE_FORMAT " unknowns", l, mg->level[l].n);

@@ -109,91 +109,116 @@ face_conductance (const Problem *problem, guint8 label)
   return 2.0 * problem->axis_conductance[problem->axis] * problem->label_conductivity[label];
 }
 
-/* Marks with @bit every conducting voxel 6-connected to the face
- * axis == @face_index. */
-static void
-flood_from_face (const Problem *problem, guint8 *marks, gsize face_index, guint8 bit,
-                 guint32 *queue)
+/* Union-find over the conducting voxels (bit 4 of @marks, set by the
+ * caller): the root of a cluster is its first voxel in memory order. */
+#define NO_VOXEL G_MAXUINT32
+
+static inline guint32
+cluster_root (guint32 *parent, guint32 v)
 {
-  const gsize *dims = problem->dims, *stride = problem->stride;
-  CbdAxis a = problem->axis, b = (a + 1) % 3, c = (a + 2) % 3;
-  CbdGridDivider divider;
-  gsize head = 0, tail = 0;
-
-  /* marks: bit 4 = conducting, set by the caller */
-  for (gsize j = 0; j < dims[c]; j++)
-    for (gsize i = 0; i < dims[b]; i++)
-      {
-        gsize index = face_index * stride[a] + i * stride[b] + j * stride[c];
-
-        if ((marks[index] & 4) && !(marks[index] & bit))
-          {
-            marks[index] |= bit;
-            queue[tail++] = index;
-          }
-      }
-
-  cbd_grid_divider_init (&divider, dims);
-  while (head < tail)
+  while (parent[v] != v)
     {
-      gsize index = queue[head++];
-      gsize coord[3];
-
-      cbd_grid_coords (&divider, index, coord);
-
-      for (guint d = 0; d < 3; d++)
-        {
-          if (coord[d] > 0 && (marks[index - stride[d]] & (4 | bit)) == 4)
-            {
-              marks[index - stride[d]] |= bit;
-              queue[tail++] = index - stride[d];
-            }
-          if (coord[d] + 1 < dims[d] && (marks[index + stride[d]] & (4 | bit)) == 4)
-            {
-              marks[index + stride[d]] |= bit;
-              queue[tail++] = index + stride[d];
-            }
-        }
+      parent[v] = parent[parent[v]];   /* path halving */
+      v = parent[v];
     }
+  return v;
 }
 
-static gboolean
-build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, System *system,
-              GError **error)
+static inline void
+cluster_join (guint32 *parent, guint32 a, guint32 b)
 {
-  g_autofree gint32 *active_index = g_try_new (gint32, n_voxels);
+  a = cluster_root (parent, a);
+  b = cluster_root (parent, b);
+  if (a < b)
+    parent[b] = a;
+  else if (b < a)
+    parent[a] = b;
+}
+
+/* Marks every conducting voxel with REACHED_INLET and REACHED_OUTLET when
+ * it is 6-connected to the face axis = 0 and axis = n - 1. One pass in
+ * memory order joins each voxel to its -x, -y, -z neighbours (no queue
+ * jumping through the volume as a flood fill would), then the clusters
+ * touching a face are marked at their roots. @parent: one per voxel. */
+static void
+find_percolating (const Problem *problem, guint8 *marks, guint32 *parent)
+{
+  const gsize *dims = problem->dims, *stride = problem->stride;
+  CbdAxis a = problem->axis;
+
+  for (gsize z = 0, index = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 0; x < dims[0]; x++, index++)
+        {
+          guint32 v = (guint32) index;
+
+          if (!(marks[index] & 4))
+            {
+              parent[index] = NO_VOXEL;
+              continue;
+            }
+          /* Along a run in x the voxel joins its left neighbour's root. */
+          parent[index] = x > 0 && (marks[index - 1] & 4) ? cluster_root (parent, v - 1) : v;
+          if (y > 0 && (marks[index - stride[1]] & 4))
+            cluster_join (parent, v, (guint32) (index - stride[1]));
+          if (z > 0 && (marks[index - stride[2]] & 4))
+            cluster_join (parent, v, (guint32) (index - stride[2]));
+        }
+
+  for (guint side = 0; side < 2; side++)
+    {
+      CbdAxis b = (a + 1) % 3, c = (a + 2) % 3;
+      gsize face = side == 0 ? 0 : dims[a] - 1;
+      guint8 bit = side == 0 ? REACHED_INLET : REACHED_OUTLET;
+
+      for (gsize j = 0; j < dims[c]; j++)
+        for (gsize i = 0; i < dims[b]; i++)
+          {
+            gsize index = face * stride[a] + i * stride[b] + j * stride[c];
+
+            if (marks[index] & 4)
+              marks[cluster_root (parent, (guint32) index)] |= bit;
+          }
+    }
+
+  for (gsize index = 0, n_voxels = dims[0] * dims[1] * dims[2]; index < n_voxels; index++)
+    if (parent[index] != NO_VOXEL)
+      marks[index] |= marks[cluster_root (parent, (guint32) index)] & (REACHED_INLET | REACHED_OUTLET);
+}
+
+/* @active_index: scratch, one per voxel (the cluster labels' memory, so no
+ * new pages to fault in). */
+static gboolean
+build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint32 *active_index,
+              System *system, GError **error)
+{
   const gsize *dims = problem->dims, *stride = problem->stride;
   CbdAxis a = problem->axis;
   gsize n = 0, n_red = 0;
   double rhs_sum = 0.0;
 
-  if (active_index == NULL)
-    return out_of_memory (error, "voxel index");
   /* Red voxels (even coordinate sum) first, then black: the multigrid
    * smoother sweeps each colour as one contiguous block. */
   for (guint colour = 0; colour < 2; colour++)
     {
-      for (gsize cz = 0, index = 0; cz < dims[2]; cz++)
+      for (gsize cz = 0; cz < dims[2]; cz++)
         for (gsize cy = 0; cy < dims[1]; cy++)
-          for (gsize cx = 0; cx < dims[0]; cx++, index++)
+          for (gsize cx = (colour + cy + cz) & 1, index = cx + stride[1] * cy + stride[2] * cz;
+               cx < dims[0]; cx += 2, index += 2)
             {
-              if (((cx + cy + cz) & 1) != colour)
-                continue;
               if ((marks[index] & (REACHED_INLET | REACHED_OUTLET)) == (REACHED_INLET | REACHED_OUTLET))
-                {
-                  if (n >= G_MAXINT32 - 1)
-                    {
-                      g_set_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_TOO_LARGE,
-                                   "Over 2³¹ conducting voxels: crop the volume for the transport solve");
-                      return FALSE;
-                    }
-                  active_index[index] = n++;
-                }
+                active_index[index] = n++;
               else
                 active_index[index] = -1;
             }
       if (colour == 0)
         n_red = n;
+    }
+  if (n >= G_MAXINT32 - 1)
+    {
+      g_set_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_TOO_LARGE,
+                   "Over 2³¹ conducting voxels: crop the volume for the transport solve");
+      return FALSE;
     }
 
   system->matrix.n = n;
@@ -629,7 +654,7 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
 {
   gsize n_voxels = cbd_volume_n_voxels (volume);
   g_autofree guint8 *marks = NULL;
-  g_autofree guint32 *queue = NULL;
+  g_autofree guint32 *parent = NULL;
   g_autofree double *x = NULL;
   gboolean conducts[256];
   CbdSolverOptions defaults;
@@ -675,16 +700,15 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
     }
   result->eps = (double) n_phase / n_voxels;
 
-  queue = g_try_new (guint32, MAX (n_phase, 1));
-  if (queue == NULL)
-    return out_of_memory (error, "flood-fill queue");
+  parent = g_try_new (guint32, MAX (n_voxels, 1));
+  if (parent == NULL)
+    return out_of_memory (error, "cluster labels");
   cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
-  flood_from_face (&problem, marks, 0, REACHED_INLET, queue);
-  flood_from_face (&problem, marks, problem.dims[axis] - 1, REACHED_OUTLET, queue);
-  g_clear_pointer (&queue, g_free);
+  find_percolating (&problem, marks, parent);
 
-  if (!build_system (&problem, marks, n_voxels, &system, error))
+  if (!build_system (&problem, marks, n_voxels, (gint32 *) parent, &system, error))
     goto out;
+  g_clear_pointer (&parent, g_free);
   g_clear_pointer (&marks, g_free);
   n_active = system.matrix.n;
   result->eps_percolating = (double) n_active / n_voxels;
