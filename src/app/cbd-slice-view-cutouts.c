@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "cbd-slice-view-cutouts.h"
+#include "cbd-view-labels.h"
 
 static const GdkRGBA cam_free_color = { 0.2f, 0.82f, 0.48f, 1.0f };
 static const GdkRGBA has_cam_color = { 0.88f, 0.11f, 0.14f, 1.0f };
@@ -73,7 +74,7 @@ snapshot_cutout (CbdSliceView  *self,
                              cbd_cutout_item_get_name (item), (long long) cam_count);
   else
     label = g_strdup (cbd_cutout_item_get_name (item));
-  cbd_slice_view_append_text (self, snapshot, label, left + 4, top + 4, FALSE);
+  cbd_view_labels_append_text (GTK_WIDGET (self), snapshot, label, left + 4, top + 4, FALSE);
 }
 
 void

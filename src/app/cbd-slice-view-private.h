@@ -68,12 +68,6 @@ gboolean cbd_slice_view_point_to_plane  (CbdSliceView *self,
                                          double       *v);
 void     cbd_slice_view_snapshot_cutouts (CbdSliceView *self,
                                           GtkSnapshot  *snapshot);
-void     cbd_slice_view_append_text     (CbdSliceView *self,
-                                         GtkSnapshot  *snapshot,
-                                         const char   *text,
-                                         double        x,
-                                         double        y,
-                                         gboolean      from_bottom);
 gboolean cbd_slice_view_has_volume      (CbdSliceView *self);
 
 G_END_DECLS

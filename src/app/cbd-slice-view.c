@@ -24,6 +24,7 @@
 
 #include "cbd-slice-render.h"
 #include "cbd-slice-view-private.h"
+#include "cbd-view-labels.h"
 
 /* Below this cost a slice is extracted on the main thread: a millisecond or
  * two, and no frame of the previous slice. The cost is voxels, times 16 for
@@ -455,65 +456,12 @@ cbd_slice_view_snapshot_crosshair (CbdSliceView *self,
   append_line (snapshot, left, y, right - left, 1, &crosshair_color);
 }
 
-/* 1, 2 or 5 times a power of ten, at most @limit. */
-static double
-nice_length (double limit)
-{
-  double power = pow (10.0, floor (log10 (limit)));
-
-  if (5.0 * power <= limit)
-    return 5.0 * power;
-  if (2.0 * power <= limit)
-    return 2.0 * power;
-  return power;
-}
-
-void
-cbd_slice_view_append_text (CbdSliceView *self,
-             GtkSnapshot  *snapshot,
-             const char   *text,
-             double        x,
-             double        y,
-             gboolean      from_bottom)
-{
-  static const GdkRGBA text_color = { 1.0f, 1.0f, 1.0f, 1.0f };
-  static const GdkRGBA shade = { 0.0f, 0.0f, 0.0f, 0.6f };
-  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-  int text_width, text_height;
-
-  pango_layout_get_pixel_size (layout, &text_width, &text_height);
-  if (from_bottom)
-    y -= text_height;
-  gtk_snapshot_append_color (snapshot, &shade,
-                             &GRAPHENE_RECT_INIT (x - 4, y - 2, text_width + 8, text_height + 4));
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
-  gtk_snapshot_append_layout (snapshot, layout, &text_color);
-  gtk_snapshot_restore (snapshot);
-}
-
 static void
 cbd_slice_view_snapshot_scale_bar (CbdSliceView *self,
                                    GtkSnapshot  *snapshot)
 {
-  static const GdkRGBA bar_color = { 1.0f, 1.0f, 1.0f, 1.0f };
-  static const GdkRGBA outline = { 0.0f, 0.0f, 0.0f, 0.8f };
-  double scale = cbd_slice_view_get_scale (self);
-  double height = gtk_widget_get_height (GTK_WIDGET (self));
-  double length_nm = nice_length (120.0 / scale);
-  double length_px = length_nm * scale;
-  g_autofree char *label = NULL;
-
-  if (length_nm >= 1000.0)
-    label = g_strdup_printf (_("%g µm"), length_nm / 1000.0);
-  else
-    label = g_strdup_printf (_("%g nm"), length_nm);
-
-  gtk_snapshot_append_color (snapshot, &outline,
-                             &GRAPHENE_RECT_INIT (11, height - 17, length_px + 2, 6));
-  gtk_snapshot_append_color (snapshot, &bar_color,
-                             &GRAPHENE_RECT_INIT (12, height - 16, length_px, 4));
-  cbd_slice_view_append_text (self, snapshot, label, 14, height - 22, TRUE);
+  cbd_view_labels_append_scale_bar (GTK_WIDGET (self), snapshot, cbd_slice_view_get_scale (self),
+                                    gtk_widget_get_height (GTK_WIDGET (self)));
 }
 
 static void
@@ -531,7 +479,7 @@ cbd_slice_view_snapshot_title (CbdSliceView *self,
                            plane_names[self->normal], "xyz"[self->normal],
                            crosshair[self->normal], volume->dims[self->normal] - 1,
                            (crosshair[self->normal] + 0.5) * volume->voxel_nm[self->normal] / 1000.0);
-  cbd_slice_view_append_text (self, snapshot, title, 8, 6, FALSE);
+  cbd_view_labels_append_text (GTK_WIDGET (self), snapshot, title, 8, 6, FALSE);
 }
 
 static void

@@ -801,3 +801,53 @@ cbd_volume_renderer_draw (CbdVolumeRenderer           *renderer,
   glUseProgram (0);
   return complete;
 }
+
+/* Returns: (transfer full): the still picture for @params cast in one pass
+ * into an offscreen target and read back, or NULL with @error */
+GdkTexture *
+cbd_volume_renderer_read_picture (CbdVolumeRenderer           *renderer,
+                                  const CbdVolumeRenderParams *params,
+                                  GError                     **error)
+{
+  int width = params->width, height = params->height;
+  gsize stride = (gsize) width * 4;
+  g_autofree guint8 *pixels = g_try_malloc_n (height, stride);
+  guint8 *rows = g_try_malloc_n (height, stride);
+  g_autoptr(GBytes) bytes = NULL;
+  ColourTarget target = { 0 };
+  gboolean progressive = renderer->progressive;
+  GLint previous = 0;
+
+  if (pixels == NULL || rows == NULL)
+    {
+      g_free (rows);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("Not enough memory for a %d × %d picture"), width, height);
+      return NULL;
+    }
+  glGetIntegerv (GL_FRAMEBUFFER_BINDING, &previous);
+  if (!colour_target_ensure (&target, width, height, GL_NEAREST))
+    {
+      colour_target_clear (&target);
+      glBindFramebuffer (GL_FRAMEBUFFER, (GLuint) previous);
+      g_free (rows);
+      g_set_error (error, CBD_RENDERER_ERROR, CBD_RENDERER_ERROR_TEXTURE,
+                   _("OpenGL could not make a %d × %d picture"), width, height);
+      return NULL;
+    }
+  glBindFramebuffer (GL_FRAMEBUFFER, target.framebuffer);
+  renderer->progressive = FALSE;
+  cbd_volume_renderer_draw (renderer, params);
+  renderer->progressive = progressive;
+  glBindFramebuffer (GL_READ_FRAMEBUFFER, target.framebuffer);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+  glBindFramebuffer (GL_FRAMEBUFFER, (GLuint) previous);
+  colour_target_clear (&target);
+
+  /* GL counts rows from the bottom. */
+  for (int y = 0; y < height; y++)
+    memcpy (rows + (gsize) y * stride, pixels + (gsize) (height - 1 - y) * stride, stride);
+  bytes = g_bytes_new_take (rows, (gsize) height * stride);
+  return gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8, bytes, stride);
+}

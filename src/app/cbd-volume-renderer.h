@@ -64,5 +64,8 @@ void               cbd_volume_renderer_set_lines      (CbdVolumeRenderer   *rend
                                                        gsize                n_vertices);
 gboolean           cbd_volume_renderer_draw           (CbdVolumeRenderer   *renderer,
                                                        const CbdVolumeRenderParams *params);
+GdkTexture        *cbd_volume_renderer_read_picture   (CbdVolumeRenderer   *renderer,
+                                                       const CbdVolumeRenderParams *params,
+                                                       GError             **error);
 
 G_END_DECLS

@@ -26,6 +26,7 @@
 #include "cbd-camera.h"
 #include "cbd-volume-downsample.h"
 #include "cbd-volume-renderer.h"
+#include "cbd-view-labels.h"
 #include "cbd-volume-view.h"
 
 struct _CbdVolumeView
@@ -84,6 +85,8 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (CbdVolumeView, cbd_volume_view, GTK_TYPE_WIDGET)
 
+static const float view_background[4] = { 0.12f, 0.12f, 0.13f, 1.0f };
+
 static void
 cbd_volume_view_show_message (CbdVolumeView *self,
                               const char    *message)
@@ -96,6 +99,8 @@ static void
 cbd_volume_view_queue_render (CbdVolumeView *self)
 {
   gtk_gl_area_queue_render (self->gl_area);
+  /* The scale bar follows the camera. */
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 typedef struct
@@ -638,25 +643,12 @@ refine_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-gl_render_cb (GtkGLArea     *area,
-              GdkGLContext  *context,
-              CbdVolumeView *self)
+/* Brings the renderer's textures and lines up to date (the GL area's
+ * context is current). */
+static void
+cbd_volume_view_update_renderer (CbdVolumeView *self)
 {
-  static const float background[4] = { 0.12f, 0.12f, 0.13f, 1.0f };
   g_autoptr(GArray) lines = NULL;
-  CbdVolumeRenderParams params;
-  CbdVolume *volume;
-  int width = gtk_widget_get_width (GTK_WIDGET (area));
-  int height = gtk_widget_get_height (GTK_WIDGET (area));
-  float smallest;
-
-  if (self->renderer == NULL || self->state == NULL)
-    {
-      glClearColor (background[0], background[1], background[2], background[3]);
-      glClear (GL_COLOR_BUFFER_BIT);
-      return TRUE;
-    }
 
   cbd_volume_view_upload (self);
   if (self->lut_dirty)
@@ -673,33 +665,62 @@ gl_render_cb (GtkGLArea     *area,
   lines = cbd_volume_view_build_lines (self);
   cbd_volume_renderer_set_lines (self->renderer, (const float *) lines->data,
                                  lines->len / CBD_LINE_VERTEX_FLOATS);
+}
 
-  volume = cbd_view_state_get_volume (self->state);
-  cbd_camera_view_projection (&self->camera, (float) width / MAX (height, 1), &params.view_projection);
-  params.extent = self->extent;
-  graphene_vec3_init (&params.clip_min, 0.0f, 0.0f, 0.0f);
-  params.clip_max = self->extent;
+/* What the renderer draws for a picture @width × @height device pixels. */
+static void
+cbd_volume_view_render_params (CbdVolumeView         *self,
+                               int                    width,
+                               int                    height,
+                               CbdVolumeRenderParams *params)
+{
+  CbdVolume *volume = cbd_view_state_get_volume (self->state);
+  float smallest;
+
+  cbd_camera_view_projection (&self->camera, (float) width / MAX (height, 1), &params->view_projection);
+  params->extent = self->extent;
+  graphene_vec3_init (&params->clip_min, 0.0f, 0.0f, 0.0f);
+  params->clip_max = self->extent;
   if (self->clip && volume != NULL && cbd_view_state_get_selected_cutout (self->state) != NULL)
     {
       float low[3], high[3];
 
       cbd_volume_view_cutout_box (self, volume, cbd_view_state_get_selected_cutout (self->state),
                                   low, high);
-      graphene_vec3_init_from_float (&params.clip_min, low);
-      graphene_vec3_init_from_float (&params.clip_max, high);
+      graphene_vec3_init_from_float (&params->clip_min, low);
+      graphene_vec3_init_from_float (&params->clip_max, high);
     }
   /* One sample per (texture) voxel, one per two while dragging. */
   smallest = 1.0f;
   if (volume != NULL)
     for (guint axis = 0; axis < 3; axis++)
       smallest = MIN (smallest, world_at (self, volume, axis, self->factor));
-  params.step_length = smallest * (self->interacting ? 2.0f : 1.0f);
+  params->step_length = smallest * (self->interacting ? 2.0f : 1.0f);
   for (guint i = 0; i < 4; i++)
-    params.background[i] = background[i];
-  params.width = width * gtk_widget_get_scale_factor (GTK_WIDGET (area));
-  params.height = height * gtk_widget_get_scale_factor (GTK_WIDGET (area));
-  params.downscale = self->interacting ? 2 : 1;
+    params->background[i] = view_background[i];
+  params->width = width;
+  params->height = height;
+  params->downscale = self->interacting ? 2 : 1;
+}
 
+static gboolean
+gl_render_cb (GtkGLArea     *area,
+              GdkGLContext  *context,
+              CbdVolumeView *self)
+{
+  CbdVolumeRenderParams params;
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
+
+  if (self->renderer == NULL || self->state == NULL)
+    {
+      glClearColor (view_background[0], view_background[1], view_background[2], view_background[3]);
+      glClear (GL_COLOR_BUFFER_BIT);
+      return TRUE;
+    }
+
+  cbd_volume_view_update_renderer (self);
+  cbd_volume_view_render_params (self, gtk_widget_get_width (GTK_WIDGET (area)) * scale,
+                                 gtk_widget_get_height (GTK_WIDGET (area)) * scale, &params);
   self->picture_complete = cbd_volume_renderer_draw (self->renderer, &params);
   if (!self->picture_complete && self->refine_tick == 0)
     self->refine_tick = gtk_widget_add_tick_callback (GTK_WIDGET (area), refine_tick_cb, self, NULL);
@@ -869,6 +890,85 @@ cbd_volume_view_finalize (GObject *object)
   G_OBJECT_CLASS (cbd_volume_view_parent_class)->finalize (object);
 }
 
+/* Returns: the scale at the camera's target (the orbit centre) in pixels
+ * per nm, or 0 without a volume; nearer parts look larger, further ones
+ * smaller */
+double
+cbd_volume_view_get_pixels_per_nm (CbdVolumeView *self)
+{
+  CbdVolume *volume;
+  double visible_world, nm_per_world;
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), 0.0);
+  volume = self->state != NULL ? cbd_view_state_get_volume (self->state) : NULL;
+  if (volume == NULL || height <= 0)
+    return 0.0;
+  visible_world = 2.0 * self->camera.distance * tan (self->camera.fov_degrees / 2.0 * G_PI / 180.0);
+  nm_per_world = volume->dims[0] * volume->voxel_nm[0] / graphene_vec3_get_x (&self->extent);
+  return height / visible_world / nm_per_world;
+}
+
+static void
+cbd_volume_view_snapshot (GtkWidget   *widget,
+                          GtkSnapshot *snapshot)
+{
+  CbdVolumeView *self = CBD_VOLUME_VIEW (widget);
+
+  GTK_WIDGET_CLASS (cbd_volume_view_parent_class)->snapshot (widget, snapshot);
+  if (self->renderer != NULL && self->ready)
+    cbd_view_labels_append_scale_bar (widget, snapshot, cbd_volume_view_get_pixels_per_nm (self),
+                                      gtk_widget_get_height (widget));
+}
+
+/* Returns: (transfer full): the still picture as shown, cast in one pass
+ * whatever the GL, with the scale bar; NULL with @error when there is none
+ * (no OpenGL, no volume yet) */
+GdkTexture *
+cbd_volume_view_render_picture (CbdVolumeView  *self,
+                                GError        **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) picture = NULL;
+  CbdVolumeRenderParams params;
+  gboolean was_interacting = self->interacting;
+
+  g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), NULL);
+
+  if (self->renderer == NULL || !self->ready || native == NULL || width <= 0 || height <= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           _("The 3D view shows no volume"));
+      return NULL;
+    }
+  gtk_gl_area_make_current (self->gl_area);
+  if (gtk_gl_area_get_error (self->gl_area) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The 3D view has no OpenGL: %s"),
+                   gtk_gl_area_get_error (self->gl_area)->message);
+      return NULL;
+    }
+  cbd_volume_view_update_renderer (self);
+  self->interacting = FALSE;
+  cbd_volume_view_render_params (self, width * scale, height * scale, &params);
+  self->interacting = was_interacting;
+  picture = cbd_volume_renderer_read_picture (self->renderer, &params, error);
+  if (picture == NULL)
+    return NULL;
+
+  snapshot = gtk_snapshot_new ();
+  gtk_snapshot_append_texture (snapshot, picture, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cbd_view_labels_append_scale_bar (widget, snapshot, cbd_volume_view_get_pixels_per_nm (self), height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  return gsk_renderer_render_texture (gtk_native_get_renderer (native), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
 static void
 cbd_volume_view_class_init (CbdVolumeViewClass *klass)
 {
@@ -901,6 +1001,7 @@ cbd_volume_view_class_init (CbdVolumeViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, reset_cb);
   gtk_widget_class_bind_template_callback (widget_class, clip_toggled_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->snapshot = cbd_volume_view_snapshot;
   gtk_widget_class_set_css_name (widget_class, "cbdvolumeview");
 }
 

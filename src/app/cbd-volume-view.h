@@ -40,6 +40,9 @@ const char   *cbd_volume_view_get_notice         (CbdVolumeView *self);
 guint         cbd_volume_view_get_n_frames       (CbdVolumeView *self);
 guint         cbd_volume_view_get_n_volume_passes (CbdVolumeView *self);
 gboolean      cbd_volume_view_get_picture_complete (CbdVolumeView *self);
+double        cbd_volume_view_get_pixels_per_nm  (CbdVolumeView *self);
+GdkTexture   *cbd_volume_view_render_picture     (CbdVolumeView *self,
+                                                  GError       **error);
 void          cbd_volume_view_set_fragment_suffix (CbdVolumeView *self,
                                                    const char    *suffix);
 void          cbd_volume_view_set_overlay        (CbdVolumeView   *self,

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "cbd-project.h"
+#include "cbd-volume-view.h"
 #include "cbd-window-private.h"
 
 static void
@@ -67,13 +68,15 @@ export_figure_activated (GSimpleAction *action,
 }
 
 /* Each slice view as shown (with its scale bar) to @directory/xy.png,
- * xz.png, yz.png; FALSE with @error on the first failure. */
+ * xz.png, yz.png, and the 3D view, when it shows the volume, to 3d.png;
+ * FALSE with @error on the first failure. */
 gboolean
 cbd_window_export_slices (CbdWindow   *self,
                           const char  *directory,
                           GError     **error)
 {
   static const char *names[3] = { "yz.png", "xz.png", "xy.png" };  /* by normal */
+  CbdVolumeView *volume_view = CBD_VOLUME_VIEW (cbd_window_get_volume_view (self));
 
   g_return_val_if_fail (CBD_IS_WINDOW (self), FALSE);
 
@@ -112,6 +115,19 @@ cbd_window_export_slices (CbdWindow   *self,
         }
       texture = gsk_renderer_render_texture (gtk_native_get_renderer (native), node,
                                              &GRAPHENE_RECT_INIT (0, 0, width, height));
+      if (!gdk_texture_save_to_png (texture, path))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write “%s”"), path);
+          return FALSE;
+        }
+    }
+  if (cbd_volume_view_get_ready (volume_view) && cbd_volume_view_get_message (volume_view) == NULL)
+    {
+      g_autofree char *path = g_build_filename (directory, "3d.png", NULL);
+      g_autoptr(GdkTexture) texture = cbd_volume_view_render_picture (volume_view, error);
+
+      if (texture == NULL)
+        return FALSE;
       if (!gdk_texture_save_to_png (texture, path))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write “%s”"), path);
@@ -171,7 +187,7 @@ export_slices_activated (GSimpleAction *action,
   CbdWindow *self = CBD_WINDOW (user_data);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Export the Slices into a Folder"), GTK_WINDOW (self),
+  chooser = gtk_file_chooser_native_new (_("Export the Views into a Folder"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
                                          _("_Export"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);

@@ -824,6 +824,34 @@ test_analysis (void)
         g_assert_cmpint (gdk_texture_get_height (texture), ==, gtk_widget_get_height (view));
         g_unlink (path);
       }
+    /* The 3D view cast in one pass, with its scale bar: what the window
+     * shows once its picture is complete, pixel for pixel, but for the
+     * view's buttons. */
+    {
+      graphene_rect_t toolbar;
+      g_autofree char *path = g_build_filename (slices, "3d.png", NULL);
+      GtkWidget *view = cbd_window_get_volume_view (fixture.window);
+      g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
+      g_autoptr(Capture) on_screen = capture_widget (view);
+      g_autofree guint8 *pixels = NULL;
+      guint n_different = 0;
+      GObject *clip;
+
+      g_assert_no_error (error);
+      clip = gtk_widget_get_template_child (view, CBD_TYPE_VOLUME_VIEW, "clip_button");
+      g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_parent (GTK_WIDGET (clip)), view, &toolbar));
+      g_assert_cmpint (gdk_texture_get_width (texture), ==, on_screen->width);
+      g_assert_cmpint (gdk_texture_get_height (texture), ==, on_screen->height);
+      pixels = g_malloc_n (on_screen->height, on_screen->stride);
+      gdk_texture_download (texture, pixels, on_screen->stride);
+      for (int y = 0; y < on_screen->height; y++)
+        for (int x = 0; x < on_screen->width; x++)
+          if (!graphene_rect_contains_point (&toolbar, &GRAPHENE_POINT_INIT (x + 0.5f, y + 0.5f)))
+            n_different += ((guint32 *) pixels)[(gsize) y * on_screen->width + x] != capture_pixel (on_screen, x, y);
+      g_assert_cmpuint (n_different, ==, 0);
+      g_assert_cmpfloat (cbd_volume_view_get_pixels_per_nm (CBD_VOLUME_VIEW (view)), >, 0.0);
+      g_unlink (path);
+    }
     g_rmdir (slices);
   }
 
