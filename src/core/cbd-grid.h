@@ -2,11 +2,15 @@
  *
  * Hot loops turn linear indices into (x, y, z); two 64-bit divisions per
  * voxel cost more than the rest of the loop. A multiplication by the
- * reciprocal, corrected by one step, gives the exact quotient.
+ * reciprocal, corrected by one step, gives the exact quotient. Lists of
+ * indices in increasing order (a colour of the solver's unknowns) are
+ * cheaper still to walk: the coordinates advance by the small difference.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
+
+#include <string.h>
 
 #include <glib.h>
 
@@ -50,6 +54,47 @@ cbd_grid_coords (const CbdGridDivider *divider, gsize index, gsize coord[3])
   coord[0] = rest - y * divider->nx;
   coord[1] = y;
   coord[2] = z;
+}
+
+typedef struct
+{
+  CbdGridDivider divider;
+  gsize          dims[3];
+  gsize          index, coord[3];
+} CbdGridWalker;
+
+static inline void
+cbd_grid_walker_init (CbdGridWalker *walker, const gsize dims[3])
+{
+  cbd_grid_divider_init (&walker->divider, dims);
+  memcpy (walker->dims, dims, sizeof walker->dims);
+  walker->index = walker->coord[0] = walker->coord[1] = walker->coord[2] = 0;
+}
+
+/* The coordinates of @index: from the last index when it is at most a row
+ * further, else by division. */
+static inline const gsize *
+cbd_grid_walk (CbdGridWalker *walker, gsize index)
+{
+  gsize step = index - walker->index;
+
+  if (index >= walker->index && step < walker->dims[0])
+    {
+      walker->coord[0] += step;
+      if (walker->coord[0] >= walker->dims[0])
+        {
+          walker->coord[0] -= walker->dims[0];
+          if (++walker->coord[1] == walker->dims[1])
+            {
+              walker->coord[1] = 0;
+              walker->coord[2]++;
+            }
+        }
+    }
+  else
+    cbd_grid_coords (&walker->divider, index, walker->coord);
+  walker->index = index;
+  return walker->coord;
 }
 
 G_END_DECLS

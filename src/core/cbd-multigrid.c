@@ -547,7 +547,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists)
   Level *ca = coarse;
   gsize cd[3], n_cells, n = 0, n_red = 0;
   g_autofree gint32 *map = NULL;
-  CbdGridDivider divider;
+  CbdGridWalker walker;
 
   for (guint d = 0; d < 3; d++)
     cd[d] = (fa->dims[d] + 1) / 2;
@@ -557,14 +557,14 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists)
   if (map == NULL || fine->aggregate == NULL)
     return FALSE;
 
-  cbd_grid_divider_init (&divider, fa->dims);
+  cbd_grid_walker_init (&walker, fa->dims);
   for (gsize c = 0; c < n_cells; c++)
     map[c] = -1;
   for (gsize i = 0; i < fa->n; i++)
     {
-      gsize xyz[3], c;
+      const gsize *xyz = cbd_grid_walk (&walker, fa->cell[i]);
+      gsize c;
 
-      cbd_grid_coords (&divider, fa->cell[i], xyz);
       c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
       map[c] = -2;
       fine->aggregate[i] = (gint32) c;   /* the coarse grid cell, for now */
@@ -795,8 +795,7 @@ box_setup (CbdMultigrid *mg, guint l)
   const gsize *dims = lv->dims;
   gsize cy = (dims[1] + 1) / 2, cz = (dims[2] + 1) / 2;
   gboolean links = lv->conductance != NULL;
-  CbdGridDivider divider;
-  gsize cd[3];
+  CbdGridWalker walker;
 
   box->half = (dims[0] + 1) / 2;
   box->half_up = (box->half + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
@@ -821,25 +820,23 @@ box_setup (CbdMultigrid *mg, guint l)
       !lv->box_position || !lv->coarse_dense || !lv->coarse_residual)
     return FALSE;
 
-  cbd_grid_divider_init (&divider, dims);
+  cbd_grid_walker_init (&walker, dims);
   for (gsize i = 0; i < lv->n; i++)
     {
-      gsize xyz[3], position;
+      const gsize *xyz = cbd_grid_walk (&walker, lv->cell[i]);
+      gsize position;
 
-      cbd_grid_coords (&divider, lv->cell[i], xyz);
       position = cbd_mg_box_row_start (box, (xyz[0] + xyz[1] + xyz[2]) & 1, xyz[1], xyz[2]) + xyz[0] / 2;
       lv->box_position[i] = (guint32) position;
       box->inverse[position] = level_inverse_diagonal (lv, i);
       for (guint d = 0; d < 3 && links; d++)
         box->link[d][position] = lv->conductance[6 * i + 2 * d + 1];
     }
-  memcpy (cd, coarse->dims, sizeof cd);
-  cbd_grid_divider_init (&divider, cd);
+  cbd_grid_walker_init (&walker, coarse->dims);
   for (gsize I = 0; I < coarse->n; I++)
     {
-      gsize xyz[3];
+      const gsize *xyz = cbd_grid_walk (&walker, coarse->cell[I]);
 
-      cbd_grid_coords (&divider, coarse->cell[I], xyz);
       lv->coarse_dense[I] = (guint32) (xyz[0] + box->half_up * (xyz[1] + cy * xyz[2]));
       lv->coarse_residual[I] = (guint32) (xyz[0] + box->half_up * (2 * xyz[1] + (dims[1] + 1) * 2 * xyz[2]));
     }

@@ -442,7 +442,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   double rz, rr, residual;
   guint iteration = 0;
   CbdAxis a = problem->axis;
-  CbdGridDivider divider;
+  CbdGridWalker walker;
 
   if (!r || !p || !q || !z || !r_single)
     return out_of_memory (error, "iteration vectors");
@@ -451,14 +451,9 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
     return out_of_memory (error, "multigrid hierarchy");
 
   /* Start from the potential of a homogeneous block: a linear ramp. */
-  cbd_grid_divider_init (&divider, problem->dims);
+  cbd_grid_walker_init (&walker, problem->dims);
   for (gsize i = 0; i < n; i++)
-    {
-      gsize coord[3];
-
-      cbd_grid_coords (&divider, system->voxel[i], coord);
-      x[i] = (coord[a] + 0.5) / problem->dims[a];
-    }
+    x[i] = (cbd_grid_walk (&walker, system->voxel[i])[a] + 0.5) / problem->dims[a];
   x[n] = 0.0;
   rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
   cbd_multigrid_apply (multigrid, r_single, z);
