@@ -890,7 +890,6 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
   g_autoptr(CbdMultigrid) mg = g_new0 (CbdMultigrid, 1);
   gboolean on_box[MAX_LEVELS] = { FALSE };
 
-  gint64 T0 = g_get_monotonic_time ();
   mg->parallel = parallel;
   mg->n_levels = 1;
   if (!level_init_top (&mg->level[0], matrix))
@@ -905,7 +904,6 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       mg->n_levels++;
       if (!level_coarsen (fine, coarse, !on_box[mg->n_levels - 2]))
         return NULL;
-      g_printerr ("T coarsen %u %.1f\n", mg->n_levels, (g_get_monotonic_time () - T0) / 1e3);
       if (coarse->n == fine->n)
         {
           /* Nothing left to merge (a grid of single cells): solve here. */
@@ -936,14 +934,12 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
     }
   if (!level_factorise (&mg->level[mg->n_levels - 1]))
     return NULL;
-  g_printerr ("T factorise %.1f\n", (g_get_monotonic_time () - T0) / 1e3);
   /* The coarsest level is solved directly, never on a box. */
   for (guint l = 0; l + 1 < mg->n_levels && on_box[l]; l++)
     {
       if (!box_setup (mg, l))
         return NULL;
       box_drop_lists (&mg->level[l], &mg->level[l + 1]);
-      g_printerr ("T box %u %.1f\n", l, (g_get_monotonic_time () - T0) / 1e3);
     }
   for (guint l = 0; l < mg->n_levels; l++)
     g_debug ("level %u: %" G_GSIZE_FORMAT " unknowns", l, mg->level[l].n);
