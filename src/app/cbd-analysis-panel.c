@@ -164,13 +164,23 @@ cbd_analysis_panel_set_thresholds (CbdAnalysisPanel          *self,
   gtk_check_button_set_active (self->border_check, thresholds->stack_border_truncates);
 }
 
+/* A copy: a background task may change the study's settings meanwhile. */
+static CbdStudySettings
+study_settings (CbdAnalysisPanel *self)
+{
+  CbdStudySettings settings;
+
+  cbd_study_copy_settings (self->study, &settings);
+  return settings;
+}
+
 /* The study's settings with the panel's partition and filter values. */
 static void
 settings_from_controls (CbdAnalysisPanel *self,
                         CbdStudySettings *settings)
 {
   if (self->study != NULL)
-    *settings = *cbd_study_get_settings (self->study);
+    cbd_study_copy_settings (self->study, settings);
   else
     cbd_study_settings_init (settings);
 
@@ -265,8 +275,10 @@ cbd_analysis_panel_sync_study (CbdAnalysisPanel  *self,
       /* The partition and thresholds change through
        * cbd_analysis_panel_apply_filter() only, which keeps the results;
        * controls edited a moment ago are on their way there. */
-      settings.envelope = cbd_study_get_settings (self->study)->envelope;
-      settings.filter = cbd_study_get_settings (self->study)->filter;
+      CbdStudySettings current = study_settings (self);
+
+      settings.envelope = current.envelope;
+      settings.filter = current.filter;
     }
   if (!cbd_study_set_settings (self->study, &settings, error))
     return FALSE;
@@ -566,7 +578,7 @@ cbd_analysis_panel_analyse (CbdAnalysisPanel *self,
       g_array_append_val (indices, i);
     }
 
-  stack_psd = cbd_study_get_settings (self->study)->stack_psd &&
+  stack_psd = study_settings (self).stack_psd &&
               !cbd_study_has_stack_psd (self->study) && !selected_only &&
               self->study_items->len > 0;
   if (indices->len == 0 && !stack_psd)
@@ -724,7 +736,7 @@ repartition_study (FilterInput   *input,
                    GCancellable  *cancellable,
                    GError       **error)
 {
-  CbdStudySettings old_settings = *cbd_study_get_settings (input->study);
+  CbdStudySettings old_settings;
   g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (CbdCutoutResult));
 
   g_array_set_clear_func (kept, (GDestroyNotify) cbd_cutout_result_clear);
@@ -736,6 +748,7 @@ repartition_study (FilterInput   *input,
         input->n_finished++;
       g_array_append_val (kept, result);
     }
+  cbd_study_copy_settings (input->study, &old_settings);
   if (!cbd_study_set_settings (input->study, &input->settings, error))
     return FALSE;
   restore_results (input->study, kept);
@@ -783,7 +796,8 @@ partition_differs (CbdAnalysisPanel       *self,
 static void
 controls_from_study (CbdAnalysisPanel *self)
 {
-  const CbdStudySettings *settings = cbd_study_get_settings (self->study);
+  CbdStudySettings current = study_settings (self);
+  const CbdStudySettings *settings = &current;
 
   self->updating_controls = TRUE;
   gtk_spin_button_set_value (self->sigma_spin, settings->envelope.partition.sigma);
@@ -897,12 +911,12 @@ cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self)
   input = g_new0 (FilterInput, 1);
   input->study = cbd_study_ref (self->study);
   cbd_analysis_panel_get_thresholds (self, &input->thresholds);
-  if (partition_differs (self, cbd_study_get_settings (self->study)))
+  cbd_study_copy_settings (self->study, &input->settings);
+  if (partition_differs (self, &input->settings))
     {
       guint n_finished = 0;
 
       input->repartition = TRUE;
-      input->settings = *cbd_study_get_settings (self->study);
       input->settings.envelope.edge = (gsize) gtk_spin_button_get_value (self->envelope_spin);
       input->settings.envelope.partition.sigma = gtk_spin_button_get_value (self->sigma_spin);
       input->settings.envelope.partition.r_max = gtk_spin_button_get_value (self->r_max_spin);
@@ -1224,6 +1238,7 @@ update_overlay (CbdAnalysisPanel *self)
   CbdCutoutItem *selected;
   const CbdCutout *cutout;
   const CbdLabelMap *map;
+  CbdStudySettings current;
   OverlayInput *input;
   guint index = G_MAXUINT;
 
@@ -1263,10 +1278,11 @@ update_overlay (CbdAnalysisPanel *self)
       input->origin[axis] = cutout->origin[axis];
       input->size[axis] = cutout->size;
     }
-  input->envelope = cbd_study_get_settings (self->study)->envelope;
-  input->thresholds = cbd_study_get_settings (self->study)->filter;
-  input->solver_tolerance = cbd_study_get_settings (self->study)->solver_tolerance;
-  input->solver_max_iterations = cbd_study_get_settings (self->study)->solver_max_iterations;
+  current = study_settings (self);
+  input->envelope = current.envelope;
+  input->thresholds = current.filter;
+  input->solver_tolerance = current.solver_tolerance;
+  input->solver_max_iterations = current.solver_max_iterations;
   input->kind = gtk_drop_down_get_selected (self->overlay_kind_dropdown);
   if (input->kind > OVERLAY_CURRENT_X + 2)
     input->kind = OVERLAY_CLASSES;
@@ -1409,6 +1425,7 @@ void
 cbd_analysis_panel_adopt_study (CbdAnalysisPanel *self,
                                 CbdStudy         *study)
 {
+  CbdStudySettings current;
   const CbdStudySettings *settings;
   CbdCutoutList *list;
 
@@ -1418,7 +1435,8 @@ cbd_analysis_panel_adopt_study (CbdAnalysisPanel *self,
   if (cbd_analysis_runner_is_running (self->runner) || self->state == NULL)
     return;
 
-  settings = cbd_study_get_settings (study);
+  cbd_study_copy_settings (study, &current);
+  settings = &current;
   self->updating_controls = TRUE;
   cbd_analysis_panel_set_thresholds (self, &settings->filter);
   gtk_spin_button_set_value (self->sigma_spin, settings->envelope.partition.sigma);

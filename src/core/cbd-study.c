@@ -578,6 +578,18 @@ cbd_study_get_settings (CbdStudy *study)
   return &study->settings;
 }
 
+void
+cbd_study_copy_settings (CbdStudy         *study,
+                         CbdStudySettings *settings)
+{
+  g_return_if_fail (study != NULL);
+  g_return_if_fail (settings != NULL);
+
+  g_mutex_lock (&study->lock);
+  *settings = study->settings;
+  g_mutex_unlock (&study->lock);
+}
+
 gboolean
 cbd_study_set_settings (CbdStudy               *study,
                         const CbdStudySettings *settings,

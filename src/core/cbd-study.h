@@ -214,7 +214,11 @@ gboolean    cbd_study_load_volume        (CbdStudy          *study,
                                           gpointer           progress_data,
                                           GError           **error);
 
+/* The settings themselves, for a study no other thread changes meanwhile;
+ * cbd_study_copy_settings() takes the study's lock. */
 const CbdStudySettings *cbd_study_get_settings (CbdStudy    *study);
+void        cbd_study_copy_settings      (CbdStudy          *study,
+                                          CbdStudySettings  *settings);
 /* Validates and copies. A change of anything the results depend on (all but
  * n_threads, the fit and the Washburn parameters, which only convert
  * diameters to pressures) discards every result; to change only the filter

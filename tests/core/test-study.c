@@ -1014,6 +1014,13 @@ test_set_filter (void)
   g_assert_false (cbd_study_set_filter (study, &thresholds, NULL, NULL, NULL, &error));
   g_assert_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_INVALID);
   g_assert_cmpfloat (cbd_study_get_settings (study)->filter.max_excluded, ==, 0.1);
+  /* The locked copy (for threads) is the settings, bit for bit. */
+  {
+    CbdStudySettings copy;
+
+    cbd_study_copy_settings (study, &copy);
+    g_assert_cmpmem (&copy, sizeof copy, cbd_study_get_settings (study), sizeof copy);
+  }
 }
 
 static void
