@@ -272,6 +272,29 @@ add_cutout (CbdWindow  *window,
   cbd_cutout_list_insert (list, g_list_model_get_n_items (G_LIST_MODEL (list)), item);
 }
 
+/* A 1200 x 800 window on @volume, drawn, its analysis panel reporting the
+ * end of a run to @fixture and set to envelopes of @envelope voxels. */
+static void
+fixture_open_window (Fixture    *fixture,
+                     CbdVolume  *volume,
+                     const char *path,
+                     guint       envelope)
+{
+  GtkWidget *spin;
+
+  fixture->window = cbd_window_new (NULL);
+  cbd_window_set_interactive (fixture->window, FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 800);
+  cbd_window_set_volume (fixture->window, volume, path);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  ui_test_wait_until_drawn (GTK_WIDGET (cbd_window_get_slice_view (fixture->window, CBD_AXIS_Z)));
+  fixture->panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture->window));
+  g_signal_connect (fixture->panel, "analysis-finished", G_CALLBACK (finished_cb), fixture);
+  spin = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (fixture->panel),
+                                                   CBD_TYPE_ANALYSIS_PANEL, "envelope_spin"));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), envelope);
+}
+
 /* Runs the analysis to its end, measuring the longest gap between 5 ms
  * ticks of the main loop. Returns the seconds it took. */
 static double
@@ -423,27 +446,12 @@ test_analysis (void)
   tiff_path = g_build_filename (directory, "volume.tif", NULL);
   g_assert_true (cbd_tiff_write (volume, tiff_path, &error));
   g_assert_no_error (error);
-  fixture.window = cbd_window_new (NULL);
-  cbd_window_set_interactive (fixture.window, FALSE);
-  gtk_window_set_default_size (GTK_WINDOW (fixture.window), 1200, 800);
-  cbd_window_set_volume (fixture.window, volume, tiff_path);
-  gtk_window_present (GTK_WINDOW (fixture.window));
-  ui_test_wait_until_drawn (GTK_WIDGET (cbd_window_get_slice_view (fixture.window, CBD_AXIS_Z)));
-  fixture.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture.window));
-  g_signal_connect (fixture.panel, "analysis-finished", G_CALLBACK (finished_cb), &fixture);
+  /* Small envelopes keep the partition quick. */
+  fixture_open_window (&fixture, volume, tiff_path, 32);
   g_signal_connect (fixture.panel, "filter-applied", G_CALLBACK (filter_applied_cb), &fixture);
   g_signal_connect (fixture.panel, "overlay-changed", G_CALLBACK (overlay_changed_cb), &fixture);
   g_signal_connect (cbd_analysis_panel_get_runner (fixture.panel), "cutout-finished",
                     G_CALLBACK (cutout_finished_cb), &fixture);
-
-  /* Small envelopes keep the partition quick. */
-  {
-    GtkWidget *panel = GTK_WIDGET (fixture.panel);
-    GtkSpinButton *envelope = GTK_SPIN_BUTTON (gtk_widget_get_template_child (panel,
-                                                 CBD_TYPE_ANALYSIS_PANEL, "envelope_spin"));
-
-    gtk_spin_button_set_value (envelope, 32);
-  }
 
   /* Analyse with no cutouts: a message, and the page is shown (its first
    * layout is not part of the run measured below). */
@@ -1294,20 +1302,7 @@ test_responsive (void)
   double seconds;
   gulong hook;
 
-  fixture.window = cbd_window_new (NULL);
-  cbd_window_set_interactive (fixture.window, FALSE);
-  gtk_window_set_default_size (GTK_WINDOW (fixture.window), 1200, 800);
-  cbd_window_set_volume (fixture.window, volume, NULL);
-  gtk_window_present (GTK_WINDOW (fixture.window));
-  ui_test_wait_until_drawn (GTK_WIDGET (cbd_window_get_slice_view (fixture.window, CBD_AXIS_Z)));
-  fixture.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture.window));
-  g_signal_connect (fixture.panel, "analysis-finished", G_CALLBACK (finished_cb), &fixture);
-  {
-    GtkSpinButton *envelope = GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (fixture.panel),
-                                                 CBD_TYPE_ANALYSIS_PANEL, "envelope_spin"));
-
-    gtk_spin_button_set_value (envelope, BUSY_ENVELOPE);
-  }
+  fixture_open_window (&fixture, volume, NULL, BUSY_ENVELOPE);
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *name = g_strdup_printf ("busy %u", i);
