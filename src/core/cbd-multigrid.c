@@ -617,28 +617,65 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists)
     }
   /* Galerkin: the diagonal sums the block's diagonals less its inner links
    * (seen from both sides); links leaving the block add up per direction. */
-  for (gsize i = 0; i < fa->n; i++)
+  if (fa->conductance == NULL && fa->pattern != NULL)
     {
-      gint32 I = fine->aggregate[i];
+      /* Uniform per axis, neighbours known from the pattern: whether a link
+       * stays inside the block follows from the coordinate's parity, so
+       * nothing is read at the neighbour (the same sums as below). */
+      gsize cstride[3] = { 1, cd[0], cd[0] * cd[1] };
 
-      coarse->diagonal[I] += level_diagonal (fa, i);
-      for (guint k = 0; k < 6; k++)
+      cbd_grid_walker_init (&walker, fa->dims);
+      for (gsize i = 0; i < fa->n; i++)
         {
-          gint32 j = fa->neighbour[6 * i + k];
-          float g;
+          const gsize *xyz = cbd_grid_walk (&walker, fa->cell[i]);
+          gsize I = (gsize) fine->aggregate[i];
+          guint8 pattern = fa->pattern[i];
+          float diagonal = coarse->diagonal[I] + fa->pattern_diagonal[pattern];
 
-          if ((gsize) j >= fa->n)
-            continue;
-          g = link_conductance (fa, i, k);
-          if (fine->aggregate[j] == I)
-            coarse->diagonal[I] -= g;
-          else
-            {
-              coarse->conductance[6 * (gsize) I + k] += g;
-              coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
-            }
+          for (guint k = 0; k < 6; k++)
+            if (pattern & (1u << k))
+              {
+                float g = fa->axis_conductance[k / 2];
+                gboolean inside = (k & 1) ? !(xyz[k / 2] & 1) : (xyz[k / 2] & 1);
+
+                if (inside)
+                  diagonal -= g;
+                else
+                  coarse->conductance[6 * I + k] += g;
+              }
+          coarse->diagonal[I] = diagonal;
         }
+      for (gsize I = 0; I < n; I++)
+        for (guint k = 0; k < 6; k++)
+          if (coarse->conductance[6 * I + k] != 0.0f)
+            {
+              gsize c = coarse->own_cell[I];
+              coarse->own_neighbour[6 * I + k] = map[(k & 1) ? c + cstride[k / 2] : c - cstride[k / 2]];
+            }
     }
+  else
+    for (gsize i = 0; i < fa->n; i++)
+      {
+        gint32 I = fine->aggregate[i];
+
+        coarse->diagonal[I] += level_diagonal (fa, i);
+        for (guint k = 0; k < 6; k++)
+          {
+            gint32 j = fa->neighbour[6 * i + k];
+            float g;
+
+            if ((gsize) j >= fa->n)
+              continue;
+            g = link_conductance (fa, i, k);
+            if (fine->aggregate[j] == I)
+              coarse->diagonal[I] -= g;
+            else
+              {
+                coarse->conductance[6 * (gsize) I + k] += g;
+                coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
+              }
+          }
+      }
 
   /* Members of each coarse unknown, in fine order (a counting sort). */
   if (!lists)
@@ -784,6 +821,29 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
   return TRUE;
 }
 
+/* Where the unknowns sit in the box, with their inverse diagonals and links. */
+static double
+box_place_chunk (gpointer data, gsize lo, gsize hi)
+{
+  Level *lv = data;
+  CbdMgBox *box = &lv->box;
+  gboolean links = lv->conductance != NULL;
+  CbdGridWalker walker;
+
+  cbd_grid_walker_init (&walker, lv->dims);
+  for (gsize i = lo; i < hi; i++)
+    {
+      const gsize *xyz = cbd_grid_walk (&walker, lv->cell[i]);
+      gsize position = cbd_mg_box_row_start (box, (xyz[0] + xyz[1] + xyz[2]) & 1, xyz[1], xyz[2]) + xyz[0] / 2;
+
+      lv->box_position[i] = (guint32) position;
+      box->inverse[position] = level_inverse_diagonal (lv, i);
+      for (guint d = 0; d < 3 && links; d++)
+        box->link[d][position] = lv->conductance[6 * i + 2 * d + 1];
+    }
+  return 0.0;
+}
+
 /* Moves level @l onto the box: its inverse diagonal (and on a coarse level
  * its links) per cell, where each unknown sits, where each unknown of the
  * next level has its block. FALSE when out of memory. */
@@ -820,18 +880,7 @@ box_setup (CbdMultigrid *mg, guint l)
       !lv->box_position || !lv->coarse_dense || !lv->coarse_residual)
     return FALSE;
 
-  cbd_grid_walker_init (&walker, dims);
-  for (gsize i = 0; i < lv->n; i++)
-    {
-      const gsize *xyz = cbd_grid_walk (&walker, lv->cell[i]);
-      gsize position;
-
-      position = cbd_mg_box_row_start (box, (xyz[0] + xyz[1] + xyz[2]) & 1, xyz[1], xyz[2]) + xyz[0] / 2;
-      lv->box_position[i] = (guint32) position;
-      box->inverse[position] = level_inverse_diagonal (lv, i);
-      for (guint d = 0; d < 3 && links; d++)
-        box->link[d][position] = lv->conductance[6 * i + 2 * d + 1];
-    }
+  cbd_parallel_for (mg->parallel, lv->n, box_place_chunk, lv);
   cbd_grid_walker_init (&walker, coarse->dims);
   for (gsize I = 0; I < coarse->n; I++)
     {

@@ -381,6 +381,21 @@ direction_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
+/* The start: the potential of a homogeneous block, a linear ramp. */
+static double
+ramp_chunk (gpointer data, gsize lo, gsize hi)
+{
+  Cg *cg = data;
+  const Problem *problem = cg->problem;
+  CbdAxis a = problem->axis;
+  CbdGridWalker walker;
+
+  cbd_grid_walker_init (&walker, problem->dims);
+  for (gsize i = lo; i < hi; i++)
+    cg->x[i] = (cbd_grid_walk (&walker, cg->system->voxel[i])[a] + 0.5) / problem->dims[a];
+  return 0.0;
+}
+
 /* r = b - A x, where b is the outlet's conductance times its potential 1. */
 static double
 initial_residual_chunk (gpointer data, gsize lo, gsize hi)
@@ -441,8 +456,6 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   Cg cg = { problem, system, x, r, p, q, z, r_single, 0.0, 0.0, 0.0 };
   double rz, rr, residual;
   guint iteration = 0;
-  CbdAxis a = problem->axis;
-  CbdGridWalker walker;
 
   if (!r || !p || !q || !z || !r_single)
     return out_of_memory (error, "iteration vectors");
@@ -451,9 +464,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
     return out_of_memory (error, "multigrid hierarchy");
 
   /* Start from the potential of a homogeneous block: a linear ramp. */
-  cbd_grid_walker_init (&walker, problem->dims);
-  for (gsize i = 0; i < n; i++)
-    x[i] = (cbd_grid_walk (&walker, system->voxel[i])[a] + 0.5) / problem->dims[a];
+  cbd_parallel_for (parallel, n, ramp_chunk, &cg);
   x[n] = 0.0;
   rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
   cbd_multigrid_apply (multigrid, r_single, z);
