@@ -35,7 +35,7 @@
 /* The finest level lives on the full box when at least this fraction of the
  * box is unknowns (and the conductances are uniform per axis). */
 #define BOX_MIN_FILL 0.35
-#define MAX_BOX_LEVEL 1        /* the coarser levels are small enough as lists */
+#define MAX_BOX_LEVEL 2        /* the coarser levels are small enough as lists */
 
 /* One level: the matrix in single precision. Level 0 borrows the solver's
  * cells, neighbours and patterns; coarse levels own theirs. */
