@@ -21,6 +21,7 @@
 
 #include "cbd-slice-render.h"
 #include "cbd-slice-view.h"
+#include "cbd-software-gl.h"
 
 #define NX 2720
 #define NY 1531
@@ -103,6 +104,8 @@ main (int   argc,
       g_printerr ("bench-slice-view: no display (run it under xvfb-run)\n");
       return 1;
     }
+  /* Windows drawn as the app draws them (cairo on a software GL). */
+  cbd_software_gl_choose_renderer (gdk_display_get_default ());
 
   volume = cbd_volume_new (NX, NY, nz, &error);
   if (volume == NULL)
