@@ -56,6 +56,30 @@ test_full_block (void)
     }
 }
 
+/* Full blocks one voxel thin, odd and short rows: the multigrid's box levels
+ * (rows of one colour padded to whole vectors, one plane, one row) must
+ * leave the exact answer, tau = 1, within few iterations. */
+static void
+test_thin_full_blocks (void)
+{
+  static const gsize shapes[][3] = { { 64, 48, 1 }, { 1, 64, 48 }, { 33, 1, 41 }, { 3, 70, 70 } };
+
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      g_autoptr(CbdVolume) volume = new_volume (shapes[s][0], shapes[s][1], shapes[s][2]);
+
+      memset (volume->labels, 1, cbd_volume_n_voxels (volume));
+      for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
+        {
+          CbdAxisResult result = solve (volume, axis);
+
+          g_assert_true (result.converged);
+          g_assert_cmpfloat_with_epsilon (result.tau, 1.0, 1e-9);
+          g_assert_cmpuint (result.iterations, <=, 12);
+        }
+    }
+}
+
 /* Straight channels of any cross-section along the axis: sigma_rel = eps. */
 static void
 test_straight_channels (void)
@@ -495,6 +519,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/solver/full-block", test_full_block);
+  g_test_add_func ("/solver/thin-full-blocks", test_thin_full_blocks);
   g_test_add_func ("/solver/straight-channels", test_straight_channels);
   g_test_add_func ("/solver/hand-cases", test_hand_cases);
   g_test_add_func ("/solver/dead-ends-and-islands", test_dead_ends_and_islands);
