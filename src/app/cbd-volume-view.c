@@ -667,11 +667,13 @@ cbd_volume_view_update_renderer (CbdVolumeView *self)
                                  lines->len / CBD_LINE_VERTEX_FLOATS);
 }
 
-/* What the renderer draws for a picture @width × @height device pixels. */
+/* What the renderer draws for a picture @width × @height device pixels,
+ * reduced while @moving. */
 static void
 cbd_volume_view_render_params (CbdVolumeView         *self,
                                int                    width,
                                int                    height,
+                               gboolean               moving,
                                CbdVolumeRenderParams *params)
 {
   CbdVolume *volume = cbd_view_state_get_volume (self->state);
@@ -695,12 +697,12 @@ cbd_volume_view_render_params (CbdVolumeView         *self,
   if (volume != NULL)
     for (guint axis = 0; axis < 3; axis++)
       smallest = MIN (smallest, world_at (self, volume, axis, self->factor));
-  params->step_length = smallest * (self->interacting ? 2.0f : 1.0f);
+  params->step_length = smallest * (moving ? 2.0f : 1.0f);
   for (guint i = 0; i < 4; i++)
     params->background[i] = view_background[i];
   params->width = width;
   params->height = height;
-  params->downscale = self->interacting ? 2 : 1;
+  params->downscale = moving ? 2 : 1;
 }
 
 static gboolean
@@ -720,7 +722,8 @@ gl_render_cb (GtkGLArea     *area,
 
   cbd_volume_view_update_renderer (self);
   cbd_volume_view_render_params (self, gtk_widget_get_width (GTK_WIDGET (area)) * scale,
-                                 gtk_widget_get_height (GTK_WIDGET (area)) * scale, &params);
+                                 gtk_widget_get_height (GTK_WIDGET (area)) * scale, self->interacting,
+                                 &params);
   self->picture_complete = cbd_volume_renderer_draw (self->renderer, &params);
   if (!self->picture_complete && self->refine_tick == 0)
     self->refine_tick = gtk_widget_add_tick_callback (GTK_WIDGET (area), refine_tick_cb, self, NULL);
@@ -936,7 +939,6 @@ cbd_volume_view_render_picture (CbdVolumeView  *self,
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) picture = NULL;
   CbdVolumeRenderParams params;
-  gboolean was_interacting = self->interacting;
 
   g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), NULL);
 
@@ -954,9 +956,7 @@ cbd_volume_view_render_picture (CbdVolumeView  *self,
       return NULL;
     }
   cbd_volume_view_update_renderer (self);
-  self->interacting = FALSE;
-  cbd_volume_view_render_params (self, width * scale, height * scale, &params);
-  self->interacting = was_interacting;
+  cbd_volume_view_render_params (self, width * scale, height * scale, FALSE, &params);
   picture = cbd_volume_renderer_read_picture (self->renderer, &params, error);
   if (picture == NULL)
     return NULL;
