@@ -186,11 +186,88 @@ find_percolating (const Problem *problem, guint8 *marks, guint32 *parent)
       marks[index] |= marks[cluster_root (parent, (guint32) index)] & (REACHED_INLET | REACHED_OUTLET);
 }
 
+typedef struct
+{
+  const Problem *problem;
+  const gint32  *active_index;
+  System        *system;
+  gsize          n;
+} SystemFill;
+
+/* The neighbours, patterns (and conductances) of the active voxels among
+ * volume indices [lo, hi); returns their part of the squared outlet
+ * conductances. */
+static double
+fill_chunk (gpointer data, gsize lo, gsize hi)
+{
+  const SystemFill *fill = data;
+  const Problem *problem = fill->problem;
+  const gint32 *active_index = fill->active_index;
+  System *system = fill->system;
+  const gsize *dims = problem->dims, *stride = problem->stride;
+  CbdAxis a = problem->axis;
+  gsize n = fill->n;
+  double rhs_sum = 0.0;
+  CbdGridWalker walker;
+
+  cbd_grid_walker_init (&walker, dims);
+  for (gsize index = lo; index < hi; index++)
+    {
+      gint32 i = active_index[index];
+      const gsize *coord;
+      guint8 label = problem->labels[index];
+      double diagonal = 0.0;
+
+      if (i < 0)
+        continue;
+      coord = cbd_grid_walk (&walker, index);
+      system->voxel[i] = (guint32) index;
+      for (guint d = 0; d < 3; d++)
+        for (guint side = 0; side < 2; side++)
+          {
+            gsize k = 6 * (gsize) i + 2 * d + side;
+            gint32 j = -1;
+            double g;
+
+            if (side == 0 && coord[d] > 0)
+              j = active_index[index - stride[d]];
+            else if (side == 1 && coord[d] + 1 < dims[d])
+              j = active_index[index + stride[d]];
+            system->neighbour[k] = j >= 0 ? j : (gint32) n;
+            if (j < 0)
+              continue;
+            system->pattern[i] |= 1 << (2 * d + side);
+            g = problem->uniform
+              ? problem->axis_conductance[d] * problem->phase_conductivity
+              : link_conductance (problem, label,
+                                  problem->labels[side ? index + stride[d] : index - stride[d]], d);
+            if (system->conductance != NULL)
+              system->conductance[k] = g;
+            diagonal += g;
+          }
+      if (coord[a] == 0)
+        {
+          diagonal += face_conductance (problem, label);
+          system->pattern[i] |= CBD_MG_INLET;
+        }
+      if (coord[a] == dims[a] - 1)
+        {
+          double g = face_conductance (problem, label);
+          diagonal += g;
+          rhs_sum += g * g;
+          system->pattern[i] |= CBD_MG_OUTLET;
+        }
+      if (system->diagonal != NULL)
+        system->diagonal[i] = diagonal;
+    }
+  return rhs_sum;
+}
+
 /* @active_index: scratch, one per voxel (the cluster labels' memory, so no
  * new pages to fault in). */
 static gboolean
 build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint32 *active_index,
-              System *system, GError **error)
+              CbdParallel *parallel, System *system, GError **error)
 {
   const gsize *dims = problem->dims, *stride = problem->stride;
   CbdAxis a = problem->axis;
@@ -238,56 +315,12 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint3
       (!problem->uniform && (!system->conductance || !system->diagonal)))
     return out_of_memory (error, "linear system");
 
-  for (gsize cz = 0, index = 0; cz < dims[2]; cz++)
-   for (gsize cy = 0; cy < dims[1]; cy++)
-    for (gsize cx = 0; cx < dims[0]; cx++, index++)
-    {
-      gint32 i = active_index[index];
-      gsize coord[3] = { cx, cy, cz };
-      guint8 label = problem->labels[index];
-      double diagonal = 0.0;
+  {
+    SystemFill fill = { problem, active_index, system, n };
 
-      if (i < 0)
-        continue;
-      system->voxel[i] = (guint32) index;
-      for (guint d = 0; d < 3; d++)
-        for (guint side = 0; side < 2; side++)
-          {
-            gsize k = 6 * (gsize) i + 2 * d + side;
-            gint32 j = -1;
-            double g;
-
-            if (side == 0 && coord[d] > 0)
-              j = active_index[index - stride[d]];
-            else if (side == 1 && coord[d] + 1 < dims[d])
-              j = active_index[index + stride[d]];
-            system->neighbour[k] = j >= 0 ? j : (gint32) n;
-            if (j < 0)
-              continue;
-            system->pattern[i] |= 1 << (2 * d + side);
-            g = problem->uniform
-              ? problem->axis_conductance[d] * problem->phase_conductivity
-              : link_conductance (problem, label,
-                                  problem->labels[side ? index + stride[d] : index - stride[d]], d);
-            if (system->conductance != NULL)
-              system->conductance[k] = g;
-            diagonal += g;
-          }
-      if (coord[a] == 0)
-        {
-          diagonal += face_conductance (problem, label);
-          system->pattern[i] |= CBD_MG_INLET;
-        }
-      if (coord[a] == dims[a] - 1)
-        {
-          double g = face_conductance (problem, label);
-          diagonal += g;
-          rhs_sum += g * g;
-          system->pattern[i] |= CBD_MG_OUTLET;
-        }
-      if (system->diagonal != NULL)
-        system->diagonal[i] = diagonal;
-    }
+    /* Reduced over fixed chunks: the same sum for any thread count. */
+    rhs_sum = cbd_parallel_for (parallel, n_voxels, fill_chunk, &fill);
+  }
 
   /* Uniform conductances: the diagonal depends only on the pattern. */
   for (guint p = 0; p < 256; p++)
@@ -442,6 +475,7 @@ imbalance (const Cg *cg)
 
 static gboolean
 solve_system (const Problem *problem, const System *system, const CbdSolverOptions *options,
+              CbdParallel *parallel,
               double *x, CbdAxisResult *result, Cg *cg_out, GCancellable *cancellable,
               CbdProgressFunc progress, gpointer progress_data, GError **error)
 {
@@ -451,7 +485,6 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   g_autofree double *q = g_try_new (double, n);
   g_autofree float *z = g_try_new0 (float, n + 1);
   g_autofree float *r_single = g_try_new (float, n);
-  g_autoptr(CbdParallel) parallel = cbd_parallel_new (options->n_threads);
   g_autoptr(CbdMultigrid) multigrid = NULL;
   Cg cg = { problem, system, x, r, p, q, z, r_single, 0.0, 0.0, 0.0 };
   double rz, rr, residual;
@@ -661,6 +694,7 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
   gsize n_voxels = cbd_volume_n_voxels (volume);
   g_autofree guint8 *marks = NULL;
   g_autofree guint32 *parent = NULL;
+  g_autoptr(CbdParallel) parallel = NULL;
   g_autofree double *x = NULL;
   gboolean conducts[256];
   CbdSolverOptions defaults;
@@ -712,7 +746,8 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
   cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
   find_percolating (&problem, marks, parent);
 
-  if (!build_system (&problem, marks, n_voxels, (gint32 *) parent, &system, error))
+  parallel = cbd_parallel_new (options->n_threads);
+  if (!build_system (&problem, marks, n_voxels, (gint32 *) parent, parallel, &system, error))
     goto out;
   g_clear_pointer (&parent, g_free);
   g_clear_pointer (&marks, g_free);
@@ -736,7 +771,7 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
       out_of_memory (error, "potential");
       goto out;
     }
-  if (!solve_system (&problem, &system, options, x, result, &cg, cancellable,
+  if (!solve_system (&problem, &system, options, parallel, x, result, &cg, cancellable,
                      progress, progress_data, error))
     goto out;
 
