@@ -23,36 +23,10 @@
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
-#define NX 64
-#define NY 48
-#define NZ 32
+#define NX TEST_NX
+#define NY TEST_NY
+#define NZ TEST_NZ
 #define EDGE 16
-
-static guint8
-test_label (gsize x,
-            gsize y,
-            gsize z)
-{
-  if (y < NY / 2)
-    return x < 20 ? PORE : x < 44 ? CBD : CAM;
-  return z < 10 ? CAM : z < 20 ? PORE : CBD;
-}
-
-static CbdVolume *
-make_volume (void)
-{
-  g_autoptr(GError) error = NULL;
-  CbdVolume *volume = cbd_volume_new (NX, NY, NZ, &error);
-
-  g_assert_no_error (error);
-  for (gsize z = 0; z < NZ; z++)
-    for (gsize y = 0; y < NY; y++)
-      for (gsize x = 0; x < NX; x++)
-        volume->labels[cbd_volume_index (volume, x, y, z)] = test_label (x, y, z);
-  for (guint axis = 0; axis < 3; axis++)
-    volume->voxel_nm[axis] = 10.0;
-  return volume;
-}
 
 static CbdWindow *
 show_window (CbdVolume *volume)
@@ -105,7 +79,7 @@ cutout (CbdWindow *window,
 static void
 test_history (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   g_autoptr(CbdCutoutList) list = cbd_cutout_list_new ();
   g_autoptr(CbdCutoutHistory) history = cbd_cutout_history_new (list);
   g_autoptr(CbdCutoutItem) first = NULL, second = NULL;
@@ -159,7 +133,7 @@ test_history (void)
 static void
 test_add_action (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *column_view;
@@ -215,7 +189,7 @@ test_add_action (void)
 static void
 test_outline_colours (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (window, CBD_AXIS_Z));
@@ -265,7 +239,7 @@ primary_drag (GtkWidget *widget)
 static void
 test_tool_drag (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (window, CBD_AXIS_Z));
@@ -318,7 +292,7 @@ test_tool_drag (void)
 static void
 test_clamp (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
 
@@ -341,7 +315,7 @@ test_clamp (void)
 static void
 test_select_row (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   CbdCutoutPanel *panel = CBD_CUTOUT_PANEL (cbd_window_get_cutout_panel (window));
@@ -383,7 +357,7 @@ counted (gpointer data)
 static void
 test_async_count (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   CbdCutoutItem *item;
@@ -417,7 +391,7 @@ find_done (gpointer data)
 static void
 test_find (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = show_window (volume);
   gint64 n_added = -1;
 

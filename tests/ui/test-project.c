@@ -16,35 +16,18 @@
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
-#define NX 64
-#define NY 48
-#define NZ 32
-
-static guint8
-test_label (gsize x,
-            gsize y,
-            gsize z)
-{
-  if (y < NY / 2)
-    return x < 20 ? PORE : x < 44 ? CBD : CAM;
-  return z < 10 ? CAM : z < 20 ? PORE : CBD;
-}
+#define NX TEST_NX
+#define NY TEST_NY
+#define NZ TEST_NZ
 
 /* Writes the test volume to DIR/volume.tif. */
 static char *
 write_volume (const char *dir)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CbdVolume) volume = cbd_volume_new (NX, NY, NZ, &error);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   char *path = g_build_filename (dir, "volume.tif", NULL);
 
-  g_assert_no_error (error);
-  for (gsize z = 0; z < NZ; z++)
-    for (gsize y = 0; y < NY; y++)
-      for (gsize x = 0; x < NX; x++)
-        volume->labels[cbd_volume_index (volume, x, y, z)] = test_label (x, y, z);
-  for (guint axis = 0; axis < 3; axis++)
-    volume->voxel_nm[axis] = 10.0;
   g_assert_true (cbd_tiff_write (volume, path, &error));
   g_assert_no_error (error);
   return path;

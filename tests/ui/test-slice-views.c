@@ -20,38 +20,9 @@
 #include "cbd-window.h"
 #include "ui-test-common.h"
 
-#define NX 64
-#define NY 48
-#define NZ 32
-
-/* y < 24: stripes along x (pore | CBD | CAM); y >= 24: layers along z
- * (CAM | pore | CBD). Each view then shows a different pattern. */
-static guint8
-test_label (gsize x,
-            gsize y,
-            gsize z)
-{
-  if (y < NY / 2)
-    return x < 20 ? PORE : x < 44 ? CBD : CAM;
-  return z < 10 ? CAM : z < 20 ? PORE : CBD;
-}
-
-static CbdVolume *
-make_volume (double voxel_z_nm)
-{
-  g_autoptr(GError) error = NULL;
-  CbdVolume *volume = cbd_volume_new (NX, NY, NZ, &error);
-
-  g_assert_no_error (error);
-  for (gsize z = 0; z < NZ; z++)
-    for (gsize y = 0; y < NY; y++)
-      for (gsize x = 0; x < NX; x++)
-        volume->labels[cbd_volume_index (volume, x, y, z)] = test_label (x, y, z);
-  volume->voxel_nm[0] = 10.0;
-  volume->voxel_nm[1] = 10.0;
-  volume->voxel_nm[2] = voxel_z_nm;
-  return volume;
-}
+#define NX TEST_NX
+#define NY TEST_NY
+#define NZ TEST_NZ
 
 static void
 set_crosshair (CbdViewState *state,
@@ -68,7 +39,7 @@ static void
 test_slice_view_new (void)
 {
   g_autoptr(CbdViewState) state = cbd_view_state_new ();
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
 
   for (guint normal = 0; normal < 3; normal++)
     {
@@ -95,7 +66,7 @@ static void
 test_view_state_clamps (void)
 {
   g_autoptr(CbdViewState) state = cbd_view_state_new ();
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   gsize position[3];
 
   cbd_view_state_set_volume (state, volume, NULL, NULL);
@@ -125,7 +96,7 @@ test_view_state_clamps (void)
 static void
 test_phase_colours (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
 
@@ -144,7 +115,7 @@ test_phase_colours (void)
 static void
 test_true_aspect (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (20.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (20.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (window, CBD_AXIS_Y));
@@ -196,7 +167,7 @@ find_controller (GtkWidget *widget,
 static void
 test_crosshair_drag (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (window, CBD_AXIS_Z));
@@ -254,7 +225,7 @@ emit_key (GtkEventController *controller,
 static void
 test_slice_keys (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (window, CBD_AXIS_Y));
@@ -294,7 +265,7 @@ test_slice_keys (void)
 static void
 test_zoom_and_pan (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   CbdSliceView *view = cbd_window_get_slice_view (window, CBD_AXIS_Z);
@@ -358,7 +329,7 @@ slice_shown (gpointer data)
 static void
 test_async_latest_wins (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
 
@@ -387,7 +358,7 @@ test_async_latest_wins (void)
 static void
 test_visibility_opacity (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (window, CBD_AXIS_Z));
@@ -422,7 +393,7 @@ test_visibility_opacity (void)
 static void
 test_status_line (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   gsize hover[3] = { 50, 3, 7 };
@@ -446,7 +417,7 @@ test_status_line (void)
 static void
 test_scale_bar (void)
 {
-  g_autoptr(CbdVolume) volume = make_volume (10.0);
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   CbdWindow *window = ui_test_show_window (volume);
   CbdViewState *state = cbd_window_get_state (window);
   GtkWidget *view = GTK_WIDGET (cbd_window_get_slice_view (window, CBD_AXIS_Z));

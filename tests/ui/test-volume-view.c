@@ -18,37 +18,9 @@
 #include "cbd-volume-view.h"
 #include "ui-test-common.h"
 
-#define NX 64
-#define NY 48
-#define NZ 32
-
-/* As in test-slice-views: y < 24 stripes along x (pore | CBD | CAM),
- * y >= 24 layers along z (CAM | pore | CBD). */
-static guint8
-test_label (gsize x,
-            gsize y,
-            gsize z)
-{
-  if (y < NY / 2)
-    return x < 20 ? PORE : x < 44 ? CBD : CAM;
-  return z < 10 ? CAM : z < 20 ? PORE : CBD;
-}
-
-static CbdVolume *
-make_volume (void)
-{
-  g_autoptr(GError) error = NULL;
-  CbdVolume *volume = cbd_volume_new (NX, NY, NZ, &error);
-
-  g_assert_no_error (error);
-  for (gsize z = 0; z < NZ; z++)
-    for (gsize y = 0; y < NY; y++)
-      for (gsize x = 0; x < NX; x++)
-        volume->labels[cbd_volume_index (volume, x, y, z)] = test_label (x, y, z);
-  for (guint axis = 0; axis < 3; axis++)
-    volume->voxel_nm[axis] = 10.0;
-  return volume;
-}
+#define NX TEST_NX
+#define NY TEST_NY
+#define NZ TEST_NZ
 
 typedef struct
 {
@@ -61,7 +33,7 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdVolume) volume = ui_test_make_volume (10.0);
   const char *suffix = data;
   guint64 counts[256];
   CbdLabelMap map;

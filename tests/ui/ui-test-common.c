@@ -322,3 +322,30 @@ ui_test_show_window (CbdVolume *volume)
   return window;
 }
 
+
+guint8
+ui_test_label (gsize x,
+               gsize y,
+               gsize z)
+{
+  if (y < TEST_NY / 2)
+    return x < 20 ? PORE : x < 44 ? CBD : CAM;
+  return z < 10 ? CAM : z < 20 ? PORE : CBD;
+}
+
+CbdVolume *
+ui_test_make_volume (double voxel_z_nm)
+{
+  g_autoptr(GError) error = NULL;
+  CbdVolume *volume = cbd_volume_new (TEST_NX, TEST_NY, TEST_NZ, &error);
+
+  g_assert_no_error (error);
+  for (gsize z = 0; z < TEST_NZ; z++)
+    for (gsize y = 0; y < TEST_NY; y++)
+      for (gsize x = 0; x < TEST_NX; x++)
+        volume->labels[cbd_volume_index (volume, x, y, z)] = ui_test_label (x, y, z);
+  volume->voxel_nm[0] = 10.0;
+  volume->voxel_nm[1] = 10.0;
+  volume->voxel_nm[2] = voxel_z_nm;
+  return volume;
+}

@@ -65,4 +65,15 @@ CbdWindow *ui_test_show_window       (CbdVolume       *volume);
 enum { PORE = 0, CBD = 128, CAM = 255 };
 guint     expected_grey           (guint8        label);
 
+/* The tests' volume: TEST_NX × TEST_NY × TEST_NZ voxels, 10 nm in x and y;
+ * y < TEST_NY / 2 stripes along x (pore | CBD | CAM), the rest layers
+ * along z (CAM | pore | CBD), so each view shows a different pattern. */
+#define TEST_NX 64
+#define TEST_NY 48
+#define TEST_NZ 32
+guint8     ui_test_label             (gsize            x,
+                                      gsize            y,
+                                      gsize            z);
+CbdVolume *ui_test_make_volume       (double           voxel_z_nm);
+
 G_END_DECLS
