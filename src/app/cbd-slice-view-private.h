@@ -27,7 +27,8 @@ struct _CbdSliceView
   gsize          async_threshold;
 
   guint32        lut[256];
-  GdkTexture    *texture;       /* device pixels of the visible part */
+  cairo_surface_t *image;       /* device pixels of the visible part */
+  GskRenderNode *image_node;    /* the same as a texture or a cairo node */
   graphene_rect_t texture_rect; /* where it goes, in widget coordinates */
   double         last_build_ms;
 

@@ -9,7 +9,7 @@
  *
  * Redraws are cheap by construction: the slice is extracted once per slice
  * change (on a worker when it is large; only the latest request is shown),
- * turned into a texture of the visible part at device resolution once per
+ * turned into an image of the visible part at device resolution once per
  * slice, zoom, pan or colour change, and everything else (crosshair,
  * cutouts, scale bar) is drawn as nodes on top.
  */
@@ -61,9 +61,16 @@ cbd_slice_view_has_volume (CbdSliceView *self)
 }
 
 static void
+cbd_slice_view_clear_image (CbdSliceView *self)
+{
+  g_clear_pointer (&self->image, cairo_surface_destroy);
+  g_clear_pointer (&self->image_node, gsk_render_node_unref);
+}
+
+static void
 cbd_slice_view_invalidate (CbdSliceView *self)
 {
-  g_clear_object (&self->texture);
+  cbd_slice_view_clear_image (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -370,10 +377,11 @@ cbd_slice_view_point_to_voxel (CbdSliceView *self,
   return TRUE;
 }
 
-/* The visible part of the slice at device resolution. */
-static GdkTexture *
-cbd_slice_view_build_texture (CbdSliceView    *self,
-                              graphene_rect_t *rect)
+/* The visible part of the slice at device resolution, premultiplied
+ * ARGB32 (cairo's layout, and GDK_MEMORY_DEFAULT's). */
+static cairo_surface_t *
+cbd_slice_view_build_image (CbdSliceView    *self,
+                            graphene_rect_t *rect)
 {
   CbdVolume *volume = cbd_view_state_get_volume (self->state);
   int width = gtk_widget_get_width (GTK_WIDGET (self));
@@ -384,8 +392,7 @@ cbd_slice_view_build_texture (CbdSliceView    *self,
   int x0, y0, x1, y1, device_width, device_height;
   double voxel_u = volume->voxel_nm[self->u_axis], voxel_v = volume->voxel_nm[self->v_axis];
   CbdSliceImage image;
-  g_autoptr(GBytes) bytes = NULL;
-  guint32 *pixels;
+  cairo_surface_t *surface;
   gint64 start = g_get_monotonic_time ();
 
   cbd_slice_view_nm_to_point (self, 0.0, 0.0, &left, &top);
@@ -400,28 +407,68 @@ cbd_slice_view_build_texture (CbdSliceView    *self,
 
   device_width = (x1 - x0) * device_scale;
   device_height = (y1 - y0) * device_scale;
-  pixels = g_try_malloc_n ((gsize) device_width * device_height, sizeof (guint32));
-  if (pixels == NULL)
-    return NULL;
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, device_width, device_height);
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      return NULL;
+    }
 
   cbd_view_state_get_centre (self->state, centre);
   cbd_slice_view_slice_image (self, &image);
+  cairo_surface_flush (surface);
   cbd_slice_render (&image,
                     (centre[self->u_axis] + (x0 - width / 2.0) / scale) / voxel_u,
                     (centre[self->v_axis] + (y0 - height / 2.0) / scale) / voxel_v,
                     1.0 / (scale * device_scale * voxel_u),
                     1.0 / (scale * device_scale * voxel_v),
-                    device_width, device_height, pixels, device_width);
+                    device_width, device_height,
+                    (guint32 *) cairo_image_surface_get_data (surface),
+                    cairo_image_surface_get_stride (surface) / sizeof (guint32));
+  cairo_surface_mark_dirty (surface);
 
-  bytes = g_bytes_new_take (pixels, (gsize) device_width * device_height * sizeof (guint32));
   *rect = GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0);
   self->last_build_ms = (g_get_monotonic_time () - start) / 1000.0;
-  g_debug ("%s slice %" G_GINT64_FORMAT ": %d × %d texture built in %.2f ms",
+  g_debug ("%s slice %" G_GINT64_FORMAT ": %d × %d image built in %.2f ms",
            plane_names[self->normal], self->slice_index,
            device_width, device_height, self->last_build_ms);
-  return gdk_memory_texture_new (device_width, device_height,
-                                 GDK_MEMORY_DEFAULT, bytes,
-                                 (gsize) device_width * sizeof (guint32));
+  return surface;
+}
+
+/* The slice image as a node, made once per image: GTK 4.8's cairo
+ * renderer (chosen on a software GL) converts every pixel of a texture
+ * through floats in each frame, 15 ms for a 2720 × 1531 slice, so there a
+ * cairo node holds the pixels as they are; other renderers get a texture,
+ * uploaded once. Either way an unchanged image is the same node, which
+ * GTK does not redraw. */
+static GskRenderNode *
+cbd_slice_view_image_node (CbdSliceView *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  GtkNative *native = gtk_widget_get_native (widget);
+  const graphene_rect_t *rect = &self->texture_rect;
+  GskRenderNode *node;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int height = cairo_image_surface_get_height (self->image);
+  gsize stride = cairo_image_surface_get_stride (self->image);
+
+  if (native != NULL && GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (native)) &&
+      gtk_widget_get_scale_factor (widget) == 1)
+    {
+      cairo_t *cr;
+
+      node = gsk_cairo_node_new (rect);
+      cr = gsk_cairo_node_get_draw_context (node);
+      cairo_set_source_surface (cr, self->image, rect->origin.x, rect->origin.y);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      return node;
+    }
+  bytes = g_bytes_new (cairo_image_surface_get_data (self->image), height * stride);
+  texture = gdk_memory_texture_new (cairo_image_surface_get_width (self->image), height,
+                                    GDK_MEMORY_DEFAULT, bytes, stride);
+  return gsk_texture_node_new (texture, rect);
 }
 
 static void
@@ -498,13 +545,15 @@ cbd_slice_view_snapshot (GtkWidget   *widget,
 
   if (self->slice != NULL)
     {
-      if (self->texture == NULL)
-        self->texture = cbd_slice_view_build_texture (self, &self->texture_rect);
-      if (self->texture != NULL)
+      if (self->image == NULL)
+        self->image = cbd_slice_view_build_image (self, &self->texture_rect);
+      if (self->image != NULL)
         {
           /* Hidden and translucent phases show this colour through. */
           gtk_snapshot_append_color (snapshot, &hidden, &self->texture_rect);
-          gtk_snapshot_append_texture (snapshot, self->texture, &self->texture_rect);
+          if (self->image_node == NULL)
+            self->image_node = cbd_slice_view_image_node (self);
+          gtk_snapshot_append_node (snapshot, self->image_node);
         }
     }
 
@@ -545,7 +594,7 @@ cbd_slice_view_size_allocate (GtkWidget *widget,
 {
   CbdSliceView *self = CBD_SLICE_VIEW (widget);
 
-  g_clear_object (&self->texture);
+  cbd_slice_view_clear_image (self);
 }
 
 static void
@@ -626,7 +675,7 @@ cbd_slice_view_finalize (GObject *object)
   cbd_cutout_shape_clear (&self->moving_before);
   g_clear_pointer (&self->slice, g_free);
   g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
-  g_clear_object (&self->texture);
+  cbd_slice_view_clear_image (self);
 
   G_OBJECT_CLASS (cbd_slice_view_parent_class)->finalize (object);
 }
