@@ -126,7 +126,7 @@ cbd_slice_overlay_get (const CbdSliceOverlay *overlay,
                                               overlay->size[1] * (z - overlay->origin[2]))];
 }
 
-GdkTexture *
+cairo_surface_t *
 cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
                           guint                  normal,
                           guint                  u_axis,
@@ -146,8 +146,9 @@ cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
   gsize stride[3] = { 1, overlay->size[0], overlay->size[0] * overlay->size[1] };
   gsize nu = overlay->size[u_axis], nv = overlay->size[v_axis];
   const guint8 *plane;
-  g_autoptr(GBytes) bytes = NULL;
+  cairo_surface_t *surface;
   guint32 *pixels;
+  gsize row_pixels;
   guint alpha = (guint) CLAMP (opacity * 255.0 + 0.5, 0.0, 255.0);
 
   if (index < overlay->origin[normal] || index >= overlay->origin[normal] + overlay->size[normal] ||
@@ -158,9 +159,15 @@ cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
     colours[k] = alpha << 24 | (guint) (rgb[k][0] * alpha + 0.5) << 16 |
                  (guint) (rgb[k][1] * alpha + 0.5) << 8 | (guint) (rgb[k][2] * alpha + 0.5);
 
-  pixels = g_try_malloc_n ((gsize) width * height, sizeof (guint32));
-  if (pixels == NULL)
-    return NULL;
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      return NULL;
+    }
+  cairo_surface_flush (surface);
+  pixels = (guint32 *) cairo_image_surface_get_data (surface);
+  row_pixels = cairo_image_surface_get_stride (surface) / sizeof (guint32);
   if (overlay->field != NULL)
     {
       const float *field_plane = overlay->field + (index - overlay->origin[normal]) * stride[normal];
@@ -183,12 +190,11 @@ cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
                   pixel = alpha << 24 | ((mapped >> 16 & 0xff) * alpha / 255) << 16 |
                           ((mapped >> 8 & 0xff) * alpha / 255) << 8 | (mapped & 0xff) * alpha / 255;
                 }
-              pixels[(gsize) py * width + px] = pixel;
+              pixels[(gsize) py * row_pixels + px] = pixel;
             }
         }
-      bytes = g_bytes_new_take (pixels, (gsize) width * height * sizeof (guint32));
-      return gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes,
-                                     (gsize) width * sizeof (guint32));
+      cairo_surface_mark_dirty (surface);
+      return surface;
     }
 
   plane = overlay->classes + (index - overlay->origin[normal]) * stride[normal];
@@ -201,10 +207,9 @@ cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
         {
           gsize u = MIN ((gsize) ((px + 0.5) * nu / width), nu - 1);
 
-          pixels[(gsize) py * width + px] = colours[MIN (row[u * stride[u_axis]], 2)];
+          pixels[(gsize) py * row_pixels + px] = colours[MIN (row[u * stride[u_axis]], 2)];
         }
     }
-  bytes = g_bytes_new_take (pixels, (gsize) width * height * sizeof (guint32));
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes,
-                                 (gsize) width * sizeof (guint32));
+  cairo_surface_mark_dirty (surface);
+  return surface;
 }

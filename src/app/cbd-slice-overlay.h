@@ -47,7 +47,7 @@ int              cbd_slice_overlay_get   (const CbdSliceOverlay *overlay,
  * device pixels covering voxels [u0, u0 + nu) x [v0, v0 + nv) of the
  * plane (u along x of the image, v down), each voxel in its class colour
  * at @opacity; NULL when the plane misses the cutout. */
-GdkTexture      *cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
+cairo_surface_t *cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
                                            guint            normal,
                                            guint            u_axis,
                                            guint            v_axis,

@@ -29,6 +29,7 @@ struct _CbdSliceView
   guint32        lut[256];
   cairo_surface_t *image;       /* device pixels of the visible part */
   GskRenderNode *image_node;    /* the same as a texture or a cairo node */
+  GskRenderNode *overlay_node;  /* the overlay's part of this slice */
   graphene_rect_t texture_rect; /* where it goes, in widget coordinates */
   double         last_build_ms;
 

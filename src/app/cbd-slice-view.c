@@ -65,6 +65,7 @@ cbd_slice_view_clear_image (CbdSliceView *self)
 {
   g_clear_pointer (&self->image, cairo_surface_destroy);
   g_clear_pointer (&self->image_node, gsk_render_node_unref);
+  g_clear_pointer (&self->overlay_node, gsk_render_node_unref);
 }
 
 static void
@@ -435,40 +436,71 @@ cbd_slice_view_build_image (CbdSliceView    *self,
   return surface;
 }
 
-/* The slice image as a node, made once per image: GTK 4.8's cairo
- * renderer (chosen on a software GL) converts every pixel of a texture
- * through floats in each frame, 15 ms for a 2720 × 1531 slice, so there a
- * cairo node holds the pixels as they are; other renderers get a texture,
- * uploaded once. Either way an unchanged image is the same node, which
- * GTK does not redraw. */
+/* Premultiplied ARGB32 pixels stretched over @rect, as a node made once
+ * and kept while they do not change: GTK 4.8's cairo renderer (chosen on a
+ * software GL) converts every pixel of a texture through floats in each
+ * frame, 15 ms for a 2720 × 1531 slice, so there a cairo node holds the
+ * pixels as they are; other renderers get a texture, uploaded once. GTK
+ * does not redraw a node it has drawn before. */
 static GskRenderNode *
-cbd_slice_view_image_node (CbdSliceView *self)
+cbd_slice_view_pixels_node (CbdSliceView          *self,
+                            cairo_surface_t       *pixels,
+                            const graphene_rect_t *rect)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   GtkNative *native = gtk_widget_get_native (widget);
-  const graphene_rect_t *rect = &self->texture_rect;
-  GskRenderNode *node;
+  int width = cairo_image_surface_get_width (pixels);
+  int height = cairo_image_surface_get_height (pixels);
+  gsize stride = cairo_image_surface_get_stride (pixels);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  int height = cairo_image_surface_get_height (self->image);
-  gsize stride = cairo_image_surface_get_stride (self->image);
 
   if (native != NULL && GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (native)) &&
       gtk_widget_get_scale_factor (widget) == 1)
     {
-      cairo_t *cr;
+      GskRenderNode *node = gsk_cairo_node_new (rect);
+      cairo_t *cr = gsk_cairo_node_get_draw_context (node);
 
-      node = gsk_cairo_node_new (rect);
-      cr = gsk_cairo_node_get_draw_context (node);
-      cairo_set_source_surface (cr, self->image, rect->origin.x, rect->origin.y);
+      cairo_translate (cr, rect->origin.x, rect->origin.y);
+      cairo_scale (cr, rect->size.width / width, rect->size.height / height);
+      cairo_set_source_surface (cr, pixels, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
       cairo_paint (cr);
       cairo_destroy (cr);
       return node;
     }
-  bytes = g_bytes_new (cairo_image_surface_get_data (self->image), height * stride);
-  texture = gdk_memory_texture_new (cairo_image_surface_get_width (self->image), height,
-                                    GDK_MEMORY_DEFAULT, bytes, stride);
+  bytes = g_bytes_new (cairo_image_surface_get_data (pixels), height * stride);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
   return gsk_texture_node_new (texture, rect);
+}
+
+/* The selected cutout's overlay where this slice cuts it, or NULL. */
+static GskRenderNode *
+cbd_slice_view_overlay_node (CbdSliceView *self)
+{
+  const CbdSliceOverlay *overlay = self->overlay;
+  int device_scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  double left, top, right, bottom;
+  cairo_surface_t *pixels;
+  GskRenderNode *node;
+
+  cbd_slice_view_voxel_to_point (self, overlay->origin[self->u_axis], overlay->origin[self->v_axis],
+                                 &left, &top);
+  cbd_slice_view_voxel_to_point (self, overlay->origin[self->u_axis] + overlay->size[self->u_axis],
+                                 overlay->origin[self->v_axis] + overlay->size[self->v_axis],
+                                 &right, &bottom);
+  /* Voxels stay sharp: one texel per device pixel (up to 4096). */
+  pixels = cbd_slice_overlay_render (overlay, self->normal, self->u_axis, self->v_axis,
+                                     (gsize) self->slice_index,
+                                     (int) MIN (ceil ((right - left) * device_scale), 4096),
+                                     (int) MIN (ceil ((bottom - top) * device_scale), 4096),
+                                     self->overlay_opacity);
+  if (pixels == NULL)
+    return NULL;
+  node = cbd_slice_view_pixels_node (self, pixels,
+                                     &GRAPHENE_RECT_INIT (left, top, right - left, bottom - top));
+  cairo_surface_destroy (pixels);
+  return node;
 }
 
 static void
@@ -552,32 +584,17 @@ cbd_slice_view_snapshot (GtkWidget   *widget,
           /* Hidden and translucent phases show this colour through. */
           gtk_snapshot_append_color (snapshot, &hidden, &self->texture_rect);
           if (self->image_node == NULL)
-            self->image_node = cbd_slice_view_image_node (self);
+            self->image_node = cbd_slice_view_pixels_node (self, self->image, &self->texture_rect);
           gtk_snapshot_append_node (snapshot, self->image_node);
         }
     }
 
   if (self->overlay != NULL && self->slice_index >= 0)
     {
-      const CbdSliceOverlay *overlay = self->overlay;
-      int device_scale = gtk_widget_get_scale_factor (widget);
-      double left, top, right, bottom;
-      g_autoptr(GdkTexture) texture = NULL;
-
-      cbd_slice_view_voxel_to_point (self, overlay->origin[self->u_axis], overlay->origin[self->v_axis],
-                                     &left, &top);
-      cbd_slice_view_voxel_to_point (self, overlay->origin[self->u_axis] + overlay->size[self->u_axis],
-                                     overlay->origin[self->v_axis] + overlay->size[self->v_axis],
-                                     &right, &bottom);
-      /* Voxels stay sharp: one texel per device pixel (up to 4096). */
-      texture = cbd_slice_overlay_render (overlay, self->normal, self->u_axis, self->v_axis,
-                                          (gsize) self->slice_index,
-                                          (int) MIN (ceil ((right - left) * device_scale), 4096),
-                                          (int) MIN (ceil ((bottom - top) * device_scale), 4096),
-                                          self->overlay_opacity);
-      if (texture != NULL)
-        gtk_snapshot_append_texture (snapshot, texture,
-                                     &GRAPHENE_RECT_INIT (left, top, right - left, bottom - top));
+      if (self->overlay_node == NULL)
+        self->overlay_node = cbd_slice_view_overlay_node (self);
+      if (self->overlay_node != NULL)
+        gtk_snapshot_append_node (snapshot, self->overlay_node);
     }
 
   cbd_slice_view_snapshot_cutouts (self, snapshot);
@@ -844,6 +861,7 @@ cbd_slice_view_set_overlay (CbdSliceView    *self,
   if (overlay != NULL)
     cbd_slice_overlay_ref (overlay);
   g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
+  g_clear_pointer (&self->overlay_node, gsk_render_node_unref);
   self->overlay = overlay;
   self->overlay_opacity = CLAMP (opacity, 0.0, 1.0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
