@@ -245,7 +245,10 @@ restrict_chunk (gpointer data, gsize lo, gsize hi)
       float sum = 0.0f;
       for (guint32 m = cv->member_start[I]; m < cv->member_start[I + 1]; m++)
         sum += r[cv->member[m]];
-      cv->b[I] = sum;
+      if (level_on_box (cv))
+        cv->box.b[cv->box_position[I]] = sum;
+      else
+        cv->b[I] = sum;
     }
   return 0.0;
 }
@@ -291,11 +294,23 @@ static void
 prolong_range (const Level *lv, const Level *coarse, gsize lo, gsize hi)
 {
   float *restrict x = lv->x;
-  const float *restrict coarse_x = coarse->x;
   const gint32 *restrict aggregate = lv->aggregate;
 
-  for (gsize i = lo; i < hi; i++)
-    x[i] += COARSE_SCALE * coarse_x[aggregate[i]];
+  if (level_on_box (coarse))
+    {
+      const float *restrict coarse_x = coarse->box.x;
+      const guint32 *restrict position = coarse->box_position;
+
+      for (gsize i = lo; i < hi; i++)
+        x[i] += COARSE_SCALE * coarse_x[position[aggregate[i]]];
+    }
+  else
+    {
+      const float *restrict coarse_x = coarse->x;
+
+      for (gsize i = lo; i < hi; i++)
+        x[i] += COARSE_SCALE * coarse_x[aggregate[i]];
+    }
 }
 
 /* Smoothing passes ----------------------------------------------------------
@@ -915,9 +930,10 @@ box_drop_lists (Level *lv, Level *coarse)
 
 /* A level goes onto the box when it is dense: at least BOX_MIN_FILL of its
  * box cells are unknowns. Level 0 also needs uniform conductances (the
- * per-link form is for the coarse levels), a coarse level a box below it. */
+ * per-link form is for the coarse levels); a coarse level may sit below a
+ * list level (a sparse phase's first coarse level is denser). */
 static gboolean
-box_wanted (const CbdMultigrid *mg, guint l, const gboolean *on_box, const CbdMgMatrix *matrix)
+box_wanted (const CbdMultigrid *mg, guint l, const CbdMgMatrix *matrix)
 {
   const Level *lv = &mg->level[l];
   gsize n_cells = lv->dims[0] * lv->dims[1] * lv->dims[2];
@@ -929,7 +945,7 @@ box_wanted (const CbdMultigrid *mg, guint l, const gboolean *on_box, const CbdMg
     return FALSE;
   if (l == 0)
     return matrix->conductance == NULL && matrix->diagonal == NULL;
-  return on_box[l - 1] && l <= MAX_BOX_LEVEL;
+  return l <= MAX_BOX_LEVEL;
 }
 
 CbdMultigrid *
@@ -949,7 +965,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       Level *fine = &mg->level[mg->n_levels - 1];
       Level *coarse = &mg->level[mg->n_levels];
 
-      on_box[mg->n_levels - 1] = box_wanted (mg, mg->n_levels - 1, on_box, matrix);
+      on_box[mg->n_levels - 1] = box_wanted (mg, mg->n_levels - 1, matrix);
       mg->n_levels++;
       if (!level_coarsen (fine, coarse, !on_box[mg->n_levels - 2]))
         return NULL;
@@ -984,8 +1000,10 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
   if (!level_factorise (&mg->level[mg->n_levels - 1]))
     return NULL;
   /* The coarsest level is solved directly, never on a box. */
-  for (guint l = 0; l + 1 < mg->n_levels && on_box[l]; l++)
+  for (guint l = 0; l + 1 < mg->n_levels; l++)
     {
+      if (!on_box[l])
+        continue;
       if (!box_setup (mg, l))
         return NULL;
       box_drop_lists (&mg->level[l], &mg->level[l + 1]);
