@@ -9,7 +9,7 @@
  * ±y and ±z neighbours the same j in the neighbouring rows of the other
  * colour. Cells outside the cluster and the padding hold x = b = 0 and an
  * inverse diagonal of 0, so they stay 0 without a branch. The first coarse
- * level, denser still, may live on a box too, with its link conductances
+ * levels, denser still, may live on a box too, with their link conductances
  * per cell.
  *
  * Internal to cbd-multigrid.c.

@@ -6,11 +6,26 @@
  * smoothed by red-black Gauss-Seidel: red then black before the coarse
  * correction, black then red after it, which keeps the V-cycle symmetric as
  * conjugate gradients need. The coarse correction is scaled by 2, the usual
- * remedy for the too-weak correction of unsmoothed aggregation. The coarsest
- * level is factorised densely (Cholesky).
+ * remedy for the too-weak correction of unsmoothed aggregation. Each coarse
+ * problem is solved by two cycles (a W-cycle), which stays symmetric too. The
+ * coarsest level is factorised densely (Cholesky).
  *
  * The vectors are single precision: a preconditioner only has to be a good
  * approximation, and halving the bytes moved is what makes it fast.
+ *
+ * The solve is bound by memory traffic, so two layouts and one schedule
+ * serve it:
+ * - a level is a list of unknowns (red first, then black, each in grid
+ *   order) with 6 neighbour indices, or, when at least BOX_MIN_FILL of its
+ *   box is unknowns, the box itself in checkerboard-split rows
+ *   (cbd-multigrid-box.h): no indices, whole vectors. Level 0 goes there
+ *   with uniform conductances, levels 1 and 2 with their links per cell.
+ * - every pre-smoothing (its half-sweeps and the residual) and every
+ *   post-smoothing (the prolongation and its half-sweeps) is one wavefront
+ *   through the planes of the level, so the planes it works on stay in cache
+ *   between stages (see "Smoothing passes" below). The arithmetic is that of
+ *   the stages one after the other, so results do not depend on the number
+ *   of threads.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -48,7 +48,7 @@ CbdMultigrid *cbd_multigrid_new   (const CbdMgMatrix *matrix,
 void          cbd_multigrid_free  (CbdMultigrid      *multigrid);
 guint         cbd_multigrid_get_n_levels (const CbdMultigrid *multigrid);
 
-/* z = M⁻¹ r (one symmetric V-cycle). @z holds n + 1 values; z[n] stays 0. */
+/* z = M⁻¹ r (one symmetric W-cycle). @z holds n + 1 values; z[n] stays 0. */
 void          cbd_multigrid_apply (CbdMultigrid      *multigrid,
                                    const float       *r,
                                    float             *z);

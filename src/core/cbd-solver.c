@@ -4,7 +4,8 @@
  * the driven faces held at 0 and 1 on the outer voxel face (half-voxel
  * conductance 2), no flux elsewhere: the TauFactor discretisation, so results
  * compare 1:1. Voxels not connected to both driven faces carry no current and
- * would make the system singular, so they are removed first.
+ * would make the system singular, so they are removed first (one
+ * union-find pass in memory order finds the clusters touching both faces).
  *
  * Anisotropic voxels scale the conductance along axis d by h_b h_c / h_d
  * (face area over length), divided by the geometric mean voxel edge so that
@@ -12,7 +13,7 @@
  * are two half-voxel conductors in series (a harmonic mean).
  *
  * Conjugate gradients in double precision on the compact list of active
- * voxels, preconditioned by one V-cycle of aggregation multigrid in single
+ * voxels, preconditioned by one W-cycle of aggregation multigrid in single
  * precision (cbd-multigrid.c), on all cores with bit-identical results for
  * any thread count (cbd-parallel.c).
  *
