@@ -10,7 +10,7 @@
 
 #include "cbd-application.h"
 #include "cbd-preferences-window.h"
-#include "cbd-software-gl.h"
+#include "cbd-volume-view.h"
 #include "cbd-window.h"
 
 #define SCREENSHOT_TIMEOUT_SECONDS 60
@@ -103,8 +103,12 @@ screenshot_tick_cb (GtkWidget     *widget,
                     gpointer       user_data)
 {
   CbdApplication *self = CBD_APPLICATION (user_data);
+  CbdVolumeView *volume_view = CBD_VOLUME_VIEW (cbd_window_get_volume_view (self->screenshot_window));
 
-  if (!gtk_widget_get_mapped (widget) || ++self->settle_frames < SCREENSHOT_SETTLE_FRAMES)
+  /* Also until the 3D view shows its whole picture (software GL casts it
+   * over several frames). */
+  if (!gtk_widget_get_mapped (widget) || ++self->settle_frames < SCREENSHOT_SETTLE_FRAMES ||
+      !cbd_volume_view_get_picture_complete (volume_view))
     {
       gtk_widget_queue_draw (widget);
       return G_SOURCE_CONTINUE;
@@ -292,7 +296,6 @@ cbd_application_startup (GApplication *application)
   GSettingsSchemaSource *source;
 
   G_APPLICATION_CLASS (cbd_application_parent_class)->startup (application);
-  cbd_software_gl_choose_renderer (gdk_display_get_default ());
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
                                    G_N_ELEMENTS (app_entries), self);

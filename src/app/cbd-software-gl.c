@@ -71,8 +71,9 @@ cbd_software_gl_choose_renderer (GdkDisplay *display)
     return FALSE;
   g_debug ("OpenGL is %s (software): windows draw with cairo, "
            "set GSK_RENDERER=gl to override", renderer);
-  /* Before any window exists, when no other thread reads the environment;
-   * GSK reads it as each window realises its renderer. */
+  /* The caller runs this before any window exists and before other
+   * threads start; GSK reads the variable when the first window realises
+   * its renderer. */
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
   return TRUE;
 }
