@@ -33,6 +33,7 @@ update_analysis_actions (CbdWindow *self)
 
   set_enabled (self, "analyse", !running);
   set_enabled (self, "cancel-analysis", running);
+  cbd_window_update_setup_actions (self);
 }
 
 static void

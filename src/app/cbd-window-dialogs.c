@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cbd-analysis-panel.h"
 #include "cbd-label-map-dialog.h"
 #include "cbd-raw-dialog.h"
 #include "cbd-voxel-size-dialog.h"
@@ -288,17 +289,30 @@ voxel_size_activated (GSimpleAction *action,
   ask_with_histogram (CBD_WINDOW (user_data), ask_voxel_size);
 }
 
+/* The label map and voxel size can change while there is a volume and no
+ * analysis runs on it (its threads read both). */
+void
+cbd_window_update_setup_actions (CbdWindow *self)
+{
+  static const char *names[] = { "label-map", "voxel-size" };
+  gboolean enabled = cbd_view_state_get_volume (self->state) != NULL &&
+                     !cbd_analysis_panel_get_running (self->analysis_panel);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), names[i]);
+
+      /* Called as the actions are set up, too. */
+      if (action != NULL)
+        g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+    }
+}
+
 static void
 volume_changed_cb (CbdViewState *state,
                    CbdWindow    *self)
 {
-  gboolean have_volume = cbd_view_state_get_volume (state) != NULL;
-  GAction *action;
-
-  action = g_action_map_lookup_action (G_ACTION_MAP (self), "label-map");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), have_volume);
-  action = g_action_map_lookup_action (G_ACTION_MAP (self), "voxel-size");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), have_volume);
+  cbd_window_update_setup_actions (self);
 }
 
 void

@@ -64,6 +64,7 @@ gboolean cbd_window_write_project (CbdWindow         *self,
 void cbd_window_restore_analysis (CbdWindow  *self,
                                   const char *project_path);
 void cbd_window_init_dialog_actions (CbdWindow *self);
+void cbd_window_update_setup_actions (CbdWindow *self);
 void cbd_window_ask_label_map   (CbdWindow     *self,
                                  const guint64  counts[256]);
 void cbd_window_ask_raw         (CbdWindow     *self,

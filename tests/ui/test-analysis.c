@@ -314,7 +314,12 @@ run_analysis (Fixture *fixture)
   g_action_group_activate_action (G_ACTION_GROUP (fixture->window), "analyse", NULL);
   if (!cbd_analysis_panel_get_running (fixture->panel))
     g_error ("not running: %s", cbd_analysis_panel_get_status (fixture->panel));
+  /* The threads read the label map and voxel size: fixed meanwhile. */
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->window), "voxel-size"));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->window), "label-map"));
   ui_test_wait_for_flag (&fixture->finished);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->window), "voxel-size"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->window), "label-map"));
   tick_cb (fixture);
   g_source_remove (tick);
   return (g_get_monotonic_time () - start) / 1e6;
