@@ -567,17 +567,118 @@ link_conductance (const Level *a, gsize i, guint k)
   return a->conductance != NULL ? a->conductance[6 * i + k] : a->axis_conductance[k / 2];
 }
 
+/* The coarsening of a uniform fine level, by threads: each takes whole
+ * pairs of planes (whole 2×2×2 blocks) and within them the red unknowns,
+ * then the black ones, so every block sees its members in the same order as
+ * one thread would, and no two threads write the same block. */
+typedef struct
+{
+  Level        *fine, *coarse;
+  gint32       *map;
+  gsize         cd[3];
+  guint         phase;
+} CoarsenJob;
+
+static void
+coarsen_member (gpointer data, guint member, guint n_members)
+{
+  CoarsenJob *job = data;
+  Level *fine = job->fine, *coarse = job->coarse;
+  const gsize *cd = job->cd;
+  gsize nz = fine->dims[2], pairs = (nz + 1) / 2;
+  gsize z0 = 2 * (pairs * member / n_members), z1 = MIN (2 * (pairs * (member + 1) / n_members), nz);
+  CbdGridWalker walker;
+
+  if (job->phase == 3)
+    {
+      /* Coarse neighbours, looked up once per coarse link. */
+      gsize cstride[3] = { 1, cd[0], cd[0] * cd[1] };
+      gsize lo = coarse->n * member / n_members, hi = coarse->n * (member + 1) / n_members;
+
+      for (gsize I = lo; I < hi; I++)
+        for (guint k = 0; k < 6; k++)
+          {
+            gsize c = coarse->own_cell[I];
+
+            coarse->own_neighbour[6 * I + k] = coarse->conductance[6 * I + k] != 0.0f
+              ? job->map[(k & 1) ? c + cstride[k / 2] : c - cstride[k / 2]] : (gint32) coarse->n;
+          }
+      return;
+    }
+
+  cbd_grid_walker_init (&walker, fine->dims);
+  for (guint colour = 0; colour < 2; colour++)
+    {
+      gsize lo = fine->plane_start[colour * (nz + 1) + z0];
+      gsize hi = fine->plane_start[colour * (nz + 1) + z1];
+
+      for (gsize i = lo; i < hi; i++)
+        {
+          const gsize *xyz;
+
+          if (job->phase == 1)
+            {
+              fine->aggregate[i] = job->map[fine->aggregate[i]];
+              continue;
+            }
+          xyz = cbd_grid_walk (&walker, fine->cell[i]);
+          if (job->phase == 0)
+            {
+              gsize c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
+
+              job->map[c] = -2;
+              fine->aggregate[i] = (gint32) c;   /* the coarse grid cell, for now */
+            }
+          else
+            {
+              /* Galerkin, uniform per axis with the neighbours known from
+               * the pattern: whether a link stays inside the block follows
+               * from the coordinate's parity. */
+              gsize I = (gsize) fine->aggregate[i];
+              guint8 pattern = fine->pattern[i];
+              float diagonal = coarse->diagonal[I] + fine->pattern_diagonal[pattern];
+
+              for (guint k = 0; k < 6; k++)
+                if (pattern & (1u << k))
+                  {
+                    float g = fine->axis_conductance[k / 2];
+                    gboolean inside = (k & 1) ? !(xyz[k / 2] & 1) : (xyz[k / 2] & 1);
+
+                    if (inside)
+                      diagonal -= g;
+                    else
+                      coarse->conductance[6 * I + k] += g;
+                  }
+              coarse->diagonal[I] = diagonal;
+            }
+        }
+    }
+}
+
+static void
+coarsen_run (CbdParallel *parallel, CoarsenJob *job, guint phase)
+{
+  guint max_members = 1;
+
+  if (job->fine->n >= PARALLEL_MIN_UNKNOWNS)
+    max_members = (guint) MIN ((job->fine->dims[2] + 1) / 2, G_MAXUINT);
+  job->phase = phase;
+  cbd_parallel_team (parallel, max_members, coarsen_member, job);
+}
+
 /* Builds @coarse from 2×2×2 blocks of @fine; FALSE when out of memory.
  * @lists: also the members of each block and the fine residual, for the
  * list form's restriction (a box level restricts on its own). */
 static gboolean
-level_coarsen (Level *fine, Level *coarse, gboolean lists)
+level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel)
 {
   const Level *fa = fine;
   Level *ca = coarse;
   gsize cd[3], n_cells, n = 0, n_red = 0;
   g_autofree gint32 *map = NULL;
   CbdGridWalker walker;
+  gboolean uniform = fa->conductance == NULL && fa->pattern != NULL;
+  CoarsenJob job = { fine, coarse, NULL, { 0 }, 0 };
 
   for (guint d = 0; d < 3; d++)
     cd[d] = (fa->dims[d] + 1) / 2;
@@ -587,17 +688,24 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists)
   if (map == NULL || fine->aggregate == NULL)
     return FALSE;
 
-  cbd_grid_walker_init (&walker, fa->dims);
   for (gsize c = 0; c < n_cells; c++)
     map[c] = -1;
-  for (gsize i = 0; i < fa->n; i++)
+  job.map = map;
+  memcpy (job.cd, cd, sizeof cd);
+  if (uniform)
+    coarsen_run (parallel, &job, 0);
+  else
     {
-      const gsize *xyz = cbd_grid_walk (&walker, fa->cell[i]);
-      gsize c;
+      cbd_grid_walker_init (&walker, fa->dims);
+      for (gsize i = 0; i < fa->n; i++)
+        {
+          const gsize *xyz = cbd_grid_walk (&walker, fa->cell[i]);
+          gsize c;
 
-      c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
-      map[c] = -2;
-      fine->aggregate[i] = (gint32) c;   /* the coarse grid cell, for now */
+          c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
+          map[c] = -2;
+          fine->aggregate[i] = (gint32) c;   /* the coarse grid cell, for now */
+        }
     }
   /* Number the occupied coarse cells, red (even coordinate sum) first. */
   for (guint colour = 0; colour < 2; colour++)
@@ -635,77 +743,48 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists)
   for (gsize c = 0; c < n_cells; c++)
     if (map[c] >= 0)
       coarse->own_cell[map[c]] = (guint32) c;
-  for (gsize k = 0; k < 6 * n; k++)
-    coarse->own_neighbour[k] = (gint32) n;
-
-  for (gsize i = 0; i < fa->n; i++)
-    {
-      gint32 I = map[fine->aggregate[i]];
-
-      fine->aggregate[i] = I;
-      coarse->member_start[I + 2]++;
-    }
-  /* Galerkin: the diagonal sums the block's diagonals less its inner links
-   * (seen from both sides); links leaving the block add up per direction. */
-  if (fa->conductance == NULL && fa->pattern != NULL)
-    {
-      /* Uniform per axis, neighbours known from the pattern: whether a link
-       * stays inside the block follows from the coordinate's parity, so
-       * nothing is read at the neighbour (the same sums as below). */
-      gsize cstride[3] = { 1, cd[0], cd[0] * cd[1] };
-
-      cbd_grid_walker_init (&walker, fa->dims);
-      for (gsize i = 0; i < fa->n; i++)
-        {
-          const gsize *xyz = cbd_grid_walk (&walker, fa->cell[i]);
-          gsize I = (gsize) fine->aggregate[i];
-          guint8 pattern = fa->pattern[i];
-          float diagonal = coarse->diagonal[I] + fa->pattern_diagonal[pattern];
-
-          for (guint k = 0; k < 6; k++)
-            if (pattern & (1u << k))
-              {
-                float g = fa->axis_conductance[k / 2];
-                gboolean inside = (k & 1) ? !(xyz[k / 2] & 1) : (xyz[k / 2] & 1);
-
-                if (inside)
-                  diagonal -= g;
-                else
-                  coarse->conductance[6 * I + k] += g;
-              }
-          coarse->diagonal[I] = diagonal;
-        }
-      for (gsize I = 0; I < n; I++)
-        for (guint k = 0; k < 6; k++)
-          if (coarse->conductance[6 * I + k] != 0.0f)
-            {
-              gsize c = coarse->own_cell[I];
-              coarse->own_neighbour[6 * I + k] = map[(k & 1) ? c + cstride[k / 2] : c - cstride[k / 2]];
-            }
-    }
+  if (uniform)
+    coarsen_run (parallel, &job, 1);
   else
     for (gsize i = 0; i < fa->n; i++)
-      {
-        gint32 I = fine->aggregate[i];
+      fine->aggregate[i] = map[fine->aggregate[i]];
+  if (lists)
+    for (gsize i = 0; i < fa->n; i++)
+      coarse->member_start[fine->aggregate[i] + 2]++;
+  /* Galerkin: the diagonal sums the block's diagonals less its inner links
+   * (seen from both sides); links leaving the block add up per direction. */
+  if (uniform)
+    {
+      coarsen_run (parallel, &job, 2);
+      coarsen_run (parallel, &job, 3);
+    }
+  else
+    {
+      for (gsize k = 0; k < 6 * n; k++)
+        coarse->own_neighbour[k] = (gint32) n;
+      for (gsize i = 0; i < fa->n; i++)
+        {
+          gint32 I = fine->aggregate[i];
 
-        coarse->diagonal[I] += level_diagonal (fa, i);
-        for (guint k = 0; k < 6; k++)
-          {
-            gint32 j = fa->neighbour[6 * i + k];
-            float g;
+          coarse->diagonal[I] += level_diagonal (fa, i);
+          for (guint k = 0; k < 6; k++)
+            {
+              gint32 j = fa->neighbour[6 * i + k];
+              float g;
 
-            if ((gsize) j >= fa->n)
-              continue;
-            g = link_conductance (fa, i, k);
-            if (fine->aggregate[j] == I)
-              coarse->diagonal[I] -= g;
-            else
-              {
-                coarse->conductance[6 * (gsize) I + k] += g;
-                coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
-              }
-          }
-      }
+              if ((gsize) j >= fa->n)
+                continue;
+              g = link_conductance (fa, i, k);
+              if (fine->aggregate[j] == I)
+                coarse->diagonal[I] -= g;
+              else
+                {
+                  coarse->conductance[6 * (gsize) I + k] += g;
+                  coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
+                }
+            }
+        }
+    }
 
   /* Members of each coarse unknown, in fine order (a counting sort). */
   if (!lists)
@@ -982,7 +1061,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
 
       on_box[mg->n_levels - 1] = box_wanted (mg, mg->n_levels - 1, matrix);
       mg->n_levels++;
-      if (!level_coarsen (fine, coarse, !on_box[mg->n_levels - 2]))
+      if ((fine->plane_start == NULL && !level_find_planes (fine)) ||
+          !level_coarsen (fine, coarse, !on_box[mg->n_levels - 2], parallel))
         return NULL;
       if (coarse->n == fine->n)
         {
@@ -1002,7 +1082,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       Level *lv = &mg->level[l];
 
       lv->sweeps = l == 0 ? FINE_SWEEPS : COARSE_SWEEPS;
-      if (!level_find_planes (lv))
+      if (lv->plane_start == NULL && !level_find_planes (lv))
         return NULL;
       if (l == 0)
         continue;
