@@ -393,8 +393,9 @@ stage_run (const Pass *pass, Stage stage, gsize z)
       sweep_range (lv, black_lo, black_hi);
       break;
     case STAGE_RESIDUAL:
+      /* After a black half-sweep the black residual is 0; r was allocated
+       * zeroed and its black part is never written. */
       residual_range (lv, red_lo, red_hi);
-      residual_range (lv, black_lo, black_hi);
       break;
     case STAGE_PROLONG:
       prolong_range (lv, pass->coarse, red_lo, red_hi);
