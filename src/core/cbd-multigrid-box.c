@@ -17,7 +17,9 @@
 /* 32-byte vectors cross no real function boundary here (the helpers are
  * always inlined), so GCC's note about their changed calling convention
  * does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 
 typedef float  V  __attribute__ ((vector_size (4 * CBD_MG_BOX_VECTOR)));
 typedef float  VU __attribute__ ((vector_size (4 * CBD_MG_BOX_VECTOR), aligned (4)));
