@@ -56,6 +56,8 @@
  * box is unknowns (and the conductances are uniform per axis). */
 #define BOX_MIN_FILL 0.35
 #define MAX_BOX_LEVEL 2        /* the coarser levels are small enough as lists */
+/* Levels with fewer unknowns run on one thread. */
+#define PARALLEL_MIN_UNKNOWNS 32768
 
 /* One level: the matrix in single precision. Level 0 borrows the solver's
  * cells, neighbours and patterns; coarse levels own theirs. */
@@ -74,8 +76,6 @@ typedef struct
   gint32        *own_neighbour;
   float         *x, *b, *r;     /* x holds n + 1 values, x[n] = 0 */
   gint32        *aggregate;     /* unknown → coarse unknown */
-  guint32       *member_start;  /* this level's unknowns → their members below */
-  guint32       *member;
   double        *cholesky;      /* coarsest level: n×n lower factor */
   guint          sweeps;
   /* Unknowns of plane z (the grid's slowest axis): red ones from
@@ -253,24 +253,42 @@ residual_range (const Level *lv, gsize lo, gsize hi)
       r[i] = b[i] - level_diagonal (lv, i) * x[i] + neighbour_sum (lv, x, i);
 }
 
-static double
-restrict_chunk (gpointer data, gsize lo, gsize hi)
+/* The coarse right-hand side: each thread takes whole pairs of fine planes
+ * (whole blocks) and adds the red residuals of their unknowns in order to
+ * their blocks, so each block sums its members in the same order for any
+ * number of threads (the black residual is 0). */
+static void
+restrict_member (gpointer data, guint member, guint n_members)
 {
-  LevelJob *job = data;
-  const float *r = job->level->r;
-  Level *cv = job->coarse;
+  const LevelJob *job = data;
+  const Level *lv = job->level, *cv = job->coarse;
+  const float *restrict r = lv->r;
+  const gint32 *restrict aggregate = lv->aggregate;
+  gsize nz = lv->dims[2], pairs = (nz + 1) / 2, cnz = cv->dims[2];
+  gsize c0 = pairs * member / n_members, c1 = pairs * (member + 1) / n_members;
+  gsize z0 = 2 * c0, z1 = MIN (2 * c1, nz);
+  float *restrict b = level_on_box (cv) ? cv->box.b : cv->b;
+  const guint32 *restrict position = level_on_box (cv) ? cv->box_position : NULL;
 
-  for (gsize I = lo; I < hi; I++)
+  for (guint colour = 0; colour < 2; colour++)
+    for (gsize I = cv->plane_start[colour * (cnz + 1) + c0]; I < cv->plane_start[colour * (cnz + 1) + c1]; I++)
+      b[position != NULL ? position[I] : I] = 0.0f;
+  for (gsize i = lv->plane_start[z0]; i < lv->plane_start[z1]; i++)
     {
-      float sum = 0.0f;
-      for (guint32 m = cv->member_start[I]; m < cv->member_start[I + 1]; m++)
-        sum += r[cv->member[m]];
-      if (level_on_box (cv))
-        cv->box.b[cv->box_position[I]] = sum;
-      else
-        cv->b[I] = sum;
+      gsize I = (gsize) aggregate[i];
+      b[position != NULL ? position[I] : I] += r[i];
     }
-  return 0.0;
+}
+
+static void
+restrict_run (CbdMultigrid *mg, Level *lv, Level *cv)
+{
+  LevelJob job = { lv, cv };
+  guint max_members = 1;
+
+  if (lv->n >= PARALLEL_MIN_UNKNOWNS)
+    max_members = (guint) MIN ((lv->dims[2] + 1) / 2, G_MAXUINT);
+  cbd_parallel_team (mg->parallel, max_members, restrict_member, &job);
 }
 
 /* The coarse right-hand side from the box's red residual: each 2×2×2 block
@@ -367,7 +385,6 @@ typedef enum
 } Stage;
 
 #define MAX_STAGES (4 * MAX (FINE_SWEEPS, COARSE_SWEEPS) + 4)
-#define PARALLEL_MIN_UNKNOWNS 32768
 #define MIN_SLAB_PLANES 8
 
 typedef struct
@@ -526,8 +543,6 @@ level_clear (Level *lv)
   g_free (lv->inverse_diagonal);
   g_free (lv->r);
   g_free (lv->aggregate);
-  g_free (lv->member_start);
-  g_free (lv->member);
   g_free (lv->cholesky);
   g_free (lv->plane_start);
   g_free (lv->plane_done);
@@ -641,20 +656,21 @@ coarsen_member (gpointer data, guint member, guint n_members)
                * the pattern: whether a link stays inside the block follows
                * from the coordinate's parity. */
               gsize I = (gsize) fine->aggregate[i];
-              guint8 pattern = fine->pattern[i];
+              guint pattern = fine->pattern[i];
               float diagonal = coarse->diagonal[I] + fine->pattern_diagonal[pattern];
+              float *conductance = &coarse->conductance[6 * I];
 
+              /* Without branches (the patterns are irregular): a link
+               * adds g × 0 where it does not apply, which changes nothing. */
               for (guint k = 0; k < 6; k++)
-                if (pattern & (1u << k))
-                  {
-                    float g = fine->axis_conductance[k / 2];
-                    gboolean inside = (k & 1) ? !(xyz[k / 2] & 1) : (xyz[k / 2] & 1);
+                {
+                  guint present = (pattern >> k) & 1;
+                  guint inside = (guint) (xyz[k / 2] & 1) ^ (k & 1);
+                  float g = fine->axis_conductance[k / 2];
 
-                    if (inside)
-                      diagonal -= g;
-                    else
-                      coarse->conductance[6 * I + k] += g;
-                  }
+                  diagonal -= g * (float) (present & inside);
+                  conductance[k] += g * (float) (present & (inside ^ 1));
+                }
               coarse->diagonal[I] = diagonal;
             }
         }
@@ -673,8 +689,8 @@ coarsen_run (CbdParallel *parallel, CoarsenJob *job, guint phase)
 }
 
 /* Builds @coarse from 2×2×2 blocks of @fine; FALSE when out of memory.
- * @lists: also the members of each block and the fine residual, for the
- * list form's restriction (a box level restricts on its own). */
+ * @lists: also the fine residual, for the list form's restriction (a box
+ * level restricts on its own). */
 static gboolean
 level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel)
 {
@@ -731,17 +747,12 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   coarse->own_neighbour = g_try_new (gint32, 6 * MAX (n, 1));
   coarse->conductance = g_try_new0 (float, 6 * MAX (n, 1));
   coarse->diagonal = g_try_new0 (float, MAX (n, 1));
-  coarse->member_start = g_try_new0 (guint32, n + 2);
   coarse->x = g_try_new0 (float, n + 1);
   coarse->b = g_try_new0 (float, n + 1);
   if (lists)
-    {
-      coarse->member = g_try_new (guint32, MAX (fa->n, 1));
-      fine->r = g_try_new0 (float, MAX (fa->n, 1));
-    }
+    fine->r = g_try_new0 (float, MAX (fa->n, 1));
   if (!coarse->own_cell || !coarse->own_neighbour || !coarse->conductance ||
-      !coarse->diagonal || !coarse->member_start || !coarse->x || !coarse->b ||
-      (lists && (!coarse->member || !fine->r)))
+      !coarse->diagonal || !coarse->x || !coarse->b || (lists && !fine->r))
     return FALSE;
   ca->cell = coarse->own_cell;
   ca->neighbour = coarse->own_neighbour;
@@ -754,9 +765,6 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   else
     for (gsize i = 0; i < fa->n; i++)
       fine->aggregate[i] = map[fine->aggregate[i]];
-  if (lists)
-    for (gsize i = 0; i < fa->n; i++)
-      coarse->member_start[fine->aggregate[i] + 2]++;
   /* Galerkin: the diagonal sums the block's diagonals less its inner links
    * (seen from both sides); links leaving the block add up per direction. */
   if (uniform)
@@ -791,14 +799,6 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
             }
         }
     }
-
-  /* Members of each coarse unknown, in fine order (a counting sort). */
-  if (!lists)
-    return TRUE;
-  for (gsize I = 0; I < n; I++)
-    coarse->member_start[I + 2] += coarse->member_start[I + 1];
-  for (gsize i = 0; i < fa->n; i++)
-    coarse->member[coarse->member_start[fine->aggregate[i] + 1]++] = (guint32) i;
   return TRUE;
 }
 
@@ -1024,8 +1024,6 @@ box_drop_lists (Level *lv, Level *coarse)
     }
   g_clear_pointer (&lv->r, g_free);
   g_clear_pointer (&lv->aggregate, g_free);
-  g_clear_pointer (&coarse->member_start, g_free);
-  g_clear_pointer (&coarse->member, g_free);
 }
 
 /* A level goes onto the box when it is dense: at least BOX_MIN_FILL of its
@@ -1189,7 +1187,7 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
     }
   pass_add (&pre, STAGE_RESIDUAL);
   pass_run (mg, &pre);
-  run (mg, restrict_chunk, lv, cv, cv->n);
+  restrict_run (mg, lv, cv);
   cycle (mg, l + 1, TRUE);
   for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
     cycle (mg, l + 1, FALSE);
