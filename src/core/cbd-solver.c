@@ -4,8 +4,9 @@
  * the driven faces held at 0 and 1 on the outer voxel face (half-voxel
  * conductance 2), no flux elsewhere: the TauFactor discretisation, so results
  * compare 1:1. Voxels not connected to both driven faces carry no current and
- * would make the system singular, so they are removed first (one
- * union-find pass in memory order finds the clusters touching both faces).
+ * would make the system singular, so they are removed first (union-find in
+ * memory order, by threads in slabs of planes, finds the clusters touching
+ * both faces).
  *
  * Anisotropic voxels scale the conductance along axis d by h_b h_c / h_d
  * (face area over length), divided by the geometric mean voxel edge so that
@@ -136,18 +137,37 @@ cluster_join (guint32 *parent, guint32 a, guint32 b)
     parent[a] = b;
 }
 
-/* Marks every conducting voxel with REACHED_INLET and REACHED_OUTLET when
- * it is 6-connected to the face axis = 0 and axis = n - 1. One pass in
- * memory order joins each voxel to its -x, -y, -z neighbours (no queue
- * jumping through the volume as a flood fill would), then the clusters
- * touching a face are marked at their roots. @parent: one per voxel. */
-static void
-find_percolating (const Problem *problem, guint8 *marks, guint32 *parent)
+/* The root of @v without shortening the path (read-only, for threads). */
+static inline guint32
+cluster_root_read (const guint32 *parent, guint32 v)
 {
-  const gsize *dims = problem->dims, *stride = problem->stride;
-  CbdAxis a = problem->axis;
+  while (parent[v] != v)
+    v = parent[v];
+  return v;
+}
 
-  for (gsize z = 0, index = 0; z < dims[2]; z++)
+typedef struct
+{
+  const Problem *problem;
+  guint8        *marks;
+  guint32       *parent;
+  gsize          slab_start[CBD_PARALLEL_CHUNKS + 1];
+} Percolation;
+
+/* Joins the conducting voxels of one slab of planes to their -x, -y, -z
+ * neighbours within the slab, in memory order (no queue jumping through
+ * the volume as a flood fill would). */
+static void
+percolation_slab (gpointer data, guint member, guint n_members)
+{
+  Percolation *job = data;
+  const gsize *dims = job->problem->dims, *stride = job->problem->stride;
+  guint8 *marks = job->marks;
+  guint32 *parent = job->parent;
+  gsize z0 = dims[2] * member / n_members, z1 = dims[2] * (member + 1) / n_members;
+
+  job->slab_start[member] = z0;
+  for (gsize z = z0, index = z0 * stride[2]; z < z1; z++)
     for (gsize y = 0; y < dims[1]; y++)
       for (gsize x = 0; x < dims[0]; x++, index++)
         {
@@ -162,9 +182,56 @@ find_percolating (const Problem *problem, guint8 *marks, guint32 *parent)
           parent[index] = x > 0 && (marks[index - 1] & 4) ? cluster_root (parent, v - 1) : v;
           if (y > 0 && (marks[index - stride[1]] & 4))
             cluster_join (parent, v, (guint32) (index - stride[1]));
-          if (z > 0 && (marks[index - stride[2]] & 4))
+          if (z > z0 && (marks[index - stride[2]] & 4))
             cluster_join (parent, v, (guint32) (index - stride[2]));
         }
+}
+
+/* Every voxel gets its cluster's face bits (roots have them already, so
+ * no thread writes what another reads). */
+static double
+percolation_spread (gpointer data, gsize lo, gsize hi)
+{
+  Percolation *job = data;
+  guint8 *marks = job->marks;
+  const guint32 *parent = job->parent;
+
+  for (gsize index = lo; index < hi; index++)
+    if (parent[index] != NO_VOXEL)
+      {
+        guint8 bits = marks[cluster_root_read (parent, (guint32) index)] & (REACHED_INLET | REACHED_OUTLET);
+
+        if (bits & ~marks[index])
+          marks[index] |= bits;
+      }
+  return 0.0;
+}
+
+/* Marks every conducting voxel with REACHED_INLET and REACHED_OUTLET when
+ * it is 6-connected to the face axis = 0 and axis = n - 1: union-find in
+ * slabs of planes by threads, the slabs joined across their borders, the
+ * clusters touching a face marked at their roots, and the marks spread to
+ * every voxel. Connectivity decides the result, not the order of the
+ * joins, so it is the same for any number of threads. @parent: one per
+ * voxel. */
+static void
+find_percolating (const Problem *problem, guint8 *marks, guint32 *parent, CbdParallel *parallel)
+{
+  const gsize *dims = problem->dims, *stride = problem->stride;
+  CbdAxis a = problem->axis;
+  Percolation job = { problem, marks, parent, { 0 } };
+  guint n_slabs;
+
+  n_slabs = cbd_parallel_team (parallel, (guint) MIN (MAX (dims[2] / 16, 1), CBD_PARALLEL_CHUNKS),
+                               percolation_slab, &job);
+  for (guint s = 1; s < n_slabs; s++)
+    {
+      gsize z = job.slab_start[s];
+
+      for (gsize index = z * stride[2]; index < (z + 1) * stride[2]; index++)
+        if ((marks[index] & 4) && (marks[index - stride[2]] & 4))
+          cluster_join (parent, (guint32) index, (guint32) (index - stride[2]));
+    }
 
   for (guint side = 0; side < 2; side++)
     {
@@ -182,9 +249,7 @@ find_percolating (const Problem *problem, guint8 *marks, guint32 *parent)
           }
     }
 
-  for (gsize index = 0, n_voxels = dims[0] * dims[1] * dims[2]; index < n_voxels; index++)
-    if (parent[index] != NO_VOXEL)
-      marks[index] |= marks[cluster_root (parent, (guint32) index)] & (REACHED_INLET | REACHED_OUTLET);
+  cbd_parallel_for (parallel, dims[0] * dims[1] * dims[2], percolation_spread, &job);
 }
 
 typedef struct
@@ -744,10 +809,10 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
   parent = g_try_new (guint32, MAX (n_voxels, 1));
   if (parent == NULL)
     return out_of_memory (error, "cluster labels");
-  cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
-  find_percolating (&problem, marks, parent);
-
   parallel = cbd_parallel_new (options->n_threads);
+  cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
+  find_percolating (&problem, marks, parent, parallel);
+
   if (!build_system (&problem, marks, n_voxels, (gint32 *) parent, parallel, &system, error))
     goto out;
   g_clear_pointer (&parent, g_free);
