@@ -498,6 +498,91 @@ test_thread_count_independent (void)
     }
 }
 
+/* Voxels 6-connected to the face x = 0 (@from_inlet) or x = nx - 1, by a
+ * breadth-first flood fill: the independent truth for the union-find. */
+static void
+flood_from_x_face (const CbdVolume *volume, gboolean from_inlet, guint8 *reached, guint8 bit)
+{
+  const gsize *d = volume->dims;
+  gsize n = cbd_volume_n_voxels (volume), head = 0, tail = 0;
+  g_autofree gsize *queue = g_new (gsize, n);
+
+  for (gsize z = 0; z < d[2]; z++)
+    for (gsize y = 0; y < d[1]; y++)
+      {
+        gsize index = cbd_volume_index (volume, from_inlet ? 0 : d[0] - 1, y, z);
+
+        if (volume->labels[index] == 1)
+          {
+            reached[index] |= bit;
+            queue[tail++] = index;
+          }
+      }
+  while (head < tail)
+    {
+      gsize index = queue[head++], x = index % d[0], y = index / d[0] % d[1], z = index / (d[0] * d[1]);
+      gssize step[3] = { 1, (gssize) d[0], (gssize) (d[0] * d[1]) };
+      gsize coord[3] = { x, y, z };
+
+      for (guint k = 0; k < 6; k++)
+        {
+          guint a = k / 2;
+          gsize next;
+
+          if ((k & 1) ? coord[a] + 1 >= d[a] : coord[a] == 0)
+            continue;
+          next = (k & 1) ? index + step[a] : index - step[a];
+          if (volume->labels[next] == 1 && !(reached[next] & bit))
+            {
+              reached[next] |= bit;
+              queue[tail++] = next;
+            }
+        }
+    }
+}
+
+/* Near the percolation threshold (31 % for sites on the cubic lattice) the
+ * clusters wind through many planes, across the slabs the threads split
+ * the union-find into: the percolating fraction matches a flood fill from
+ * both faces, for any number of threads. */
+static void
+test_percolating_cluster (void)
+{
+  for (guint trial = 0; trial < 3; trial++)
+    {
+      g_autoptr(CbdVolume) volume = new_volume (30, 24, 96);
+      gsize n = cbd_volume_n_voxels (volume), n_both = 0;
+      g_autofree guint8 *reached = g_new0 (guint8, n);
+      guint32 state = 12345 + trial;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          state = state * 1664525u + 1013904223u;
+          volume->labels[i] = (state >> 8) % 1000 < 330 + 15 * trial;
+        }
+      flood_from_x_face (volume, TRUE, reached, 1);
+      flood_from_x_face (volume, FALSE, reached, 2);
+      for (gsize i = 0; i < n; i++)
+        n_both += reached[i] == 3;
+      for (guint threads = 1; threads <= 3; threads++)
+        {
+          g_autoptr(GError) error = NULL;
+          CbdSolverOptions options;
+          CbdAxisResult result;
+
+          cbd_solver_options_init (&options);
+          options.n_threads = threads;
+          g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, CBD_AXIS_X, &options, &result,
+                                                NULL, NULL, NULL, NULL, NULL, &error));
+          g_assert_no_error (error);
+          g_test_message ("trial %u, %u threads: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " voxels percolate",
+                          trial, threads, n_both, n);
+          g_assert_cmpfloat_with_epsilon (result.eps_percolating * n, (double) n_both, 1e-6);
+          g_assert_true (result.percolating == (n_both > 0));
+        }
+    }
+}
+
 static void
 test_cancel (void)
 {
@@ -532,6 +617,7 @@ main (int argc, char **argv)
   g_test_add_func ("/solver/default-tolerance-accuracy", test_default_tolerance_accuracy);
   g_test_add_func ("/solver/sphere-array-maxwell", test_sphere_array_maxwell);
   g_test_add_func ("/solver/thread-count-independent", test_thread_count_independent);
+  g_test_add_func ("/solver/percolating-cluster", test_percolating_cluster);
   g_test_add_func ("/solver/cancel", test_cancel);
   return g_test_run ();
 }
