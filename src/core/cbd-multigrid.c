@@ -642,6 +642,32 @@ coarsen_member (gpointer data, guint member, guint n_members)
               fine->aggregate[i] = job->map[fine->aggregate[i]];
               continue;
             }
+          if (job->phase == 4)
+            {
+              /* Galerkin with conductances per link and the neighbours
+               * from the lists. */
+              gint32 I = fine->aggregate[i];
+              float diagonal = coarse->diagonal[I] + level_diagonal (fine, i);
+
+              for (guint k = 0; k < 6; k++)
+                {
+                  gint32 j = fine->neighbour[6 * i + k];
+                  float g;
+
+                  if ((gsize) j >= fine->n)
+                    continue;
+                  g = link_conductance (fine, i, k);
+                  if (fine->aggregate[j] == I)
+                    diagonal -= g;
+                  else
+                    {
+                      coarse->conductance[6 * (gsize) I + k] += g;
+                      coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
+                    }
+                }
+              coarse->diagonal[I] = diagonal;
+              continue;
+            }
           xyz = cbd_grid_walk (&walker, fine->cell[i]);
           if (job->phase == 0)
             {
@@ -698,7 +724,6 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   Level *ca = coarse;
   gsize cd[3], n_cells, n = 0, n_red = 0;
   g_autofree gint32 *map = NULL;
-  CbdGridWalker walker;
   gboolean uniform = fa->conductance == NULL && fa->pattern != NULL;
   CoarsenJob job = { fine, coarse, NULL, { 0 }, 0 };
 
@@ -714,21 +739,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
     map[c] = -1;
   job.map = map;
   memcpy (job.cd, cd, sizeof cd);
-  if (uniform)
-    coarsen_run (parallel, &job, 0);
-  else
-    {
-      cbd_grid_walker_init (&walker, fa->dims);
-      for (gsize i = 0; i < fa->n; i++)
-        {
-          const gsize *xyz = cbd_grid_walk (&walker, fa->cell[i]);
-          gsize c;
-
-          c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
-          map[c] = -2;
-          fine->aggregate[i] = (gint32) c;   /* the coarse grid cell, for now */
-        }
-    }
+  coarsen_run (parallel, &job, 0);
   /* Number the occupied coarse cells, red (even coordinate sum) first. */
   for (guint colour = 0; colour < 2; colour++)
     for (gsize z = 0, c = 0; z < cd[2]; z++)
@@ -760,11 +771,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   for (gsize c = 0; c < n_cells; c++)
     if (map[c] >= 0)
       coarse->own_cell[map[c]] = (guint32) c;
-  if (uniform)
-    coarsen_run (parallel, &job, 1);
-  else
-    for (gsize i = 0; i < fa->n; i++)
-      fine->aggregate[i] = map[fine->aggregate[i]];
+  coarsen_run (parallel, &job, 1);
   /* Galerkin: the diagonal sums the block's diagonals less its inner links
    * (seen from both sides); links leaving the block add up per direction. */
   if (uniform)
@@ -776,28 +783,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
     {
       for (gsize k = 0; k < 6 * n; k++)
         coarse->own_neighbour[k] = (gint32) n;
-      for (gsize i = 0; i < fa->n; i++)
-        {
-          gint32 I = fine->aggregate[i];
-
-          coarse->diagonal[I] += level_diagonal (fa, i);
-          for (guint k = 0; k < 6; k++)
-            {
-              gint32 j = fa->neighbour[6 * i + k];
-              float g;
-
-              if ((gsize) j >= fa->n)
-                continue;
-              g = link_conductance (fa, i, k);
-              if (fine->aggregate[j] == I)
-                coarse->diagonal[I] -= g;
-              else
-                {
-                  coarse->conductance[6 * (gsize) I + k] += g;
-                  coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
-                }
-            }
-        }
+      coarsen_run (parallel, &job, 4);
     }
   return TRUE;
 }
