@@ -180,6 +180,24 @@ test_empty_and_single_layer (void)
   g_assert_cmpfloat_with_epsilon (result.sigma_rel, 24.0 / 25, 1e-12);
 }
 
+/* One axis at the default tolerance on @n_threads threads. */
+static CbdAxisResult
+solve_on_threads (const CbdVolume *volume, const gboolean conducting[256], CbdAxis axis,
+                  const double *conductivity, guint n_threads)
+{
+  g_autoptr(GError) error = NULL;
+  CbdSolverOptions options;
+  CbdAxisResult result;
+
+  cbd_solver_options_init (&options);
+  options.n_threads = n_threads;
+  options.conductivity = conductivity;
+  g_assert_true (cbd_solver_solve_axis (volume, conducting, axis, &options, &result,
+                                        NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return result;
+}
+
 static CbdAxisResult
 solve_with (const CbdVolume *volume, CbdAxis axis, const double *conductivity,
             float **potential, float **current_density)
@@ -475,17 +493,9 @@ test_thread_count_independent (void)
         }
       for (guint threads = 1; threads <= 3; threads++)
         {
-          g_autoptr(GError) error = NULL;
-          CbdSolverOptions options;
-          CbdAxisResult result;
+          CbdAxisResult result = solve_on_threads (volume, conducting, CBD_AXIS_Y,
+                                                   c == 2 ? two_phases : NULL, threads);
 
-          cbd_solver_options_init (&options);
-          options.n_threads = threads;
-          if (c == 2)
-            options.conductivity = two_phases;
-          g_assert_true (cbd_solver_solve_axis (volume, conducting, CBD_AXIS_Y, &options, &result,
-                                                NULL, NULL, NULL, NULL, NULL, &error));
-          g_assert_no_error (error);
           g_assert_true (result.converged);
           sigma[threads - 1] = result.sigma_rel;
           iterations[threads - 1] = result.iterations;
@@ -566,15 +576,8 @@ test_percolating_cluster (void)
         n_both += reached[i] == 3;
       for (guint threads = 1; threads <= 3; threads++)
         {
-          g_autoptr(GError) error = NULL;
-          CbdSolverOptions options;
-          CbdAxisResult result;
+          CbdAxisResult result = solve_on_threads (volume, label_one_conducts, CBD_AXIS_X, NULL, threads);
 
-          cbd_solver_options_init (&options);
-          options.n_threads = threads;
-          g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, CBD_AXIS_X, &options, &result,
-                                                NULL, NULL, NULL, NULL, NULL, &error));
-          g_assert_no_error (error);
           g_test_message ("trial %u, %u threads: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " voxels percolate",
                           trial, threads, n_both, n);
           g_assert_cmpfloat_with_epsilon (result.eps_percolating * n, (double) n_both, 1e-6);
