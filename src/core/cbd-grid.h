@@ -1,4 +1,5 @@
-/* cbd-grid.h — voxel index to coordinates without integer division
+/* cbd-grid.h — voxel index to coordinates without integer division, and
+ * large arrays on huge pages
  *
  * Hot loops turn linear indices into (x, y, z); two 64-bit divisions per
  * voxel cost more than the rest of the loop. A multiplication by the
@@ -13,6 +14,10 @@
 #include <string.h>
 
 #include <glib.h>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 G_BEGIN_DECLS
 
@@ -96,5 +101,40 @@ cbd_grid_walk (CbdGridWalker *walker, gsize index)
   walker->index = index;
   return walker->coord;
 }
+
+/* The solver's large arrays: @n elements of @size bytes, or NULL when out of
+ * memory; zeroed when @zero. Freed with g_free. Where the kernel offers
+ * transparent huge pages on request, the whole 2 MiB pages inside the array
+ * are asked for before it is touched: a fresh array of a few hundred MB then
+ * costs hundreds of times fewer page faults, and the sweeps, whose ±y and ±z
+ * neighbours lie a row and a plane away, fewer TLB misses. */
+static inline gpointer
+cbd_grid_try_alloc (gsize n, gsize size, gboolean zero)
+{
+  gsize bytes;
+  guint8 *block;
+
+  if (size != 0 && n > G_MAXSIZE / size)
+    return NULL;
+  bytes = MAX (n * size, 1);
+  /* calloc leaves a fresh mapping untouched: the advice still applies. */
+  block = zero ? g_try_malloc0 (bytes) : g_try_malloc (bytes);
+  if (block == NULL)
+    return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  {
+    const guintptr huge = (guintptr) 2 << 20;
+    guintptr first = ((guintptr) block + huge - 1) & ~(huge - 1);
+    guintptr last = ((guintptr) block + bytes) & ~(huge - 1);
+
+    if (last > first)
+      madvise ((void *) first, last - first, MADV_HUGEPAGE);
+  }
+#endif
+  return block;
+}
+
+#define cbd_grid_try_new(type, n)  ((type *) cbd_grid_try_alloc ((n), sizeof (type), FALSE))
+#define cbd_grid_try_new0(type, n) ((type *) cbd_grid_try_alloc ((n), sizeof (type), TRUE))
 
 G_END_DECLS

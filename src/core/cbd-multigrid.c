@@ -730,8 +730,8 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   for (guint d = 0; d < 3; d++)
     cd[d] = (fa->dims[d] + 1) / 2;
   n_cells = cd[0] * cd[1] * cd[2];
-  map = g_try_new (gint32, n_cells);
-  fine->aggregate = g_try_new (gint32, MAX (fa->n, 1));
+  map = cbd_grid_try_new (gint32, n_cells);
+  fine->aggregate = cbd_grid_try_new (gint32, MAX (fa->n, 1));
   if (map == NULL || fine->aggregate == NULL)
     return FALSE;
 
@@ -754,14 +754,14 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   memcpy (ca->dims, cd, sizeof cd);
   ca->n = n;
   ca->n_red = n_red;
-  coarse->own_cell = g_try_new (guint32, MAX (n, 1));
-  coarse->own_neighbour = g_try_new (gint32, 6 * MAX (n, 1));
-  coarse->conductance = g_try_new0 (float, 6 * MAX (n, 1));
-  coarse->diagonal = g_try_new0 (float, MAX (n, 1));
-  coarse->x = g_try_new0 (float, n + 1);
-  coarse->b = g_try_new0 (float, n + 1);
+  coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
+  coarse->own_neighbour = cbd_grid_try_new (gint32, 6 * MAX (n, 1));
+  coarse->conductance = cbd_grid_try_new0 (float, 6 * MAX (n, 1));
+  coarse->diagonal = cbd_grid_try_new0 (float, MAX (n, 1));
+  coarse->x = cbd_grid_try_new0 (float, n + 1);
+  coarse->b = cbd_grid_try_new0 (float, n + 1);
   if (lists)
-    fine->r = g_try_new0 (float, MAX (fa->n, 1));
+    fine->r = cbd_grid_try_new0 (float, MAX (fa->n, 1));
   if (!coarse->own_cell || !coarse->own_neighbour || !coarse->conductance ||
       !coarse->diagonal || !coarse->x || !coarse->b || (lists && !fine->r))
     return FALSE;
@@ -901,8 +901,8 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
     }
   if (matrix->diagonal != NULL)
     {
-      top->diagonal = g_try_new (float, MAX (n, 1));
-      top->inverse_diagonal = g_try_new (float, MAX (n, 1));
+      top->diagonal = cbd_grid_try_new (float, MAX (n, 1));
+      top->inverse_diagonal = cbd_grid_try_new (float, MAX (n, 1));
       if (top->diagonal == NULL || top->inverse_diagonal == NULL)
         return FALSE;
       for (gsize i = 0; i < n; i++)
@@ -913,7 +913,7 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
     }
   if (matrix->conductance != NULL)
     {
-      top->conductance = g_try_new (float, 6 * MAX (n, 1));
+      top->conductance = cbd_grid_try_new (float, 6 * MAX (n, 1));
       if (top->conductance == NULL)
         return FALSE;
       for (gsize k = 0; k < 6 * n; k++)
@@ -966,17 +966,17 @@ box_setup (CbdMultigrid *mg, guint l)
   box->size = box->plane * (dims[2] + 2);
   memcpy (box->dims, dims, sizeof box->dims);
   memcpy (box->g, lv->axis_conductance, sizeof box->g);
-  box->x = g_try_new0 (float, 2 * box->size);
-  box->b = g_try_new0 (float, 2 * box->size);
-  box->inverse = g_try_new0 (float, 2 * box->size);
+  box->x = cbd_grid_try_new0 (float, 2 * box->size);
+  box->b = cbd_grid_try_new0 (float, 2 * box->size);
+  box->inverse = cbd_grid_try_new0 (float, 2 * box->size);
   for (guint d = 0; d < 3 && links; d++)
-    if ((box->link[d] = g_try_new0 (float, 2 * box->size)) == NULL)
+    if ((box->link[d] = cbd_grid_try_new0 (float, 2 * box->size)) == NULL)
       return FALSE;
-  box->residual = g_try_new0 (float, (dims[2] + 1) * (dims[1] + 1) * box->half_up);
-  box->coarse_x = g_try_new0 (float, cz * cy * box->half_up);
-  lv->box_position = g_try_new (guint32, MAX (lv->n, 1));
-  lv->coarse_dense = g_try_new (guint32, MAX (coarse->n, 1));
-  lv->coarse_residual = g_try_new (guint32, MAX (coarse->n, 1));
+  box->residual = cbd_grid_try_new0 (float, (dims[2] + 1) * (dims[1] + 1) * box->half_up);
+  box->coarse_x = cbd_grid_try_new0 (float, cz * cy * box->half_up);
+  lv->box_position = cbd_grid_try_new (guint32, MAX (lv->n, 1));
+  lv->coarse_dense = cbd_grid_try_new (guint32, MAX (coarse->n, 1));
+  lv->coarse_residual = cbd_grid_try_new (guint32, MAX (coarse->n, 1));
   if (!box->x || !box->b || !box->inverse || !box->residual || !box->coarse_x ||
       !lv->box_position || !lv->coarse_dense || !lv->coarse_residual)
     return FALSE;
@@ -1076,7 +1076,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
         return NULL;
       if (l == 0)
         continue;
-      lv->inverse_diagonal = g_try_new (float, MAX (lv->n, 1));
+      lv->inverse_diagonal = cbd_grid_try_new (float, MAX (lv->n, 1));
       if (lv->inverse_diagonal == NULL)
         return NULL;
       for (gsize i = 0; i < lv->n; i++)

@@ -369,13 +369,13 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint3
   memcpy (system->matrix.dims, dims, sizeof system->matrix.dims);
   if (n == 0)
     return TRUE;
-  system->voxel = g_try_new (guint32, n);
-  system->neighbour = g_try_new (gint32, 6 * n);
-  system->pattern = g_try_new0 (guint8, n);
+  system->voxel = cbd_grid_try_new (guint32, n);
+  system->neighbour = cbd_grid_try_new (gint32, 6 * n);
+  system->pattern = cbd_grid_try_new0 (guint8, n);
   if (!problem->uniform)
     {
-      system->conductance = g_try_new0 (double, 6 * n);
-      system->diagonal = g_try_new0 (double, n);
+      system->conductance = cbd_grid_try_new0 (double, 6 * n);
+      system->diagonal = cbd_grid_try_new0 (double, n);
     }
   if (!system->voxel || !system->neighbour || !system->pattern ||
       (!problem->uniform && (!system->conductance || !system->diagonal)))
@@ -546,11 +546,11 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
               CbdProgressFunc progress, gpointer progress_data, GError **error)
 {
   gsize n = system->matrix.n;
-  g_autofree double *r = g_try_new (double, n);
-  g_autofree double *p = g_try_new0 (double, n + 1);
-  g_autofree double *q = g_try_new (double, n);
-  g_autofree float *z = g_try_new0 (float, n + 1);
-  g_autofree float *r_single = g_try_new (float, n);
+  g_autofree double *r = cbd_grid_try_new (double, n);
+  g_autofree double *p = cbd_grid_try_new0 (double, n + 1);
+  g_autofree double *q = cbd_grid_try_new (double, n);
+  g_autofree float *z = cbd_grid_try_new0 (float, n + 1);
+  g_autofree float *r_single = cbd_grid_try_new (float, n);
   g_autoptr(CbdMultigrid) multigrid = NULL;
   Cg cg = { problem, system, x, r, p, q, z, r_single, 0.0, 0.0, 0.0 };
   double rz, rr, residual;
@@ -795,7 +795,7 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
       return FALSE;
     }
 
-  marks = g_try_malloc (MAX (n_voxels, 1));
+  marks = cbd_grid_try_new (guint8, n_voxels);
   if (marks == NULL)
     return out_of_memory (error, "phase masks");
   for (gsize index = 0; index < n_voxels; index++)
@@ -806,7 +806,7 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
     }
   result->eps = (double) n_phase / n_voxels;
 
-  parent = g_try_new (guint32, MAX (n_voxels, 1));
+  parent = cbd_grid_try_new (guint32, MAX (n_voxels, 1));
   if (parent == NULL)
     return out_of_memory (error, "cluster labels");
   parallel = cbd_parallel_new (options->n_threads);
@@ -831,7 +831,7 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
     }
   result->percolating = TRUE;
 
-  x = g_try_new (double, n_active + 1);
+  x = cbd_grid_try_new (double, n_active + 1);
   if (x == NULL)
     {
       out_of_memory (error, "potential");
