@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "cbd-volume-downsample.h"
@@ -318,6 +319,78 @@ test_progressive (Fixture       *fixture,
                    before->pixels, before->height * before->stride);
 }
 
+/* The 3D scale bar holds at the depth of the orbit centre: a CAM plate of
+ * 40 × 20 voxels of 10 nm lying there (two voxels thick, centred on the
+ * volume's middle plane), seen along z with the other phases hidden, is
+ * 400 nm × pixels per nm wide on screen. */
+static void
+test_scale_at_centre (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdVolume) volume = cbd_volume_new (NX, NY, NZ, &error);
+  g_autoptr(CbdViewState) state = cbd_view_state_new ();
+  g_autoptr(Capture) capture = NULL;
+  guint64 counts[256];
+  CbdLabelMap map;
+  GtkWidget *window;
+  CbdVolumeView *view;
+  int longest = 0, row;
+  double expected;
+
+  g_assert_no_error (error);
+  memset (volume->labels, PORE, cbd_volume_n_voxels (volume));
+  volume->labels[0] = CBD;   /* three labels, so the map is guessed */
+  for (gsize z = NZ / 2 - 1; z <= NZ / 2; z++)
+    for (gsize y = 14; y < 34; y++)
+      for (gsize x = 12; x < 52; x++)
+        volume->labels[cbd_volume_index (volume, x, y, z)] = CAM;
+  for (guint axis = 0; axis < 3; axis++)
+    volume->voxel_nm[axis] = 10.0;
+  cbd_volume_histogram (volume, counts);
+  g_assert_true (cbd_label_map_guess (&map, counts, NULL));
+  cbd_view_state_set_volume (state, volume, &map, counts);
+  cbd_view_state_set_phase_visible (state, CBD_PHASE_PORE, FALSE);
+  cbd_view_state_set_phase_visible (state, CBD_PHASE_CBD, FALSE);
+  cbd_view_state_set_phase_opacity_3d (state, CBD_PHASE_CAM, 1.0);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 480, 400);
+  view = CBD_VOLUME_VIEW (cbd_volume_view_new ());
+  cbd_volume_view_set_state (view, state);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+  ui_test_wait_until (view_settled, view);
+  if (cbd_volume_view_get_message (view) != NULL)
+    {
+      g_test_skip_printf ("no OpenGL here: %s", cbd_volume_view_get_message (view));
+      gtk_window_destroy (GTK_WINDOW (window));
+      return;
+    }
+  cbd_volume_view_look_along (view, CBD_AXIS_Z);
+  capture = capture_widget (GTK_WIDGET (view));
+
+  /* The plate's lit face is the longest bright run across the middle
+   * row (the box and slice outlines cross it as thin lines). */
+  row = capture->height / 2;
+  for (int x = 0, start = -1; x <= capture->width; x++)
+    {
+      gboolean bright = x < capture->width && channel (capture_pixel (capture, x, row), 8) > 0x80;
+
+      if (bright && start < 0)
+        start = x;
+      else if (!bright && start >= 0)
+        {
+          if (x - start > longest)
+            longest = x - start;
+          start = -1;
+        }
+    }
+  expected = 400.0 * cbd_volume_view_get_pixels_per_nm (view);
+  g_test_message ("plate %d px wide, expected %.1f px", longest, expected);
+  g_assert_cmpfloat (fabs (longest - expected), <=, MAX (2.0, 0.02 * expected));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -333,6 +406,7 @@ main (int   argc,
     {
       g_test_add ("/ui/volume-view/renders-labels", Fixture, NULL,
                   fixture_set_up, test_renders_labels, fixture_tear_down);
+      g_test_add_func ("/ui/volume-view/scale-at-centre", test_scale_at_centre);
       g_test_add ("/ui/volume-view/progressive", Fixture, NULL,
                   fixture_set_up, test_progressive, fixture_tear_down);
       g_test_add ("/ui/volume-view/reduced", Fixture, NULL,
