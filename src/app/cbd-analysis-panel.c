@@ -119,7 +119,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (CbdAnalysisPanel, cbd_analysis_panel, GTK_TYPE_WIDGET)
 
 static void cbd_analysis_panel_apply_filter (CbdAnalysisPanel *self);
-static void cutouts_changed_cb (CbdAnalysisPanel *self);
+static gboolean sync_and_refresh (CbdAnalysisPanel *self);
 static void update_overlay (CbdAnalysisPanel *self);
 static void update_legend (CbdAnalysisPanel *self);
 
@@ -516,12 +516,12 @@ runner_finished_cb (CbdAnalysisRunner *runner,
                             n_finished, n_accepted);
   set_status (self, text);
   gtk_progress_bar_set_fraction (self->progress_bar, cancelled ? 0.0 : 1.0);
-  results_changed (self);
+  /* With cutouts edited during the run brought in, unless thresholds
+   * changed meanwhile (applied below, which refreshes too). */
+  if (self->filter_pending || !sync_and_refresh (self))
+    results_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_signal_emit (self, signals[SIGNAL_ANALYSIS_FINISHED], 0, cancelled);
-  /* Cutouts edited during the run. */
-  if (self->filter_pending == FALSE)
-    cutouts_changed_cb (self);
 
   /* Thresholds changed during the run: apply them to every result now. */
   if (self->filter_pending)
@@ -1005,17 +1005,26 @@ point_activated_cb (CbdPlotView      *view,
 
 /* An edited, added or removed cutout: the study follows when it may (the
  * inputs change only between runs). */
-static void
-cutouts_changed_cb (CbdAnalysisPanel *self)
+/* Brings the study in line with the cutout list and refreshes what shows
+ * its results; FALSE (nothing done) while a run or a filter task holds it. */
+static gboolean
+sync_and_refresh (CbdAnalysisPanel *self)
 {
   g_autoptr(GError) error = NULL;
 
   if (self->study == NULL || cbd_analysis_runner_is_running (self->runner) ||
       self->filter_cancellable != NULL)
-    return;
+    return FALSE;
   if (!cbd_analysis_panel_sync_study (self, &error))
     set_status (self, error->message);
   results_changed (self);
+  return TRUE;
+}
+
+static void
+cutouts_changed_cb (CbdAnalysisPanel *self)
+{
+  sync_and_refresh (self);
 }
 
 static void
@@ -1458,8 +1467,8 @@ cbd_analysis_panel_adopt_study (CbdAnalysisPanel *self,
       g_ptr_array_add (self->study_items, g_object_ref (item));
     }
   /* Anything that does not match (names, geometry) is resolved here. */
-  cutouts_changed_cb (self);
-  results_changed (self);
+  if (!sync_and_refresh (self))
+    results_changed (self);
 }
 
 CbdStudy *

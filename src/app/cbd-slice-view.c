@@ -858,6 +858,9 @@ cbd_slice_view_set_overlay (CbdSliceView    *self,
 {
   g_return_if_fail (CBD_IS_SLICE_VIEW (self));
 
+  /* Each new result re-announces the overlay: keep what is drawn. */
+  if (overlay == self->overlay && CLAMP (opacity, 0.0, 1.0) == self->overlay_opacity)
+    return;
   if (overlay != NULL)
     cbd_slice_overlay_ref (overlay);
   g_clear_pointer (&self->overlay, cbd_slice_overlay_unref);
