@@ -1179,12 +1179,11 @@ legend_draw (GtkDrawingArea *area,
     }
   else
     {
-      /* the classes' colours, as in cbd-slice-overlay.c */
-      static const double colours[3][3] = { { 0, 0, 0 }, { 1.0, 0.55, 0.0 }, { 0.0, 0.69, 0.31 } };
-
       for (guint k = 0; k < 3; k++)
         {
-          cairo_set_source_rgb (cr, colours[k][0], colours[k][1], colours[k][2]);
+          guint32 rgb = cbd_slice_overlay_class_rgb (k);
+
+          cairo_set_source_rgb (cr, (rgb >> 16) / 255.0, (rgb >> 8 & 0xff) / 255.0, (rgb & 0xff) / 255.0);
           cairo_rectangle (cr, k * width / 3.0, 0, width / 3.0, height);
           cairo_fill (cr);
         }

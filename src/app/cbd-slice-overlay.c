@@ -106,6 +106,20 @@ cbd_slice_overlay_unref (CbdSliceOverlay *overlay)
     }
 }
 
+
+/* The colour of a filter class, 0xRRGGBB: solid black, retained pore
+ * orange, excluded pore green (the paper's Figure 3c). */
+guint32
+cbd_slice_overlay_class_rgb (guint filter_class)
+{
+  static const guint32 rgb[3] = {
+    [CBD_FILTER_SOLID] = 0x000000,
+    [CBD_FILTER_RETAINED] = 0xff8c00,
+    [CBD_FILTER_EXCLUDED] = 0x00b04f,
+  };
+
+  return rgb[MIN (filter_class, 2)];
+}
 /* The class (classes overlay) of stack voxel (x, y, z), -1 outside the
  * cutout or for a field overlay. */
 int
@@ -136,12 +150,6 @@ cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
                           int                    height,
                           double                 opacity)
 {
-  /* premultiplied ARGB: black, orange (#ff8c00), green (#00b050) */
-  static const double rgb[3][3] = {
-    [CBD_FILTER_SOLID] = { 0.0, 0.0, 0.0 },
-    [CBD_FILTER_RETAINED] = { 1.0, 0.55, 0.0 },
-    [CBD_FILTER_EXCLUDED] = { 0.0, 0.69, 0.31 },
-  };
   guint32 colours[3];
   gsize stride[3] = { 1, overlay->size[0], overlay->size[0] * overlay->size[1] };
   gsize nu = overlay->size[u_axis], nv = overlay->size[v_axis];
@@ -155,9 +163,15 @@ cbd_slice_overlay_render (const CbdSliceOverlay *overlay,
       width <= 0 || height <= 0)
     return NULL;
 
+  /* premultiplied ARGB */
   for (guint k = 0; k < 3; k++)
-    colours[k] = alpha << 24 | (guint) (rgb[k][0] * alpha + 0.5) << 16 |
-                 (guint) (rgb[k][1] * alpha + 0.5) << 8 | (guint) (rgb[k][2] * alpha + 0.5);
+    {
+      guint32 rgb = cbd_slice_overlay_class_rgb (k);
+
+      colours[k] = alpha << 24;
+      for (guint shift = 0; shift < 24; shift += 8)
+        colours[k] |= (guint) ((rgb >> shift & 0xff) * alpha / 255.0 + 0.5) << shift;
+    }
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
   if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)

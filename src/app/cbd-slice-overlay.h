@@ -36,6 +36,7 @@ CbdSliceOverlay *cbd_slice_overlay_new_field (const gsize origin[3],
                                               double      field_max);
 /* The colour map of fields, @t in 0..1, as 0xRRGGBB. */
 guint32          cbd_slice_overlay_colormap  (double      t);
+guint32          cbd_slice_overlay_class_rgb (guint       filter_class);
 CbdSliceOverlay *cbd_slice_overlay_ref   (CbdSliceOverlay *overlay);
 void             cbd_slice_overlay_unref (CbdSliceOverlay *overlay);
 /* The class of stack voxel (x, y, z), -1 outside the cutout. */

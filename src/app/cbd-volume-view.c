@@ -554,13 +554,11 @@ cbd_volume_view_upload (CbdVolumeView *self)
   cbd_volume_view_clear_pending (self);
 }
 
-/* The overlay's colours as in the slices (cbd-slice-overlay.c): solid
- * black, retained pore orange, excluded green; a field by the colour map,
- * NaN left to the labels. */
+/* The overlay's colours as in the slices: the filter classes' colours, or
+ * a field by the colour map, NaN left to the labels. */
 static guint8 *
 overlay_to_rgba (const CbdSliceOverlay *overlay)
 {
-  static const guint8 classes[3][3] = { { 0, 0, 0 }, { 255, 140, 0 }, { 0, 176, 79 } };
   gsize n = overlay->size[0] * overlay->size[1] * overlay->size[2];
   const guint8 alpha = 255;  /* scaled by the opacity when drawn */
   guint8 *rgba = g_try_malloc_n (MAX (n, 1), 4);
@@ -570,29 +568,21 @@ overlay_to_rgba (const CbdSliceOverlay *overlay)
   for (gsize i = 0; i < n; i++)
     {
       guint8 *texel = rgba + 4 * i;
+      guint32 rgb;
 
+      if (overlay->field != NULL && isnan (overlay->field[i]))
+        {
+          memset (texel, 0, 4);
+          continue;
+        }
       if (overlay->field != NULL)
-        {
-          double value = overlay->field[i];
-          guint32 rgb;
-
-          if (isnan (value))
-            {
-              memset (texel, 0, 4);
-              continue;
-            }
-          rgb = cbd_slice_overlay_colormap ((value - overlay->field_min) /
-                                            (overlay->field_max - overlay->field_min));
-          texel[0] = rgb >> 16 & 0xff;
-          texel[1] = rgb >> 8 & 0xff;
-          texel[2] = rgb & 0xff;
-        }
+        rgb = cbd_slice_overlay_colormap ((overlay->field[i] - overlay->field_min) /
+                                          (overlay->field_max - overlay->field_min));
       else
-        {
-          guint class = MIN (overlay->classes[i], 2);
-
-          memcpy (texel, classes[class], 3);
-        }
+        rgb = cbd_slice_overlay_class_rgb (overlay->classes[i]);
+      texel[0] = rgb >> 16 & 0xff;
+      texel[1] = rgb >> 8 & 0xff;
+      texel[2] = rgb & 0xff;
       texel[3] = alpha;
     }
   return rgba;
