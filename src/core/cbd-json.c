@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "cbd-json.h"
 
@@ -157,11 +158,31 @@ cbd_json_string (CbdJsonWriter *writer,
 
 /* Shortest round-trip form in the C locale; NaN and infinities become null
  * because JSON has no spelling for them. */
+const char *
+cbd_format_double (char   buffer[CBD_NUMBER_BUF_SIZE],
+                   double value)
+{
+  if (isnan (value))
+    return strcpy (buffer, "nan");
+  if (isinf (value))
+    return strcpy (buffer, value > 0 ? "inf" : "-inf");
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, CBD_NUMBER_BUF_SIZE, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  return buffer;
+}
+
 void
 cbd_json_double (CbdJsonWriter *writer,
                  double         value)
 {
-  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char buffer[CBD_NUMBER_BUF_SIZE];
 
   if (!isfinite (value))
     {
@@ -169,18 +190,8 @@ cbd_json_double (CbdJsonWriter *writer,
       return;
     }
   before_item (writer);
-  /* The fewest digits that read back as the same double: 0.4499, not
-   * 0.44990000000000002. */
-  for (int digits = 15; digits <= 17; digits++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", digits);
-      g_ascii_formatd (buffer, sizeof buffer, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        break;
-    }
-  g_string_append (writer->out, buffer);
+  /* 0.4499, not 0.44990000000000002 */
+  g_string_append (writer->out, cbd_format_double (buffer, value));
 }
 
 void

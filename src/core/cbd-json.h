@@ -21,6 +21,12 @@ void cbd_json_end_array    (CbdJsonWriter *writer);
 void cbd_json_key          (CbdJsonWriter *writer, const char *key);
 void cbd_json_string       (CbdJsonWriter *writer, const char *value);
 void cbd_json_double       (CbdJsonWriter *writer, double value);
+
+/* The shortest C-locale text that reads back as exactly @value (15 to 17
+ * significant digits); "nan", "inf", "-inf" for those. Returns @buffer. */
+#define CBD_NUMBER_BUF_SIZE 40
+const char *cbd_format_double (char   buffer[CBD_NUMBER_BUF_SIZE],
+                               double value);
 void cbd_json_int          (CbdJsonWriter *writer, gint64 value);
 void cbd_json_boolean      (CbdJsonWriter *writer, gboolean value);
 void cbd_json_null         (CbdJsonWriter *writer);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cbd-edt.h"
+#include "cbd-json.h"
 #include "cbd-porosimetry.h"
 
 G_DEFINE_QUARK (cbd-porosimetry-error-quark, cbd_porosimetry_error)
@@ -1738,20 +1739,10 @@ cbd_psd_intrusion_quantile_nm (const CbdPsd *psd,
 static void
 append_number (GString *out, double value)
 {
-  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char buffer[CBD_NUMBER_BUF_SIZE];
 
-  if (!isfinite (value))
-    return;
-  for (int digits = 15; digits <= 17; digits++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", digits);
-      g_ascii_formatd (buffer, sizeof buffer, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        break;
-    }
-  g_string_append (out, buffer);
+  if (isfinite (value))
+    g_string_append (out, cbd_format_double (buffer, value));
 }
 
 char *

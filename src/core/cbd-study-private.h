@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "cbd-json.h"
 #include "cbd-study.h"
 
 G_BEGIN_DECLS
@@ -36,10 +37,5 @@ gboolean  cbd_study_dup_stack_psd_counts (CbdStudy  *study,
  * from the per-axis solves. */
 void      cbd_cutout_result_derive (CbdCutoutResult *result);
 
-/* The shortest C-locale text that reads back as exactly @value (15 to 17
- * significant digits); "nan", "inf", "-inf" for those. Returns @buffer. */
-#define CBD_NUMBER_BUF_SIZE 40
-const char *cbd_format_double (char   buffer[CBD_NUMBER_BUF_SIZE],
-                               double value);
 
 G_END_DECLS

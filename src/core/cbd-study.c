@@ -60,26 +60,6 @@ struct _CbdStudy
  * Settings and results
  * ------------------------------------------------------------------------ */
 
-const char *
-cbd_format_double (char   buffer[CBD_NUMBER_BUF_SIZE],
-                   double value)
-{
-  if (isnan (value))
-    return strcpy (buffer, "nan");
-  if (isinf (value))
-    return strcpy (buffer, value > 0 ? "inf" : "-inf");
-  for (int digits = 15; digits <= 17; digits++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", digits);
-      g_ascii_formatd (buffer, CBD_NUMBER_BUF_SIZE, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        break;
-    }
-  return buffer;
-}
-
 void
 cbd_study_settings_init (CbdStudySettings *settings)
 {
