@@ -1450,6 +1450,30 @@ psd_finish (CbdPsd *psd)
     }
 }
 
+/* A given list of diameters: not empty, positive, finite, decreasing. */
+static gboolean
+check_diameters (const double *diameters_nm,
+                 gsize         n_diameters,
+                 GError      **error)
+{
+  if (n_diameters == 0)
+    {
+      g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
+                   "The list of diameters is empty");
+      return FALSE;
+    }
+  for (gsize k = 0; k < n_diameters; k++)
+    if (!(diameters_nm[k] > 0) || !isfinite (diameters_nm[k]) ||
+        (k > 0 && !(diameters_nm[k] < diameters_nm[k - 1])))
+      {
+        g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
+                     "Diameters must be positive, finite and strictly decreasing "
+                     "(entry %" G_GSIZE_FORMAT ": %g nm)", k + 1, diameters_nm[k]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* The first row k with value >= d_k (up to rounding), n if none. */
 static inline gsize
 first_row_reached (const double *diameters, gsize n, double value)
@@ -1532,24 +1556,8 @@ cbd_psd_new_from_maps (const CbdVolume             *volume,
                                                          CBD_PSD_POINTS_PER_DECADE, &n_diameters);
       diameters_nm = default_diameters;
     }
-  else
-    {
-      if (n_diameters == 0)
-        {
-          g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
-                       "The list of diameters is empty");
-          return NULL;
-        }
-      for (gsize k = 0; k < n_diameters; k++)
-        if (!(diameters_nm[k] > 0) || !isfinite (diameters_nm[k]) ||
-            (k > 0 && !(diameters_nm[k] < diameters_nm[k - 1])))
-          {
-            g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
-                         "Diameters must be positive, finite and strictly decreasing "
-                         "(entry %" G_GSIZE_FORMAT ": %g nm)", k + 1, diameters_nm[k]);
-            return NULL;
-          }
-    }
+  else if (!check_diameters (diameters_nm, n_diameters, error))
+    return NULL;
 
   psd = psd_alloc (n_diameters);
   intruded_rows = g_try_malloc0_n (n_diameters + 1, sizeof (guint64));
@@ -1622,6 +1630,9 @@ cbd_psd_compute (const CbdVolume             *volume,
     }
   if (!check_options (volume, options, error))
     return NULL;
+  /* A bad list fails now, not after the maps' minutes of work. */
+  if (diameters_nm != NULL && !check_diameters (diameters_nm, n_diameters, error))
+    return NULL;
   n = cbd_volume_n_voxels (volume);
   intrusion = g_try_malloc_n (n, sizeof (float));
   thickness = g_try_malloc_n (n, sizeof (float));
@@ -1673,6 +1684,14 @@ cbd_psd_merge (CbdPsd * const *parts,
                        "size or Washburn parameters than the first", p + 1);
           return NULL;
         }
+      /* One set of inlet faces describes the merged intrusion, or none. */
+      if (part->inlets != first->inlets)
+        {
+          g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_MISMATCH,
+                       "Pore size distribution %" G_GSIZE_FORMAT " was intruded from other "
+                       "faces than the first", p + 1);
+          return NULL;
+        }
     }
 
   merged = psd_alloc (first->n_diameters);
@@ -1703,8 +1722,6 @@ cbd_psd_merge (CbdPsd * const *parts,
       merged->max_intrusion_diameter_nm = MAX (merged->max_intrusion_diameter_nm,
                                                part->max_intrusion_diameter_nm);
       merged->seconds += part->seconds;
-      if (part->inlets != merged->inlets)
-        merged->inlets = CBD_FACES_NONE;  /* mixed: not one face set */
     }
   psd_finish (merged);
   return merged;

@@ -170,8 +170,8 @@ CbdPsd   *cbd_psd_new_from_maps            (const CbdVolume             *volume,
                                             gsize                        n_diameters,
                                             GError                     **error);
 /* The distribution of the union of several volumes (e.g. the accepted
- * cutouts): counts are summed. The parts need the same diameters and
- * Washburn parameters. */
+ * cutouts): counts are summed. The parts need the same diameters, Washburn
+ * parameters and inlet faces. */
 CbdPsd   *cbd_psd_merge                    (CbdPsd * const              *parts,
                                             gsize                        n_parts,
                                             GError                     **error);

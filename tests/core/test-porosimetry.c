@@ -892,6 +892,19 @@ test_merge_and_csv (void)
   g_assert_null (cbd_psd_merge ((CbdPsd *[]) { psd_a, other }, 2, &error));
   g_assert_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_MISMATCH);
   g_clear_error (&error);
+  /* Intruded from other faces: no single inlet set describes the union. */
+  {
+    CbdPorosimetryOptions options;
+    g_autoptr(CbdPsd) one_face = NULL;
+
+    cbd_porosimetry_options_init (&options);
+    options.inlets = CBD_FACE_X_MIN;
+    one_face = cbd_psd_compute (b, phase, &options, list, 5, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_null (cbd_psd_merge ((CbdPsd *[]) { psd_a, one_face }, 2, &error));
+    g_assert_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_MISMATCH);
+    g_clear_error (&error);
+  }
 
   csv = cbd_psd_to_csv (psd_b);
   lines = g_strsplit (csv, "\n", -1);

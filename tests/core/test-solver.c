@@ -504,6 +504,7 @@ test_thread_count_independent (void)
                       dims[0], dims[1], dims[2], c == 2 ? " two phases" : "", sigma[0], iterations[0]);
       g_assert_cmpfloat (sigma[0], ==, sigma[1]);
       g_assert_cmpfloat (sigma[0], ==, sigma[2]);
+      g_assert_cmpuint (iterations[0], ==, iterations[1]);
       g_assert_cmpuint (iterations[0], ==, iterations[2]);
     }
 }
