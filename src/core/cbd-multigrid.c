@@ -995,7 +995,7 @@ box_setup (CbdMultigrid *mg, guint l)
 
 /* The list form's arrays the box level does not use any more. */
 static void
-box_drop_lists (Level *lv, Level *coarse)
+box_drop_lists (Level *lv)
 {
   if (lv->own_neighbour != NULL)
     {
@@ -1091,7 +1091,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
         continue;
       if (!box_setup (mg, l))
         return NULL;
-      box_drop_lists (&mg->level[l], &mg->level[l + 1]);
+      box_drop_lists (&mg->level[l]);
     }
   for (guint l = 0; l < mg->n_levels; l++)
     g_debug ("level %u: %" G_GSIZE_FORMAT " unknowns", l, mg->level[l].n);
