@@ -214,21 +214,6 @@ json_fit (CbdJsonWriter *writer, CbdStudy *study, gboolean accepted_only)
   cbd_json_end_object (writer);
 }
 
-static void
-count_results (CbdStudy *study, guint *finished, guint *usable, guint *accepted)
-{
-  *finished = *usable = *accepted = 0;
-  for (guint i = 0; i < cbd_study_get_n_cutouts (study); i++)
-    {
-      g_auto(CbdCutoutResult) result = { 0 };
-
-      cbd_study_get_result (study, i, &result);
-      *finished += result.finished;
-      *usable += cbd_cutout_result_is_usable (&result);
-      *accepted += cbd_cutout_result_is_accepted (&result);
-    }
-}
-
 char *
 cbd_study_fit_to_json (CbdStudy *study)
 {
@@ -238,7 +223,7 @@ cbd_study_fit_to_json (CbdStudy *study)
 
   g_return_val_if_fail (study != NULL, NULL);
 
-  count_results (study, &finished, &usable, &accepted);
+  cbd_study_count_results (study, &finished, &usable, &accepted);
   cbd_json_begin_object (writer);
   cbd_json_member_int (writer, "cutouts", cbd_study_get_n_cutouts (study));
   cbd_json_member_int (writer, "finished", finished);
@@ -365,7 +350,7 @@ cbd_study_summary_to_json (CbdStudy *study)
 
   g_return_val_if_fail (study != NULL, NULL);
 
-  count_results (study, &finished, &usable, &accepted);
+  cbd_study_count_results (study, &finished, &usable, &accepted);
   for (guint i = 0; i < cbd_study_get_n_cutouts (study); i++)
     {
       g_auto(CbdCutoutResult) result = { 0 };

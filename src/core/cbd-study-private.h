@@ -37,5 +37,11 @@ gboolean  cbd_study_dup_stack_psd_counts (CbdStudy  *study,
  * from the per-axis solves. */
 void      cbd_cutout_result_derive (CbdCutoutResult *result);
 
+/* Cutouts with a result, with one a fit can use, and accepted ones. */
+void      cbd_study_count_results  (CbdStudy        *study,
+                                    guint           *finished,
+                                    guint           *usable,
+                                    guint           *accepted);
+
 
 G_END_DECLS

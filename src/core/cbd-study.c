@@ -857,23 +857,34 @@ cbd_study_count (CbdStudy *study,
                  guint    *n_finished,
                  guint    *n_accepted)
 {
-  guint finished = 0, accepted = 0;
+  guint finished, usable, accepted;
 
   g_return_if_fail (study != NULL);
 
+  cbd_study_count_results (study, &finished, &usable, &accepted);
+  if (n_finished != NULL)
+    *n_finished = finished;
+  if (n_accepted != NULL)
+    *n_accepted = accepted;
+}
+
+void
+cbd_study_count_results (CbdStudy *study,
+                         guint    *finished,
+                         guint    *usable,
+                         guint    *accepted)
+{
+  *finished = *usable = *accepted = 0;
   g_mutex_lock (&study->lock);
   for (guint i = 0; i < study->results->len; i++)
     {
       const CbdCutoutResult *result = &g_array_index (study->results, CbdCutoutResult, i);
 
-      finished += result->finished;
-      accepted += cbd_cutout_result_is_accepted (result);
+      *finished += result->finished;
+      *usable += cbd_cutout_result_is_usable (result);
+      *accepted += cbd_cutout_result_is_accepted (result);
     }
   g_mutex_unlock (&study->lock);
-  if (n_finished != NULL)
-    *n_finished = finished;
-  if (n_accepted != NULL)
-    *n_accepted = accepted;
 }
 
 /* ------------------------------------------------------------------------
