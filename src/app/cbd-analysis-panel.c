@@ -78,6 +78,7 @@ struct _CbdAnalysisPanel
   CbdFitSummary      summary;
 
   guint              filter_timeout;
+  guint              refresh_idle;     /* results arrived: one refresh for a batch */
   GCancellable      *filter_cancellable;  /* the filter task in flight */
   gboolean           filter_pending;      /* thresholds changed meanwhile */
   struct FilterInput *filter_input;       /* of the task in flight (its data) */
@@ -460,6 +461,7 @@ update_items (CbdAnalysisPanel *self)
 static void
 results_changed (CbdAnalysisPanel *self)
 {
+  g_clear_handle_id (&self->refresh_idle, g_source_remove);
   update_items (self);
   update_plots (self);
   update_overlay (self);
@@ -468,12 +470,25 @@ results_changed (CbdAnalysisPanel *self)
 
 /* Analysis */
 
+static gboolean
+refresh_idle_cb (gpointer user_data)
+{
+  CbdAnalysisPanel *self = user_data;
+
+  self->refresh_idle = 0;
+  results_changed (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cutouts finishing together (the runner announces them in one go) cost
+ * one refit and redraw, not one each. */
 static void
 runner_cutout_finished_cb (CbdAnalysisRunner *runner,
                            guint              index,
                            CbdAnalysisPanel  *self)
 {
-  results_changed (self);
+  if (self->refresh_idle == 0)
+    self->refresh_idle = g_idle_add (refresh_idle_cb, self);
 }
 
 static void
@@ -1792,6 +1807,7 @@ cbd_analysis_panel_dispose (GObject *object)
 
   self->disposed = TRUE;
   g_clear_handle_id (&self->filter_timeout, g_source_remove);
+  g_clear_handle_id (&self->refresh_idle, g_source_remove);
   g_clear_handle_id (&self->filter_progress_timeout, g_source_remove);
   self->filter_input = NULL;
   if (self->filter_cancellable != NULL)
