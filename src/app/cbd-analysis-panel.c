@@ -374,6 +374,18 @@ update_fit_label (CbdAnalysisPanel *self)
   gtk_label_set_text (self->fit_label, text);
 }
 
+/* The plot point of the cutout selected in the views, or -1. */
+static gssize
+selected_point (CbdAnalysisPanel *self)
+{
+  CbdCutoutItem *selected = self->state != NULL ? cbd_view_state_get_selected_cutout (self->state) : NULL;
+
+  for (guint i = 0; selected != NULL && i < self->study_items->len; i++)
+    if (g_ptr_array_index (self->study_items, i) == selected)
+      return i;
+  return -1;
+}
+
 static void
 update_plots (CbdAnalysisPanel *self)
 {
@@ -383,8 +395,6 @@ update_plots (CbdAnalysisPanel *self)
   g_auto(GStrv) strv = NULL;
   CbdPlotLayers layers;
   gboolean log_axes;
-  gssize highlight = -1;
-  CbdCutoutItem *selected;
   gint64 start = g_get_monotonic_time ();
 
   if (self->study == NULL)
@@ -413,16 +423,9 @@ update_plots (CbdAnalysisPanel *self)
   cbd_plot_correlation_set_scales (plot, log_axes ? CBD_PLOT_SCALE_LOG : CBD_PLOT_SCALE_LINEAR,
                                    log_axes ? CBD_PLOT_SCALE_LOG : CBD_PLOT_SCALE_LINEAR);
 
-  selected = self->state != NULL ? cbd_view_state_get_selected_cutout (self->state) : NULL;
   for (guint i = 0; i < self->study_items->len; i++)
-    {
-      CbdCutoutItem *item = g_ptr_array_index (self->study_items, i);
-
-      g_strv_builder_add (names, cbd_cutout_item_get_name (item));
-      if (item == selected)
-        highlight = i;
-    }
-  cbd_plot_correlation_set_highlight (plot, highlight);
+    g_strv_builder_add (names, cbd_cutout_item_get_name (g_ptr_array_index (self->study_items, i)));
+  cbd_plot_correlation_set_highlight (plot, selected_point (self));
   strv = g_strv_builder_end (names);
   cbd_plot_view_set_point_names (self->correlation_view, (const char * const *) strv);
   cbd_plot_view_set_correlation (self->correlation_view, plot);
@@ -1045,11 +1048,17 @@ cutouts_changed_cb (CbdAnalysisPanel *self)
 static void
 selection_changed_cb (CbdAnalysisPanel *self)
 {
-  if (self->study != NULL)
+  CbdPlotCorrelation *plot = cbd_plot_view_get_correlation (self->correlation_view);
+
+  if (self->study == NULL)
+    return;
+  /* Only the highlight moves: no refit, no new plot. */
+  if (plot != NULL)
     {
-      update_plots (self);
-      update_overlay (self);
+      cbd_plot_correlation_set_highlight (plot, selected_point (self));
+      gtk_widget_queue_draw (GTK_WIDGET (self->correlation_view));
     }
+  update_overlay (self);
 }
 
 /* Overlay */
