@@ -43,5 +43,8 @@ void      cbd_study_count_results  (CbdStudy        *study,
                                     guint           *usable,
                                     guint           *accepted);
 
+/* How many fits cbd_study_fit() computed rather than took from its cache
+ * (for tests). */
+guint     cbd_study_get_fit_computations (CbdStudy   *study);
 
 G_END_DECLS

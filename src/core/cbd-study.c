@@ -24,6 +24,20 @@ G_DEFINE_QUARK (cbd-study-error-quark, cbd_study_error)
  * finer bins leave empty rows between full ones and a spiky dV/dlogD. */
 #define PSD_PER_DECADE 10
 
+/* One cbd_study_fit() answer (the bootstrap makes a fit cost 1000
+ * refits), kept for the next call while the results stay as they were. */
+typedef struct
+{
+  gboolean      valid;
+  guint64       serial;           /* results_serial it was computed at */
+  gboolean      fit_ok;
+  CbdFitResult  fit;
+  GError       *fit_error;
+  gboolean      summary_ok;       /* only computed when fit_ok */
+  CbdFitSummary summary;
+  GError       *summary_error;
+} FitCache;
+
 struct _CbdStudy
 {
   gatomicrefcount   ref_count;
@@ -47,6 +61,11 @@ struct _CbdStudy
 
   GArray           *cutouts;           /* CbdCutout */
   GArray           *results;           /* CbdCutoutResult, one per cutout */
+  /* Bumped whenever a result, a filter decision or the fit options change;
+   * a cached fit holds while it is unchanged. */
+  guint64           results_serial;
+  FitCache          fit_cache[2];      /* [accepted_only] */
+  guint             fit_computations;  /* fits not served from the cache */
 
   GArray           *stack_intruded;    /* guint64 per diameter, NULL when not computed */
   GArray           *stack_thickness;
@@ -325,10 +344,27 @@ cbd_study_ref (CbdStudy *study)
 }
 
 static void
+fit_cache_clear (FitCache *cache)
+{
+  g_clear_error (&cache->fit_error);
+  g_clear_error (&cache->summary_error);
+  memset (cache, 0, sizeof *cache);
+}
+
+/* Every change to what the fit reads goes through here, so no cached fit
+ * outlives the results it was computed from. */
+static void
+results_changed_locked (CbdStudy *study)
+{
+  study->results_serial++;
+}
+
+static void
 clear_results_locked (CbdStudy *study)
 {
   for (guint i = 0; i < study->results->len; i++)
     cbd_cutout_result_clear (&g_array_index (study->results, CbdCutoutResult, i));
+  results_changed_locked (study);
 }
 
 void
@@ -340,6 +376,8 @@ cbd_study_unref (CbdStudy *study)
     return;
   clear_results_locked (study);
   g_array_unref (study->results);
+  for (guint i = 0; i < G_N_ELEMENTS (study->fit_cache); i++)
+    fit_cache_clear (&study->fit_cache[i]);
   g_array_unref (study->cutouts);
   g_clear_pointer (&study->stack_intruded, g_array_unref);
   g_clear_pointer (&study->stack_thickness, g_array_unref);
@@ -584,6 +622,8 @@ cbd_study_set_settings (CbdStudy               *study,
   if (!settings_same_results (&study->settings, settings))
     clear_results_locked (study);
   study->settings = *settings;
+  /* the fit options may be new even when the results stay */
+  results_changed_locked (study);
   g_mutex_unlock (&study->lock);
   return TRUE;
 }
@@ -655,6 +695,7 @@ cbd_study_set_filter (CbdStudy                  *study,
         result->filter = g_array_index (updated, CbdFilterResult, k);
     }
   study->settings.filter = *thresholds;
+  results_changed_locked (study);
   g_mutex_unlock (&study->lock);
   cbd_progress_report (progress, progress_data, "Filtering the cutouts again", 1.0);
   return TRUE;
@@ -838,6 +879,7 @@ cbd_study_set_result (CbdStudy              *study,
     {
       cbd_cutout_result_clear (slot);
       cbd_cutout_result_copy (result, slot);
+      results_changed_locked (study);
     }
   g_mutex_unlock (&study->lock);
 }
@@ -1368,6 +1410,30 @@ cbd_study_run (CbdStudy          *study,
  * Fit and distributions over the results
  * ------------------------------------------------------------------------ */
 
+/* The fit's points; the caller holds the lock. @indices may be NULL. */
+static void
+collect_points_locked (CbdStudy *study,
+                       gboolean  accepted_only,
+                       GArray   *porosity,
+                       GArray   *sigma_rel,
+                       GArray   *sigma_rel_std,
+                       GArray   *indices)
+{
+  for (guint i = 0; i < study->results->len; i++)
+    {
+      const CbdCutoutResult *result = &g_array_index (study->results, CbdCutoutResult, i);
+
+      if (accepted_only ? !cbd_cutout_result_is_accepted (result)
+                        : !cbd_cutout_result_is_usable (result))
+        continue;
+      g_array_append_val (porosity, result->porosity);
+      g_array_append_val (sigma_rel, result->sigma_rel_mean);
+      g_array_append_val (sigma_rel_std, result->sigma_rel_std);
+      if (indices != NULL)
+        g_array_append_val (indices, i);
+    }
+}
+
 guint
 cbd_study_get_points (CbdStudy *study,
                       gboolean  accepted_only,
@@ -1385,18 +1451,7 @@ cbd_study_get_points (CbdStudy *study,
   g_return_val_if_fail (study != NULL, 0);
 
   g_mutex_lock (&study->lock);
-  for (guint i = 0; i < study->results->len; i++)
-    {
-      const CbdCutoutResult *result = &g_array_index (study->results, CbdCutoutResult, i);
-
-      if (accepted_only ? !cbd_cutout_result_is_accepted (result)
-                        : !cbd_cutout_result_is_usable (result))
-        continue;
-      g_array_append_val (p, result->porosity);
-      g_array_append_val (s, result->sigma_rel_mean);
-      g_array_append_val (d, result->sigma_rel_std);
-      g_array_append_val (k, i);
-    }
+  collect_points_locked (study, accepted_only, p, s, d, k);
   g_mutex_unlock (&study->lock);
 
   n = p->len;
@@ -1410,6 +1465,46 @@ cbd_study_get_points (CbdStudy *study,
   return n;
 }
 
+/* Fits the points into @entry (no lock held: the bootstrap takes a while). */
+static void
+fit_cache_compute (FitCache            *entry,
+                   const GArray        *porosity,
+                   const GArray        *sigma,
+                   const GArray        *std,
+                   const CbdFitOptions *options)
+{
+  entry->fit_ok = cbd_fit_power_law ((const double *) porosity->data,
+                                     (const double *) sigma->data, (const double *) std->data,
+                                     NULL, porosity->len, options, &entry->fit, &entry->fit_error);
+  if (entry->fit_ok)
+    entry->summary_ok = cbd_fit_summarize ((const double *) porosity->data,
+                                           (const double *) sigma->data, NULL, porosity->len,
+                                           &entry->summary, &entry->summary_error);
+}
+
+static gboolean
+fit_cache_answer (const FitCache *entry,
+                  CbdFitResult   *fit,
+                  CbdFitSummary  *summary,
+                  GError        **error)
+{
+  if (!entry->fit_ok)
+    {
+      g_propagate_error (error, g_error_copy (entry->fit_error));
+      return FALSE;
+    }
+  *fit = entry->fit;
+  if (summary == NULL)
+    return TRUE;
+  if (!entry->summary_ok)
+    {
+      g_propagate_error (error, g_error_copy (entry->summary_error));
+      return FALSE;
+    }
+  *summary = entry->summary;
+  return TRUE;
+}
+
 gboolean
 cbd_study_fit (CbdStudy      *study,
                gboolean       accepted_only,
@@ -1420,21 +1515,59 @@ cbd_study_fit (CbdStudy      *study,
   g_autoptr(GArray) porosity = NULL;
   g_autoptr(GArray) sigma = NULL;
   g_autoptr(GArray) std = NULL;
-  CbdFitOptions options = study->settings.fit;
-  guint n;
+  FitCache *cache, fresh = { 0 };
+  CbdFitOptions options;
+  gboolean ok;
 
   g_return_val_if_fail (study != NULL, FALSE);
   g_return_val_if_fail (fit != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  n = cbd_study_get_points (study, accepted_only, &porosity, &sigma, &std, NULL);
-  if (!cbd_fit_power_law ((const double *) porosity->data, (const double *) sigma->data,
-                          (const double *) std->data, NULL, n, &options, fit, error))
-    return FALSE;
-  if (summary != NULL &&
-      !cbd_fit_summarize ((const double *) porosity->data, (const double *) sigma->data, NULL, n,
-                          summary, error))
-    return FALSE;
-  return TRUE;
+  cache = &study->fit_cache[accepted_only ? 1 : 0];
+  g_mutex_lock (&study->lock);
+  if (cache->valid && cache->serial == study->results_serial)
+    {
+      ok = fit_cache_answer (cache, fit, summary, error);
+      g_mutex_unlock (&study->lock);
+      return ok;
+    }
+  porosity = g_array_new (FALSE, FALSE, sizeof (double));
+  sigma = g_array_new (FALSE, FALSE, sizeof (double));
+  std = g_array_new (FALSE, FALSE, sizeof (double));
+  collect_points_locked (study, accepted_only, porosity, sigma, std, NULL);
+  options = study->settings.fit;
+  fresh.serial = study->results_serial;
+  study->fit_computations++;
+  g_mutex_unlock (&study->lock);
+
+  fit_cache_compute (&fresh, porosity, sigma, std, &options);
+  ok = fit_cache_answer (&fresh, fit, summary, error);
+
+  g_mutex_lock (&study->lock);
+  /* a result stored meanwhile makes this fit stale for the next caller */
+  if (fresh.serial == study->results_serial)
+    {
+      fit_cache_clear (cache);
+      *cache = fresh;
+      cache->valid = TRUE;
+    }
+  else
+    fit_cache_clear (&fresh);
+  g_mutex_unlock (&study->lock);
+  return ok;
+}
+
+guint
+cbd_study_get_fit_computations (CbdStudy *study)
+{
+  guint n;
+
+  g_return_val_if_fail (study != NULL, 0);
+
+  g_mutex_lock (&study->lock);
+  n = study->fit_computations;
+  g_mutex_unlock (&study->lock);
+  return n;
 }
 
 void

@@ -344,7 +344,10 @@ guint       cbd_study_get_points         (CbdStudy          *study,
                                           GArray           **indices);
 /* cbd_fit_power_law() and cbd_fit_summarize() over those points with
  * settings->fit (exactly what `cbdscope-cli fit` computes from the
- * exported cutouts.csv). @summary may be NULL. */
+ * exported cutouts.csv). @summary may be NULL. The answer (a fit or its
+ * error) is kept per @accepted_only and given again until a result, a
+ * filter decision or the settings change, so the tables, figures and
+ * summaries of one run cost one bootstrap each. */
 gboolean    cbd_study_fit                (CbdStudy          *study,
                                           gboolean           accepted_only,
                                           CbdFitResult      *fit,

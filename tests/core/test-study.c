@@ -19,7 +19,7 @@
 #include "cbd-porosimetry.h"
 #include "cbd-project.h"
 #include "cbd-study-export.h"
-#include "cbd-study.h"
+#include "cbd-study-private.h"
 
 /* Labels: pore 0, CBD 1, CAM 2. The stack is 64 x 48 x 48 voxels of 10 nm:
  * CAM fills x >= 56; elsewhere the pore space is a union of balls (radius
@@ -335,6 +335,130 @@ test_fit_equals_cbd_fit (void)
                      pow (expected_summary.mean_porosity, 1.5));
   g_test_message ("gamma %.4f ± %.4f, alpha %.4f ± %.4f over 4 cutouts", fit.gamma, fit.gamma_se,
                   fit.alpha, fit.alpha_se);
+}
+
+/* A finished result with one fit point, set by hand. */
+static void
+set_point (CbdStudy *study, guint index, double porosity, double sigma_rel, gboolean accepted)
+{
+  g_auto(CbdCutoutResult) result = { 0 };
+
+  result.finished = TRUE;
+  result.porosity = porosity;
+  result.sigma_rel_mean = sigma_rel;
+  result.sigma_rel_std = 0.1 * sigma_rel;
+  result.filter.accepted = accepted;
+  cbd_study_set_result (study, index, &result);
+}
+
+/* cbd_fit_power_law on the given points, with the study's fit options. */
+static void
+fit_directly (CbdStudy *study, const double *porosity, const double *sigma, guint n,
+              CbdFitResult *fit)
+{
+  g_autoptr(GError) error = NULL;
+  double std[4];
+
+  for (guint i = 0; i < n; i++)
+    std[i] = 0.1 * sigma[i];
+  g_assert_true (cbd_fit_power_law (porosity, sigma, std, NULL, n,
+                                    &cbd_study_get_settings (study)->fit, fit, &error));
+  g_assert_no_error (error);
+}
+
+/* The fit is computed once per set of results: a second call gives the
+ * same numbers without fitting again, and every change of a result, the
+ * filter decisions or the fit options gives the fit of the new points. */
+static void
+test_fit_cache (void)
+{
+  g_autoptr(CbdVolume) volume = build_volume ();
+  g_autoptr(CbdStudy) study = new_study (volume);
+  g_autoptr(GError) error = NULL;
+  double porosity[4] = { 0.2, 0.3, 0.4, 0.5 };
+  double sigma[4];
+  CbdFitResult first, again, expected, all;
+  CbdFitSummary summary, summary_again;
+  CbdFilterThresholds thresholds;
+  CbdStudySettings settings;
+  guint computed;
+
+  /* on the curve 2 eps^3 the fit is gamma 2, alpha 3 */
+  for (guint i = 0; i < 4; i++)
+    {
+      sigma[i] = 2 * pow (porosity[i], 3);
+      set_point (study, i, porosity[i], sigma[i], TRUE);
+    }
+  computed = cbd_study_get_fit_computations (study);
+  g_assert_true (cbd_study_fit (study, TRUE, &first, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (first.gamma, 2.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (first.alpha, 3.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (summary.mean_porosity, 0.35, 1e-15);
+  g_assert_cmpuint (cbd_study_get_fit_computations (study), ==, computed + 1);
+
+  g_assert_true (cbd_study_fit (study, TRUE, &again, &summary_again, &error));
+  g_assert_cmpmem (&again, sizeof again, &first, sizeof first);
+  g_assert_cmpmem (&summary_again, sizeof summary, &summary, sizeof summary);
+  g_assert_true (cbd_study_fit (study, TRUE, &again, NULL, &error));
+  g_assert_cmpuint (cbd_study_get_fit_computations (study), ==, computed + 1);
+
+  /* one changed result: the fit of the new points */
+  sigma[3] *= 1.5;
+  set_point (study, 3, porosity[3], sigma[3], TRUE);
+  g_assert_true (cbd_study_fit (study, TRUE, &again, NULL, &error));
+  fit_directly (study, porosity, sigma, 4, &expected);
+  g_assert_cmpfloat (fabs (again.alpha - 3.0), >, 0.1);
+  g_assert_cmpfloat (again.gamma, ==, expected.gamma);
+  g_assert_cmpfloat (again.alpha, ==, expected.alpha);
+  g_assert_cmpfloat (again.bootstrap_alpha_ci[0], ==, expected.bootstrap_alpha_ci[0]);
+  g_assert_cmpuint (cbd_study_get_fit_computations (study), ==, computed + 2);
+
+  /* the fit over all usable cutouts is kept apart from the accepted one */
+  set_point (study, 0, porosity[0], sigma[0], FALSE);
+  g_assert_true (cbd_study_fit (study, TRUE, &again, NULL, &error));
+  g_assert_true (cbd_study_fit (study, FALSE, &all, NULL, &error));
+  g_assert_cmpuint (again.n, ==, 3);
+  g_assert_cmpuint (all.n, ==, 4);
+  fit_directly (study, porosity + 1, sigma + 1, 3, &expected);
+  g_assert_cmpfloat (again.alpha, ==, expected.alpha);
+  fit_directly (study, porosity, sigma, 4, &expected);
+  g_assert_cmpfloat (all.alpha, ==, expected.alpha);
+  g_assert_true (cbd_study_fit (study, TRUE, &again, NULL, &error));
+  g_assert_cmpuint (again.n, ==, 3);
+
+  /* new fit options: another bootstrap seed, other intervals */
+  settings = *cbd_study_get_settings (study);
+  settings.fit.seed = 7;
+  g_assert_true (cbd_study_set_settings (study, &settings, &error));
+  g_assert_true (cbd_study_fit (study, FALSE, &again, NULL, &error));
+  g_assert_cmpuint (again.bootstrap_seed, ==, 7);
+  fit_directly (study, porosity, sigma, 4, &expected);
+  g_assert_cmpfloat (again.bootstrap_alpha_ci[0], ==, expected.bootstrap_alpha_ci[0]);
+  g_assert_cmpfloat (again.bootstrap_alpha_ci[1], ==, expected.bootstrap_alpha_ci[1]);
+
+  /* new filter decisions: every pore wider than 1 nm is a macropore, so
+   * no cutout is accepted and there is nothing to fit */
+  thresholds = cbd_study_get_settings (study)->filter;
+  thresholds.d_max_nm = 1;
+  thresholds.max_excluded = 0.5;
+  g_assert_true (cbd_study_set_filter (study, &thresholds, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (cbd_study_fit (study, TRUE, &again, NULL, &error));
+  g_assert_error (error, CBD_FIT_ERROR, CBD_FIT_ERROR_TOO_FEW_POINTS);
+  g_clear_error (&error);
+  /* the failure is kept too */
+  computed = cbd_study_get_fit_computations (study);
+  g_assert_false (cbd_study_fit (study, TRUE, &again, NULL, &error));
+  g_assert_error (error, CBD_FIT_ERROR, CBD_FIT_ERROR_TOO_FEW_POINTS);
+  g_clear_error (&error);
+  g_assert_cmpuint (cbd_study_get_fit_computations (study), ==, computed);
+
+  /* no results, no fit over all cutouts either */
+  g_assert_true (cbd_study_fit (study, FALSE, &again, NULL, &error));
+  cbd_study_clear_results (study);
+  g_assert_false (cbd_study_fit (study, FALSE, &again, NULL, &error));
+  g_assert_error (error, CBD_FIT_ERROR, CBD_FIT_ERROR_TOO_FEW_POINTS);
 }
 
 /* The accepted cutouts' distribution against cbd-porosimetry computing and
@@ -1108,6 +1232,7 @@ main (int argc, char **argv)
   g_test_add_func ("/study/channels-by-hand", test_channels_by_hand);
   g_test_add_func ("/study/results-finite", test_results_finite);
   g_test_add_func ("/study/fit-equals-cbd-fit", test_fit_equals_cbd_fit);
+  g_test_add_func ("/study/fit-cache", test_fit_cache);
   g_test_add_func ("/study/psd-against-merge", test_psd_against_merge);
   g_test_add_func ("/study/csv", test_csv);
   g_test_add_func ("/study/project-round-trip", test_project_round_trip);
