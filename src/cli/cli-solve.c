@@ -213,19 +213,26 @@ cli_command_solve (int argc, char **argv)
       g_clear_pointer (&volume, cbd_volume_unref);
       volume = cropped;
     }
-  for (guint axis = 0; axis < 3; axis++)
+  if (field_prefix == NULL)
     {
-      g_autofree float *potential = NULL, *current = NULL;
-
-      if (!axes[axis])
-        continue;
-      if (!cbd_solver_solve_axis (volume, conducting, axis, &options, &results[axis],
-                                  field_prefix ? &potential : NULL, field_prefix ? &current : NULL,
-                                  NULL, cli_progress, (gpointer) "Solving", &error) ||
-          (field_prefix != NULL &&
-           !write_fields (field_prefix, axis, volume, potential, current, &error)))
+      /* Together: the axes share the cluster search and the linear system. */
+      if (!cbd_solver_solve_axes (volume, conducting, axes, &options, results, NULL,
+                                  cli_progress, (gpointer) "Solving", &error))
         return cli_fail ("solve", error);
     }
+  else
+    for (guint axis = 0; axis < 3; axis++)
+      {
+        g_autofree float *potential = NULL, *current = NULL;
+
+        if (!axes[axis])
+          continue;
+        if (!cbd_solver_solve_axis (volume, conducting, axis, &options, &results[axis],
+                                    &potential, &current, NULL, cli_progress, (gpointer) "Solving",
+                                    &error) ||
+            !write_fields (field_prefix, axis, volume, potential, current, &error))
+          return cli_fail ("solve", error);
+      }
   axis_statistics (results, axes, &mean, &std);
 
   if (cli_json_output)

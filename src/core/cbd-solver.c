@@ -38,7 +38,13 @@ G_DEFINE_QUARK (cbd-solver-error-quark, cbd_solver_error)
  * residual meeting the tolerance. */
 #define MAX_IMBALANCE 1e-4
 
-enum { REACHED_INLET = 1, REACHED_OUTLET = 2 };
+/* The faces of the box, numbered 2 d + side for the face side = 0, 1
+ * normal to axis d. Per voxel while the system is set up: the faces its
+ * cluster touches (FACE_BIT) and whether it conducts. */
+#define FACE_INDEX(d, side) (2 * (d) + (side))
+#define FACE_BIT(d, side)   (1u << FACE_INDEX (d, side))
+#define AXIS_FACES(d)       (FACE_BIT (d, 0) | FACE_BIT (d, 1))
+#define CONDUCTS            0x40u
 
 void
 cbd_solver_options_init (CbdSolverOptions *options)
@@ -74,6 +80,10 @@ typedef struct
   double     *diagonal;      /* NULL when uniform: it follows from the pattern */
   guint8     *pattern;       /* neighbours present, CBD_MG_INLET, CBD_MG_OUTLET */
   double      rhs_norm;
+  /* The unknowns on each face of the box (face 2 d + side), for setting
+   * the driven axis without building the system again. */
+  gint32     *face[6];
+  gsize       face_n[6];
 } System;
 
 static void
@@ -84,6 +94,9 @@ system_clear (System *system)
   g_free (system->conductance);
   g_free (system->diagonal);
   g_free (system->pattern);
+  for (guint f = 0; f < 6; f++)
+    g_free (system->face[f]);
+  memset (system, 0, sizeof *system);
 }
 
 static gboolean
@@ -111,7 +124,7 @@ face_conductance (const Problem *problem, guint8 label)
   return 2.0 * problem->axis_conductance[problem->axis] * problem->label_conductivity[label];
 }
 
-/* Union-find over the conducting voxels (bit 4 of @marks, set by the
+/* Union-find over the conducting voxels (CONDUCTS in @marks, set by the
  * caller): the root of a cluster is its first voxel in memory order. */
 #define NO_VOXEL G_MAXUINT32
 
@@ -151,6 +164,7 @@ typedef struct
   const Problem *problem;
   guint8        *marks;
   guint32       *parent;
+  guint          axes;          /* the axes to be solved, bit d for axis d */
   gsize          slab_start[CBD_PARALLEL_CHUNKS + 1];
 } Percolation;
 
@@ -173,53 +187,72 @@ percolation_slab (gpointer data, guint member, guint n_members)
         {
           guint32 v = (guint32) index;
 
-          if (!(marks[index] & 4))
+          if (!(marks[index] & CONDUCTS))
             {
               parent[index] = NO_VOXEL;
               continue;
             }
           /* Along a run in x the voxel joins its left neighbour's root. */
-          parent[index] = x > 0 && (marks[index - 1] & 4) ? cluster_root (parent, v - 1) : v;
-          if (y > 0 && (marks[index - stride[1]] & 4))
+          parent[index] = x > 0 && (marks[index - 1] & CONDUCTS) ? cluster_root (parent, v - 1) : v;
+          if (y > 0 && (marks[index - stride[1]] & CONDUCTS))
             cluster_join (parent, v, (guint32) (index - stride[1]));
-          if (z > z0 && (marks[index - stride[2]] & 4))
+          if (z > z0 && (marks[index - stride[2]] & CONDUCTS))
             cluster_join (parent, v, (guint32) (index - stride[2]));
         }
 }
 
+/* The axes (bit d for axis d) along which a voxel with @marks conducts
+ * current: its cluster touches both faces normal to the axis. */
+static inline guint
+active_axes (guint marks)
+{
+  guint axes = 0;
+
+  for (guint d = 0; d < 3; d++)
+    if ((marks & AXIS_FACES (d)) == AXIS_FACES (d))
+      axes |= 1u << d;
+  return axes;
+}
+
 /* Every voxel gets its cluster's face bits (roots have them already, so
- * no thread writes what another reads). */
+ * no thread writes what another reads). Returns how many voxels carry
+ * current along some but not all of the axes to be solved. */
 static double
 percolation_spread (gpointer data, gsize lo, gsize hi)
 {
   Percolation *job = data;
   guint8 *marks = job->marks;
   const guint32 *parent = job->parent;
+  gsize differing = 0;
 
   for (gsize index = lo; index < hi; index++)
     if (parent[index] != NO_VOXEL)
       {
-        guint8 bits = marks[cluster_root_read (parent, (guint32) index)] & (REACHED_INLET | REACHED_OUTLET);
+        guint8 bits = marks[cluster_root_read (parent, (guint32) index)] & 0x3f;
+        guint axes;
 
         if (bits & ~marks[index])
           marks[index] |= bits;
+        axes = active_axes (bits) & job->axes;
+        differing += axes != 0 && axes != job->axes;
       }
-  return 0.0;
+  return (double) differing;
 }
 
-/* Marks every conducting voxel with REACHED_INLET and REACHED_OUTLET when
- * it is 6-connected to the face axis = 0 and axis = n - 1: union-find in
- * slabs of planes by threads, the slabs joined across their borders, the
- * clusters touching a face marked at their roots, and the marks spread to
- * every voxel. Connectivity decides the result, not the order of the
- * joins, so it is the same for any number of threads. @parent: one per
- * voxel. */
-static void
-find_percolating (const Problem *problem, guint8 *marks, guint32 *parent, CbdParallel *parallel)
+/* Marks every conducting voxel with the faces of the box its 6-connected
+ * cluster touches (FACE_BIT): union-find in slabs of planes by threads, the
+ * slabs joined across their borders, the clusters touching a face marked at
+ * their roots, and the marks spread to every voxel. Connectivity decides
+ * the result, not the order of the joins, so it is the same for any number
+ * of threads. @parent: one per voxel. Returns TRUE when the same voxels
+ * carry current along each of @axes (bit d for axis d), so that one linear
+ * system serves them all. */
+static gboolean
+find_percolating (const Problem *problem, guint8 *marks, guint32 *parent, guint axes,
+                  CbdParallel *parallel)
 {
   const gsize *dims = problem->dims, *stride = problem->stride;
-  CbdAxis a = problem->axis;
-  Percolation job = { problem, marks, parent, { 0 } };
+  Percolation job = { problem, marks, parent, axes, { 0 } };
   guint n_slabs;
 
   n_slabs = cbd_parallel_team (parallel, (guint) MIN (MAX (dims[2] / 16, 1), CBD_PARALLEL_CHUNKS),
@@ -229,27 +262,27 @@ find_percolating (const Problem *problem, guint8 *marks, guint32 *parent, CbdPar
       gsize z = job.slab_start[s];
 
       for (gsize index = z * stride[2]; index < (z + 1) * stride[2]; index++)
-        if ((marks[index] & 4) && (marks[index - stride[2]] & 4))
+        if ((marks[index] & CONDUCTS) && (marks[index - stride[2]] & CONDUCTS))
           cluster_join (parent, (guint32) index, (guint32) (index - stride[2]));
     }
 
-  for (guint side = 0; side < 2; side++)
-    {
-      CbdAxis b = (a + 1) % 3, c = (a + 2) % 3;
-      gsize face = side == 0 ? 0 : dims[a] - 1;
-      guint8 bit = side == 0 ? REACHED_INLET : REACHED_OUTLET;
+  for (guint a = 0; a < 3; a++)
+    for (guint side = 0; side < 2; side++)
+      {
+        guint b = (a + 1) % 3, c = (a + 2) % 3;
+        gsize face = side == 0 ? 0 : dims[a] - 1;
 
-      for (gsize j = 0; j < dims[c]; j++)
-        for (gsize i = 0; i < dims[b]; i++)
-          {
-            gsize index = face * stride[a] + i * stride[b] + j * stride[c];
+        for (gsize j = 0; j < dims[c]; j++)
+          for (gsize i = 0; i < dims[b]; i++)
+            {
+              gsize index = face * stride[a] + i * stride[b] + j * stride[c];
 
-            if (marks[index] & 4)
-              marks[cluster_root (parent, (guint32) index)] |= bit;
-          }
-    }
+              if (marks[index] & CONDUCTS)
+                marks[cluster_root (parent, (guint32) index)] |= FACE_BIT (a, side);
+            }
+      }
 
-  cbd_parallel_for (parallel, dims[0] * dims[1] * dims[2], percolation_spread, &job);
+  return cbd_parallel_for (parallel, dims[0] * dims[1] * dims[2], percolation_spread, &job) == 0.0;
 }
 
 typedef struct
@@ -260,9 +293,9 @@ typedef struct
   gsize          n;
 } SystemFill;
 
-/* The neighbours, patterns (and conductances) of the active voxels among
- * volume indices [lo, hi); returns their part of the squared outlet
- * conductances. */
+/* The neighbours, link patterns (and conductances) of the active voxels
+ * among volume indices [lo, hi). The driven faces come later
+ * (system_drive_axis). */
 static double
 fill_chunk (gpointer data, gsize lo, gsize hi)
 {
@@ -271,9 +304,7 @@ fill_chunk (gpointer data, gsize lo, gsize hi)
   const gint32 *active_index = fill->active_index;
   System *system = fill->system;
   const gsize *dims = problem->dims, *stride = problem->stride;
-  CbdAxis a = problem->axis;
   gsize n = fill->n;
-  double rhs_sum = 0.0;
   CbdGridWalker walker;
 
   cbd_grid_walker_init (&walker, dims);
@@ -311,37 +342,58 @@ fill_chunk (gpointer data, gsize lo, gsize hi)
               system->conductance[k] = g;
             diagonal += g;
           }
-      if (coord[a] == 0)
-        {
-          diagonal += face_conductance (problem, label);
-          system->pattern[i] |= CBD_MG_INLET;
-        }
-      if (coord[a] == dims[a] - 1)
-        {
-          double g = face_conductance (problem, label);
-          diagonal += g;
-          rhs_sum += g * g;
-          system->pattern[i] |= CBD_MG_OUTLET;
-        }
       if (system->diagonal != NULL)
         system->diagonal[i] = diagonal;
     }
-  return rhs_sum;
+  return 0.0;
 }
 
-/* @active_index: scratch, one per voxel (the cluster labels' memory, so no
- * new pages to fault in). */
+/* The active unknowns on each face of the box, in the face's memory order. */
 static gboolean
-build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint32 *active_index,
-              CbdParallel *parallel, System *system, GError **error)
+find_faces (const Problem *problem, const gint32 *active_index, System *system)
 {
   const gsize *dims = problem->dims, *stride = problem->stride;
-  CbdAxis a = problem->axis;
-  gsize n = 0, n_red = 0;
-  double rhs_sum = 0.0;
 
-  /* Red voxels (even coordinate sum) first, then black: the multigrid
-   * smoother sweeps each colour as one contiguous block. */
+  for (guint a = 0; a < 3; a++)
+    {
+      guint b = (a + 1) % 3, c = (a + 2) % 3;
+      guint lo = MIN (b, c), hi = MAX (b, c);
+
+      for (guint side = 0; side < 2; side++)
+        {
+          gsize base = (side == 0 ? 0 : dims[a] - 1) * stride[a], n = 0;
+          gint32 *face = cbd_grid_try_new (gint32, MAX (dims[lo] * dims[hi], 1));
+
+          if (face == NULL)
+            return FALSE;
+          for (gsize j = 0; j < dims[hi]; j++)
+            for (gsize i = 0; i < dims[lo]; i++)
+              {
+                gint32 active = active_index[base + i * stride[lo] + j * stride[hi]];
+
+                if (active >= 0)
+                  face[n++] = active;
+              }
+          system->face[FACE_INDEX (a, side)] = face;
+          system->face_n[FACE_INDEX (a, side)] = n;
+        }
+    }
+  return TRUE;
+}
+
+/* The voxels whose marks have all of @faces (the cluster touches them)
+ * become the unknowns, numbered red (even coordinate sum) first, then
+ * black: the multigrid smoother sweeps each colour as one contiguous block.
+ * @active_index: scratch, one per voxel (the cluster labels' memory, so no
+ * new pages to fault in). */
+static gboolean
+build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_voxels,
+              gint32 *active_index, CbdParallel *parallel, System *system, GError **error)
+{
+  const gsize *dims = problem->dims, *stride = problem->stride;
+  gsize n = 0, n_red = 0;
+
+  system_clear (system);
   for (guint colour = 0; colour < 2; colour++)
     {
       for (gsize cz = 0; cz < dims[2]; cz++)
@@ -349,7 +401,7 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint3
           for (gsize cx = (colour + cy + cz) & 1, index = cx + stride[1] * cy + stride[2] * cz;
                cx < dims[0]; cx += 2, index += 2)
             {
-              if ((marks[index] & (REACHED_INLET | REACHED_OUTLET)) == (REACHED_INLET | REACHED_OUTLET))
+              if ((marks[index] & faces) == faces)
                 active_index[index] = n++;
               else
                 active_index[index] = -1;
@@ -378,17 +430,72 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint3
       system->diagonal = cbd_grid_try_new0 (double, n);
     }
   if (!system->voxel || !system->neighbour || !system->pattern ||
-      (!problem->uniform && (!system->conductance || !system->diagonal)))
+      (!problem->uniform && (!system->conductance || !system->diagonal)) ||
+      !find_faces (problem, active_index, system))
     return out_of_memory (error, "linear system");
 
   {
     SystemFill fill = { problem, active_index, system, n };
 
-    /* Reduced over fixed chunks: the same sum for any thread count. */
-    rhs_sum = cbd_parallel_for (parallel, n_voxels, fill_chunk, &fill);
+    cbd_parallel_for (parallel, n_voxels, fill_chunk, &fill);
   }
 
-  /* Uniform conductances: the diagonal depends only on the pattern. */
+  system->matrix.cell = system->voxel;
+  system->matrix.neighbour = system->neighbour;
+  system->matrix.conductance = system->conductance;
+  system->matrix.diagonal = system->diagonal;
+  system->matrix.pattern = system->pattern;
+  for (guint d = 0; d < 3; d++)
+    system->matrix.axis_conductance[d] = problem->axis_conductance[d] * problem->phase_conductivity;
+  return TRUE;
+}
+
+/* Drives the faces normal to problem->axis: the face voxels' inlet and
+ * outlet marks and diagonals (the half voxel to the face in series), the
+ * diagonal per pattern when the conductances are uniform, and the norm of
+ * the right-hand side (the outlet's conductances at potential 1). Every
+ * face is set again, so the system may have served another axis before. */
+static void
+system_drive_axis (const Problem *problem, System *system)
+{
+  CbdAxis a = problem->axis;
+  double rhs_sum = 0.0;
+
+  for (guint f = 0; f < 6; f++)
+    for (gsize k = 0; k < system->face_n[f]; k++)
+      {
+        gsize i = (gsize) system->face[f][k];
+
+        system->pattern[i] &= ~(CBD_MG_INLET | CBD_MG_OUTLET);
+      }
+  for (guint side = 0; side < 2; side++)
+    {
+      guint f = FACE_INDEX (a, side);
+
+      for (gsize k = 0; k < system->face_n[f]; k++)
+        system->pattern[system->face[f][k]] |= side == 0 ? CBD_MG_INLET : CBD_MG_OUTLET;
+    }
+  for (guint f = 0; f < 6; f++)
+    for (gsize k = 0; k < system->face_n[f]; k++)
+      {
+        gsize i = (gsize) system->face[f][k];
+        double g = face_conductance (problem, problem->labels[system->voxel[i]]);
+        guint8 pattern = system->pattern[i];
+
+        if (f == FACE_INDEX (a, 1))
+          rhs_sum += g * g;
+        if (system->diagonal == NULL)
+          continue;
+        /* Links, then the faces, in the order the matrix always used. */
+        system->diagonal[i] = 0.0;
+        for (guint l = 0; l < 6; l++)
+          system->diagonal[i] += system->conductance[6 * i + l];
+        if (pattern & CBD_MG_INLET)
+          system->diagonal[i] += g;
+        if (pattern & CBD_MG_OUTLET)
+          system->diagonal[i] += g;
+      }
+
   for (guint p = 0; p < 256; p++)
     {
       double g = problem->phase_conductivity, sum = 0.0;
@@ -402,16 +509,7 @@ build_system (const Problem *problem, const guint8 *marks, gsize n_voxels, gint3
         sum += 2.0 * problem->axis_conductance[a] * g;
       system->matrix.pattern_diagonal[p] = sum;
     }
-
   system->rhs_norm = sqrt (rhs_sum);
-  system->matrix.cell = system->voxel;
-  system->matrix.neighbour = system->neighbour;
-  system->matrix.conductance = system->conductance;
-  system->matrix.diagonal = system->diagonal;
-  system->matrix.pattern = system->pattern;
-  for (guint d = 0; d < 3; d++)
-    system->matrix.axis_conductance[d] = problem->axis_conductance[d] * problem->phase_conductivity;
-  return TRUE;
 }
 
 /* Conjugate gradients ------------------------------------------------------ */
@@ -539,32 +637,79 @@ imbalance (const Cg *cg)
   return fabs (cg->current_in - cg->current_out) / MAX (cg->current_in, G_MINDOUBLE);
 }
 
+/* The vectors of conjugate gradients, kept from one axis to the next: a
+ * fresh array costs its page faults again. */
+typedef struct
+{
+  double *x, *r, *p, *q;
+  float  *z, *r_single;
+  gsize   capacity;
+} Vectors;
+
+static void
+vectors_clear (Vectors *v)
+{
+  g_free (v->x);
+  g_free (v->r);
+  g_free (v->p);
+  g_free (v->q);
+  g_free (v->z);
+  g_free (v->r_single);
+  memset (v, 0, sizeof *v);
+}
+
+static gboolean
+vectors_reserve (Vectors *v, gsize n)
+{
+  if (v->capacity >= n + 1)
+    return TRUE;
+  vectors_clear (v);
+  v->x = cbd_grid_try_new (double, n + 1);
+  v->r = cbd_grid_try_new (double, n + 1);
+  v->p = cbd_grid_try_new (double, n + 1);
+  v->q = cbd_grid_try_new (double, n + 1);
+  v->z = cbd_grid_try_new (float, n + 1);
+  v->r_single = cbd_grid_try_new (float, n + 1);
+  if (!v->x || !v->r || !v->p || !v->q || !v->z || !v->r_single)
+    {
+      vectors_clear (v);
+      return FALSE;
+    }
+  v->capacity = n + 1;
+  return TRUE;
+}
+
+/* Where one axis's solve reports: its share [lo, hi) of the whole call. */
+typedef struct
+{
+  CbdProgressFunc func;
+  gpointer        data;
+  const char     *stage;
+  double          lo, hi;
+} Reporter;
+
 static gboolean
 solve_system (const Problem *problem, const System *system, const CbdSolverOptions *options,
-              CbdParallel *parallel,
-              double *x, CbdAxisResult *result, Cg *cg_out, GCancellable *cancellable,
-              CbdProgressFunc progress, gpointer progress_data, GError **error)
+              CbdParallel *parallel, Vectors *vectors, CbdAxisResult *result, Cg *cg_out,
+              GCancellable *cancellable, const Reporter *reporter, GError **error)
 {
   gsize n = system->matrix.n;
-  g_autofree double *r = cbd_grid_try_new (double, n);
-  g_autofree double *p = cbd_grid_try_new0 (double, n + 1);
-  g_autofree double *q = cbd_grid_try_new (double, n);
-  g_autofree float *z = cbd_grid_try_new0 (float, n + 1);
-  g_autofree float *r_single = cbd_grid_try_new (float, n);
+  double *x = vectors->x, *p = vectors->p;
+  float *z = vectors->z, *r_single = vectors->r_single;
   g_autoptr(CbdMultigrid) multigrid = NULL;
-  Cg cg = { problem, system, x, r, p, q, z, r_single, 0.0, 0.0, 0.0 };
+  Cg cg = { problem, system, x, vectors->r, p, vectors->q, z, r_single, 0.0, 0.0, 0.0 };
   double rz, rr, residual;
   guint iteration = 0;
 
-  if (!r || !p || !q || !z || !r_single)
-    return out_of_memory (error, "iteration vectors");
   multigrid = cbd_multigrid_new (&system->matrix, parallel);
   if (multigrid == NULL)
     return out_of_memory (error, "multigrid hierarchy");
 
-  /* Start from the potential of a homogeneous block: a linear ramp. */
+  /* Start from the potential of a homogeneous block: a linear ramp. The
+   * entries past the last unknown stand for absent neighbours. */
   cbd_parallel_for (parallel, n, ramp_chunk, &cg);
-  x[n] = 0.0;
+  x[n] = p[n] = 0.0;
+  z[n] = 0.0f;
   rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
   cbd_multigrid_apply (multigrid, r_single, z);
   for (gsize i = 0; i < n; i++)
@@ -597,12 +742,14 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      if (progress != NULL)
+      if (reporter->func != NULL)
         {
           /* Residuals fall about geometrically: log scale as the fraction. */
           double fraction = log (MAX (residual, 1e-300)) / log (options->tolerance);
-          CbdProgress report = { "Solving", CLAMP (fraction, 0.0, 1.0), iteration, residual };
-          progress (&report, progress_data);
+          CbdProgress report = { reporter->stage,
+                                 reporter->lo + (reporter->hi - reporter->lo) * CLAMP (fraction, 0.0, 1.0),
+                                 iteration, residual };
+          reporter->func (&report, reporter->data);
         }
     }
 
@@ -744,48 +891,56 @@ pose_problem (const CbdVolume *volume, const gboolean conducting[256], CbdAxis a
   return TRUE;
 }
 
-gboolean
-cbd_solver_solve_axis (const CbdVolume        *volume,
-                       const gboolean          conducting[256],
-                       CbdAxis                 axis,
-                       const CbdSolverOptions *options,
-                       CbdAxisResult          *result,
-                       float                 **potential,
-                       float                 **current_density,
-                       GCancellable           *cancellable,
-                       CbdProgressFunc         progress,
-                       gpointer                progress_data,
-                       GError                **error)
+/* Solves along each axis d with bit d in @axes (one axis when fields are
+ * asked for). The axes share the search for the percolating clusters and,
+ * when the same voxels carry current along each of them (the usual case),
+ * the linear system: only its driven faces change. */
+static gboolean
+solve_axes (const CbdVolume        *volume,
+            const gboolean          conducting[256],
+            guint                   axes,
+            const CbdSolverOptions *options,
+            CbdAxisResult           results[3],
+            float                 **potential,
+            float                 **current_density,
+            GCancellable           *cancellable,
+            CbdProgressFunc         progress,
+            gpointer                progress_data,
+            GError                **error)
 {
   gsize n_voxels = cbd_volume_n_voxels (volume);
   g_autofree guint8 *marks = NULL;
   g_autofree guint32 *parent = NULL;
   g_autoptr(CbdParallel) parallel = NULL;
-  g_autofree double *x = NULL;
   gboolean conducts[256];
   CbdSolverOptions defaults;
   Problem problem;
   System system = { 0 };
-  Cg cg;
-  gsize n_phase = 0, n_active;
+  Vectors vectors = { 0 };
+  gsize n_phase = 0;
+  guint n_axes = 0, n_done = 0;
   const double *h = volume->voxel_nm;
-  gsize n_a = volume->dims[axis], n_b = volume->dims[(axis + 1) % 3], n_c = volume->dims[(axis + 2) % 3];
   gint64 start = g_get_monotonic_time ();
-  gboolean ok = FALSE;
+  double shared_seconds;
+  gboolean one_system, built = FALSE, ok = FALSE;
 
   if (options == NULL)
     {
       cbd_solver_options_init (&defaults);
       options = &defaults;
     }
-  memset (result, 0, sizeof *result);
-  result->tau = result->tau_percolating = NAN;
+  for (guint d = 0; d < 3; d++)
+    {
+      memset (&results[d], 0, sizeof results[d]);
+      results[d].tau = results[d].tau_percolating = NAN;
+      n_axes += (axes >> d) & 1;
+    }
   if (potential != NULL)
     *potential = NULL;
   if (current_density != NULL)
     *current_density = NULL;
 
-  if (!pose_problem (volume, conducting, axis, options, &problem, conducts, error))
+  if (!pose_problem (volume, conducting, CBD_AXIS_X, options, &problem, conducts, error))
     return FALSE;
   if (n_voxels > G_MAXUINT32)
     {
@@ -801,68 +956,132 @@ cbd_solver_solve_axis (const CbdVolume        *volume,
   for (gsize index = 0; index < n_voxels; index++)
     {
       gboolean c = conducts[volume->labels[index]];
-      marks[index] = c ? 4 : 0;
+      marks[index] = c ? CONDUCTS : 0;
       n_phase += c;
     }
-  result->eps = (double) n_phase / n_voxels;
 
   parent = cbd_grid_try_new (guint32, MAX (n_voxels, 1));
   if (parent == NULL)
     return out_of_memory (error, "cluster labels");
   parallel = cbd_parallel_new (options->n_threads);
   cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
-  find_percolating (&problem, marks, parent, parallel);
+  one_system = find_percolating (&problem, marks, parent, axes, parallel);
+  shared_seconds = (g_get_monotonic_time () - start) / 1e6 / MAX (n_axes, 1);
 
-  if (!build_system (&problem, marks, n_voxels, (gint32 *) parent, parallel, &system, error))
-    goto out;
-  g_clear_pointer (&parent, g_free);
-  g_clear_pointer (&marks, g_free);
-  n_active = system.matrix.n;
-  result->eps_percolating = (double) n_active / n_voxels;
-  result->dropped_fraction = (double) (n_phase - n_active) / n_voxels;
-
-  if (n_active == 0)
+  for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
     {
-      /* Nothing connects the driven faces: no current, no tortuosity. */
-      result->percolating = FALSE;
-      result->converged = TRUE;
-      ok = TRUE;
-      goto fields;
-    }
-  result->percolating = TRUE;
+      CbdAxisResult *result = &results[axis];
+      gsize n_a = volume->dims[axis], n_b = volume->dims[(axis + 1) % 3], n_c = volume->dims[(axis + 2) % 3];
+      gint64 axis_start = g_get_monotonic_time ();
+      char stage[32];
+      Reporter reporter = { progress, progress_data, stage,
+                            (double) n_done / n_axes, (double) (n_done + 1) / n_axes };
+      Cg cg;
 
-  x = cbd_grid_try_new (double, n_active + 1);
-  if (x == NULL)
-    {
-      out_of_memory (error, "potential");
-      goto out;
-    }
-  if (!solve_system (&problem, &system, options, parallel, x, result, &cg, cancellable,
-                     progress, progress_data, error))
-    goto out;
+      if (!(axes & (1u << axis)))
+        continue;
+      problem.axis = axis;
+      if (!built || !one_system)
+        {
+          /* The cluster labels' memory serves as scratch. */
+          if (!build_system (&problem, marks, AXIS_FACES (axis), n_voxels, (gint32 *) parent,
+                             parallel, &system, error))
+            goto out;
+          built = TRUE;
+          if (one_system)
+            {
+              g_clear_pointer (&parent, g_free);
+              g_clear_pointer (&marks, g_free);
+            }
+        }
+      system_drive_axis (&problem, &system);
+      result->eps = (double) n_phase / n_voxels;
+      result->eps_percolating = (double) system.matrix.n / n_voxels;
+      result->dropped_fraction = (double) (n_phase - system.matrix.n) / n_voxels;
+      result->percolating = system.matrix.n > 0;
 
-  /* sigma_eff = I L / (A ΔV); conductances carry a factor 1 / h_ref. */
-  result->sigma_rel = 0.5 * (cg.current_in + cg.current_out) * problem.reference_length
-                      * n_a * h[axis] / (n_b * h[(axis + 1) % 3] * n_c * h[(axis + 2) % 3]);
-  if (problem.uniform)
-    {
-      result->tau = result->eps * problem.phase_conductivity / result->sigma_rel;
-      result->tau_percolating = result->eps_percolating * problem.phase_conductivity / result->sigma_rel;
-    }
+      if (!result->percolating)
+        /* Nothing connects the driven faces: no current, no tortuosity. */
+        result->converged = TRUE;
+      else
+        {
+          if (!vectors_reserve (&vectors, system.matrix.n))
+            {
+              out_of_memory (error, "iteration vectors");
+              goto out;
+            }
+          g_snprintf (stage, sizeof stage, "Solving along %c", "xyz"[axis]);
+          if (!solve_system (&problem, &system, options, parallel, &vectors, result, &cg,
+                             cancellable, &reporter, error))
+            goto out;
 
-fields:
-  if (potential != NULL && !make_potential (&system, x, n_voxels, potential, error))
-    goto out;
-  if (current_density != NULL &&
-      !make_current_density (&problem, &system, x, conducts, n_voxels, current_density, error))
-    {
-      g_clear_pointer (potential, g_free);
-      goto out;
+          /* sigma_eff = I L / (A ΔV); conductances carry a factor 1 / h_ref. */
+          result->sigma_rel = 0.5 * (cg.current_in + cg.current_out) * problem.reference_length
+                              * n_a * h[axis] / (n_b * h[(axis + 1) % 3] * n_c * h[(axis + 2) % 3]);
+          if (problem.uniform)
+            {
+              result->tau = result->eps * problem.phase_conductivity / result->sigma_rel;
+              result->tau_percolating = result->eps_percolating * problem.phase_conductivity
+                                        / result->sigma_rel;
+            }
+        }
+
+      if (potential != NULL && !make_potential (&system, vectors.x, n_voxels, potential, error))
+        goto out;
+      if (current_density != NULL &&
+          !make_current_density (&problem, &system, vectors.x, conducts, n_voxels,
+                                 current_density, error))
+        {
+          g_clear_pointer (potential, g_free);
+          goto out;
+        }
+      result->seconds = shared_seconds + (g_get_monotonic_time () - axis_start) / 1e6;
+      n_done++;
     }
   ok = TRUE;
 
 out:
   system_clear (&system);
-  result->seconds = (g_get_monotonic_time () - start) / 1e6;
+  vectors_clear (&vectors);
   return ok;
+}
+
+gboolean
+cbd_solver_solve_axis (const CbdVolume        *volume,
+                       const gboolean          conducting[256],
+                       CbdAxis                 axis,
+                       const CbdSolverOptions *options,
+                       CbdAxisResult          *result,
+                       float                 **potential,
+                       float                 **current_density,
+                       GCancellable           *cancellable,
+                       CbdProgressFunc         progress,
+                       gpointer                progress_data,
+                       GError                **error)
+{
+  CbdAxisResult results[3];
+  gboolean ok = solve_axes (volume, conducting, 1u << axis, options, results, potential,
+                            current_density, cancellable, progress, progress_data, error);
+
+  *result = results[axis];
+  return ok;
+}
+
+gboolean
+cbd_solver_solve_axes (const CbdVolume        *volume,
+                       const gboolean          conducting[256],
+                       const gboolean          axes[3],
+                       const CbdSolverOptions *options,
+                       CbdAxisResult           results[3],
+                       GCancellable           *cancellable,
+                       CbdProgressFunc         progress,
+                       gpointer                progress_data,
+                       GError                **error)
+{
+  guint mask = 0;
+
+  for (guint d = 0; d < 3; d++)
+    mask |= axes[d] ? 1u << d : 0;
+  return solve_axes (volume, conducting, mask, options, results, NULL, NULL, cancellable,
+                     progress, progress_data, error);
 }

@@ -41,26 +41,27 @@ solve_axes (const CbdVolume *volume, const gboolean conducting[256], const gbool
 {
   g_autoptr(GError) error = NULL;
   CbdSolverOptions options;
+  CbdAxisResult results[3];
   double total = 0.0;
 
   cbd_solver_options_init (&options);
   options.n_threads = n_threads;
+  if (!cbd_solver_solve_axes (volume, conducting, axes, &options, results, NULL, NULL, NULL,
+                              &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return FALSE;
+    }
   for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
     {
-      CbdAxisResult result;
+      const CbdAxisResult *result = &results[axis];
 
       if (!axes[axis])
         continue;
-      if (!cbd_solver_solve_axis (volume, conducting, axis, &options, &result, NULL, NULL,
-                                  NULL, NULL, NULL, &error))
-        {
-          g_printerr ("%s\n", error->message);
-          return FALSE;
-        }
-      total += result.seconds;
+      total += result->seconds;
       g_print ("%c: eps %.4f sigma_rel %.6f tau %.4f iterations %u residual %.2e imbalance %.1e seconds %.3f\n",
-               "xyz"[axis], result.eps, result.sigma_rel, result.tau, result.iterations,
-               result.residual, result.imbalance, result.seconds);
+               "xyz"[axis], result->eps, result->sigma_rel, result->tau, result->iterations,
+               result->residual, result->imbalance, result->seconds);
     }
   g_print ("%" G_GSIZE_FORMAT "x%" G_GSIZE_FORMAT "x%" G_GSIZE_FORMAT ": %.3f s, peak memory %.2f GB\n",
            volume->dims[0], volume->dims[1], volume->dims[2], total, peak_memory_gb ());

@@ -587,6 +587,122 @@ test_percolating_cluster (void)
     }
 }
 
+typedef struct
+{
+  double   last_fraction;
+  gboolean backwards;
+  char     last_stage[32];
+} AxesProgress;
+
+static void
+record_axes_progress (const CbdProgress *progress, gpointer data)
+{
+  AxesProgress *record = data;
+
+  if (progress->fraction < 0.0)
+    return;
+  record->backwards |= progress->fraction < record->last_fraction;
+  record->last_fraction = progress->fraction;
+  g_strlcpy (record->last_stage, progress->stage, sizeof record->last_stage);
+}
+
+/* Solving the axes together gives what three separate solves give, bit
+ * for bit: with one phase, with two conductivities on anisotropic voxels
+ * (the face diagonals then differ per voxel), and with progress over all
+ * three axes. */
+static void
+test_axes_together (void)
+{
+  static const double two_phases[256] = { [1] = 1.0, [2] = 0.3 };
+  static const gboolean all_axes[3] = { TRUE, TRUE, TRUE };
+
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autoptr(CbdVolume) volume = new_volume (37, 30, 26);
+      gboolean conducting[256] = { [1] = TRUE, [2] = TRUE };
+      g_autoptr(GError) error = NULL;
+      CbdSolverOptions options;
+      CbdAxisResult together[3];
+      AxesProgress progress = { 0.0, FALSE, "" };
+      guint32 state = 4242;
+
+      for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+        {
+          state = state * 1664525u + 1013904223u;
+          volume->labels[i] = (state >> 24) < 165 ? (c == 1 && (state & 0x100) ? 2 : 1) : 0;
+        }
+      if (c == 1)
+        {
+          volume->voxel_nm[0] = 10.0;
+          volume->voxel_nm[1] = 10.0;
+          volume->voxel_nm[2] = 25.0;
+        }
+      cbd_solver_options_init (&options);
+      options.conductivity = c == 1 ? two_phases : NULL;
+      g_assert_true (cbd_solver_solve_axes (volume, conducting, all_axes, &options, together, NULL,
+                                            record_axes_progress, &progress, &error));
+      g_assert_no_error (error);
+      g_assert_false (progress.backwards);
+      g_assert_cmpfloat (progress.last_fraction, >, 2.0 / 3.0);
+      g_assert_cmpfloat (progress.last_fraction, <=, 1.0);
+      g_assert_cmpstr (progress.last_stage, ==, "Solving along z");
+
+      for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
+        {
+          CbdAxisResult alone;
+
+          g_assert_true (cbd_solver_solve_axis (volume, conducting, axis, &options, &alone, NULL,
+                                                NULL, NULL, NULL, NULL, &error));
+          g_assert_no_error (error);
+          g_assert_true (together[axis].percolating && together[axis].converged);
+          g_assert_cmpfloat (together[axis].sigma_rel, ==, alone.sigma_rel);
+          g_assert_cmpuint (together[axis].iterations, ==, alone.iterations);
+          g_assert_cmpfloat (together[axis].eps_percolating, ==, alone.eps_percolating);
+          g_assert_cmpfloat (together[axis].dropped_fraction, ==, alone.dropped_fraction);
+        }
+    }
+}
+
+/* Different voxels carry current along different axes: a straight line
+ * along x and one along y, apart, and nothing spanning z. Each axis gets
+ * its own system: sigma_rel is the line's volume fraction along x and y
+ * (a straight channel), 0 along z, as when solved one at a time. */
+static void
+test_axes_with_different_clusters (void)
+{
+  static const gboolean all_axes[3] = { TRUE, TRUE, TRUE };
+  g_autoptr(CbdVolume) volume = new_volume (20, 16, 12);
+  g_autoptr(GError) error = NULL;
+  CbdAxisResult together[3];
+  CbdSolverOptions options;
+
+  for (gsize x = 0; x < 20; x++)
+    volume->labels[cbd_volume_index (volume, x, 3, 4)] = 1;
+  for (gsize y = 0; y < 16; y++)
+    volume->labels[cbd_volume_index (volume, 12, y, 9)] = 1;
+  cbd_solver_options_init (&options);
+  options.tolerance = 1e-10;
+  g_assert_true (cbd_solver_solve_axes (volume, label_one_conducts, all_axes, &options, together,
+                                        NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (together[CBD_AXIS_X].percolating && together[CBD_AXIS_Y].percolating);
+  g_assert_cmpfloat_with_epsilon (together[CBD_AXIS_X].sigma_rel, 20.0 / (20 * 16 * 12), 1e-12);
+  g_assert_cmpfloat_with_epsilon (together[CBD_AXIS_Y].sigma_rel, 16.0 / (20 * 16 * 12), 1e-12);
+  g_assert_cmpfloat_with_epsilon (together[CBD_AXIS_X].eps_percolating, 20.0 / (20 * 16 * 12), 1e-15);
+  g_assert_cmpfloat_with_epsilon (together[CBD_AXIS_Y].eps_percolating, 16.0 / (20 * 16 * 12), 1e-15);
+  g_assert_false (together[CBD_AXIS_Z].percolating);
+  g_assert_cmpfloat (together[CBD_AXIS_Z].sigma_rel, ==, 0.0);
+  g_assert_true (isnan (together[CBD_AXIS_Z].tau));
+  for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
+    {
+      CbdAxisResult alone = solve (volume, axis);
+
+      g_assert_cmpfloat (together[axis].sigma_rel, ==, alone.sigma_rel);
+      g_assert_cmpfloat (together[axis].dropped_fraction, ==, alone.dropped_fraction);
+    }
+}
+
 static void
 test_cancel (void)
 {
@@ -622,6 +738,8 @@ main (int argc, char **argv)
   g_test_add_func ("/solver/sphere-array-maxwell", test_sphere_array_maxwell);
   g_test_add_func ("/solver/thread-count-independent", test_thread_count_independent);
   g_test_add_func ("/solver/percolating-cluster", test_percolating_cluster);
+  g_test_add_func ("/solver/axes-together", test_axes_together);
+  g_test_add_func ("/solver/axes-with-different-clusters", test_axes_with_different_clusters);
   g_test_add_func ("/solver/cancel", test_cancel);
   return g_test_run ();
 }
