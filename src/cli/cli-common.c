@@ -102,18 +102,11 @@ cli_parse_size_list (const char *text,
 static CbdVolume *
 load_raw (const char *path, const char *raw_spec, GError **error)
 {
-  g_auto(GStrv) parts = g_strsplit (raw_spec, ":", 2);
-  CbdRawType type = CBD_RAW_U8;
+  CbdRawType type;
   gsize dims[3];
 
-  if (!cli_parse_size_list (parts[0], 3, dims, error))
+  if (!cbd_raw_layout_parse (raw_spec, dims, &type, error))
     return NULL;
-  if (parts[1] != NULL && !cbd_raw_type_from_string (parts[1], &type))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "Unknown raw type “%s”: use u8, u16le or u16be", parts[1]);
-      return NULL;
-    }
   return cbd_raw_read (path, dims, type, NULL, error);
 }
 

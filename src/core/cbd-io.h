@@ -27,6 +27,7 @@ typedef enum
   CBD_IO_ERROR_NO_MEMORY,
   CBD_IO_ERROR_WRITE_FAILED,
   CBD_IO_ERROR_CANCELLED,
+  CBD_IO_ERROR_BAD_LAYOUT,      /* a raw layout text that cannot be read */
 } CbdIoError;
 
 typedef enum
@@ -75,6 +76,15 @@ CbdVolume  *cbd_raw_read           (const char      *path,
                                     GError         **error);
 gboolean    cbd_raw_type_from_string (const char    *name,
                                       CbdRawType    *type);
+/* The layout "NX,NY,NZ[:u8|u16le|u16be]" of a raw file, as `cbdscope-cli
+ * --raw` takes it and projects store it: three sizes of at least 1 voxel,
+ * then a sample type (cbd_raw_type_from_string(); u8 when left out). FALSE
+ * with CBD_IO_ERROR_BAD_LAYOUT and a message naming the text and what is
+ * wrong with it. */
+gboolean    cbd_raw_layout_parse   (const char      *text,
+                                    gsize            dims[3],
+                                    CbdRawType      *type,
+                                    GError         **error);
 
 /* Any supported path: a folder or a TIFF file (raw needs cbd_raw_read). */
 CbdVolume  *cbd_volume_load        (const char      *path,

@@ -54,6 +54,54 @@ raw_u16 (const guint8 *bytes,
                     : (guint16) (bytes[1] << 8 | bytes[0]);
 }
 
+static gboolean G_GNUC_PRINTF (2, 3)
+bad_layout (GError **error, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, CBD_IO_ERROR, CBD_IO_ERROR_BAD_LAYOUT,
+               "%s; a raw layout is NX,NY,NZ[:u8|u16le|u16be], e.g. 256,256,128:u8", message);
+  return FALSE;
+}
+
+gboolean
+cbd_raw_layout_parse (const char  *text,
+                      gsize        dims[3],
+                      CbdRawType  *type,
+                      GError     **error)
+{
+  g_auto(GStrv) parts = NULL;
+  g_auto(GStrv) sizes = NULL;
+  guint n_sizes;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (dims != NULL && type != NULL, FALSE);
+
+  parts = g_strsplit (text, ":", 2);
+  sizes = g_strsplit (parts[0] != NULL ? parts[0] : "", ",", -1);
+  n_sizes = g_strv_length (sizes);
+  if (n_sizes != 3)
+    return bad_layout (error, "The raw layout “%s” needs 3 sizes, it has %u", text, n_sizes);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      guint64 value;
+
+      if (!g_ascii_string_to_unsigned (g_strstrip (sizes[axis]), 10, 1, G_MAXSIZE, &value, NULL))
+        return bad_layout (error, "The size “%s” in the raw layout “%s” is not a whole number "
+                           "of voxels of at least 1", sizes[axis], text);
+      dims[axis] = value;
+    }
+  *type = CBD_RAW_U8;
+  if (parts[1] != NULL && !cbd_raw_type_from_string (g_strstrip (parts[1]), type))
+    return bad_layout (error, "The sample type “%s” in the raw layout “%s” is unknown", parts[1],
+                       text);
+  return TRUE;
+}
+
 /**
  * cbd_raw_read:
  *

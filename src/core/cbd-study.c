@@ -540,29 +540,15 @@ cbd_study_attach_volume (CbdStudy  *study,
 static CbdVolume *
 load_raw (const char *path, const char *raw_spec, GCancellable *cancellable, GError **error)
 {
-  g_auto(GStrv) parts = g_strsplit (raw_spec, ":", 2);
-  g_auto(GStrv) sizes = g_strsplit (parts[0], ",", -1);
-  CbdRawType type = CBD_RAW_U8;
   gsize dims[3];
+  CbdRawType type;
 
-  if (g_strv_length (sizes) != 3)
-    goto bad;
-  for (guint axis = 0; axis < 3; axis++)
+  if (!cbd_raw_layout_parse (raw_spec, dims, &type, error))
     {
-      guint64 value;
-
-      if (!g_ascii_string_to_unsigned (g_strstrip (sizes[axis]), 10, 1, G_MAXSIZE, &value, NULL))
-        goto bad;
-      dims[axis] = value;
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
     }
-  if (parts[1] != NULL && !cbd_raw_type_from_string (parts[1], &type))
-    goto bad;
   return cbd_raw_read (path, dims, type, cancellable, error);
-
-bad:
-  g_set_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_INVALID,
-               "The raw layout “%s” is not NX,NY,NZ[:u8|u16le|u16be]", raw_spec);
-  return NULL;
 }
 
 gboolean

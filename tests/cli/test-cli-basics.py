@@ -55,6 +55,10 @@ def test_info_raw():
     assert fractions == {"pore": 0.5, "cbd": 8 / 24, "cam": 4 / 24}
     _, err = run("info", path, "--raw", "4,3,3:u8", expect=1)
     assert "tiny.raw" in err
+    # A layout that cannot be read is named with what is wrong in it.
+    for layout, problem in (("4,3", "it has 2"), ("4,0,2", "“0”"), ("4,3,2:f32", "“f32”")):
+        _, err = run("info", path, "--raw", layout, expect=1)
+        assert f"“{layout}”" in err and problem in err, err
 
 
 def test_info_bad_inputs():

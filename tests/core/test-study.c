@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "cbd-csv.h"
+#include "cbd-io.h"
 #include "cbd-porosimetry.h"
 #include "cbd-project.h"
 #include "cbd-study-export.h"
@@ -871,6 +872,50 @@ test_project_setup_only (void)
   g_rmdir (dir);
 }
 
+/* A study of a raw file reads it by its recorded layout; a layout that
+ * cannot be read names the file and the layout. */
+static void
+test_load_raw (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cbd-study-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "stack.raw", NULL);
+  const gsize dims[3] = { 4, 3, 2 };
+  const double voxel_nm[3] = { 10, 10, 10 };
+  /* 12 pore, 8 CBD, 4 CAM voxels */
+  const guint64 phase_voxels[CBD_N_PHASES] = { [CBD_PHASE_PORE] = 12, [CBD_PHASE_CBD] = 8,
+                                               [CBD_PHASE_CAM] = 4 };
+  guint8 bytes[24];
+  g_autoptr(GError) error = NULL;
+
+  memset (bytes, PORE, 12);
+  memset (bytes + 12, CBD, 8);
+  memset (bytes + 20, CAM, 4);
+  g_assert_true (g_file_set_contents (path, (const char *) bytes, sizeof bytes, NULL));
+  {
+    g_autoptr(CbdStudy) study = cbd_study_new_detached (path, "4,3,2:u8", dims, voxel_nm,
+                                                        "pore=0,cbd=1,cam=2", phase_voxels,
+                                                        NULL, 0);
+
+    g_assert_true (cbd_study_load_volume (study, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (cbd_study_get_volume (study)->dims[0], ==, 4);
+    g_assert_cmpuint (cbd_study_get_volume (study)->labels[23], ==, CAM);
+  }
+  {
+    g_autoptr(CbdStudy) study = cbd_study_new_detached (path, "4,3:u8", dims, voxel_nm,
+                                                        "pore=0,cbd=1,cam=2", phase_voxels,
+                                                        NULL, 0);
+
+    g_assert_false (cbd_study_load_volume (study, NULL, NULL, NULL, &error));
+    g_assert_error (error, CBD_IO_ERROR, CBD_IO_ERROR_BAD_LAYOUT);
+    g_assert_nonnull (strstr (error->message, "stack.raw"));
+    g_assert_nonnull (strstr (error->message, "“4,3:u8”"));
+    g_assert_null (cbd_study_get_volume (study));
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A failed save leaves the old file as it was. */
 static void
 test_project_atomic (void)
@@ -1239,6 +1284,7 @@ main (int argc, char **argv)
   g_test_add_func ("/study/project-relative-path", test_project_relative_path);
   g_test_add_func ("/study/project-errors", test_project_errors);
   g_test_add_func ("/study/project-atomic", test_project_atomic);
+  g_test_add_func ("/study/load-raw", test_load_raw);
   g_test_add_func ("/study/project-setup-only", test_project_setup_only);
   g_test_add_func ("/study/resume", test_resume);
   g_test_add_func ("/study/cancel", test_cancel);

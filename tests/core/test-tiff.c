@@ -572,6 +572,66 @@ test_raw (void)
   g_assert_false (cbd_raw_type_from_string ("f32", &type));
 }
 
+/* Raw layouts: what each good one reads as, and a message for each bad one
+ * that quotes the layout and the part that is wrong. */
+static void
+test_raw_layout (void)
+{
+  static const struct
+  {
+    const char *text;
+    gsize       dims[3];
+    CbdRawType  type;
+  } good[] = {
+    { "4,3,2", { 4, 3, 2 }, CBD_RAW_U8 },
+    { "4,3,2:u8", { 4, 3, 2 }, CBD_RAW_U8 },
+    { " 256 , 1, 7 : u16be", { 256, 1, 7 }, CBD_RAW_U16_BE },
+    { "2720,1531,1436:u16le", { 2720, 1531, 1436 }, CBD_RAW_U16_LE },
+  };
+  static const struct
+  {
+    const char *text;
+    const char *problem;   /* in the message, besides the layout */
+  } bad[] = {
+    { "", "it has 0" },
+    { "4,3", "it has 2" },
+    { "4,3,2,1:u8", "it has 4" },
+    { "4;3;2", "it has 1" },
+    { "4,x,2", "“x”" },
+    { "4,0,2", "“0”" },
+    { "4,3,-2", "“-2”" },
+    { "4,3,2.5", "“2.5”" },
+    { "4,3,99999999999999999999999", "“99999999999999999999999”" },
+    { "4,3,2:f32", "“f32”" },
+    { "4,3,2:", "“”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize dims[3] = { 0, 0, 0 };
+      CbdRawType type = CBD_RAW_U16_BE;
+
+      g_assert_true (cbd_raw_layout_parse (good[i].text, dims, &type, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (dims, sizeof dims, good[i].dims, sizeof dims);
+      g_assert_cmpint (type, ==, good[i].type);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *quoted = g_strdup_printf ("“%s”", bad[i].text);
+      gsize dims[3];
+      CbdRawType type;
+
+      g_assert_false (cbd_raw_layout_parse (bad[i].text, dims, &type, &error));
+      g_assert_error (error, CBD_IO_ERROR, CBD_IO_ERROR_BAD_LAYOUT);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, quoted));
+      g_assert_nonnull (strstr (error->message, bad[i].problem));
+    }
+}
+
 static void
 test_save_keeps_old_file (void)
 {
@@ -800,6 +860,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tiff/write/float", test_write_float);
   g_test_add_func ("/tiff/write/keeps-old-file", test_save_keeps_old_file);
   g_test_add_func ("/raw/read", test_raw);
+  g_test_add_func ("/raw/layout", test_raw_layout);
 
   status = g_test_run ();
   remove_tree (test_dir);
