@@ -160,6 +160,7 @@ cli_command_psd (int argc, char **argv)
   options.n_threads = n_threads;
   options.surface_tension_n_per_m = surface_tension;
   options.contact_angle_deg = contact_angle;
+  options.points_per_decade = per_decade;
   if (inlets_spec != NULL && !cbd_faces_parse (inlets_spec, &options.inlets, &error))
     return cli_usage_error ("psd", "--inlets: %s", error->message);
   if (diameters_spec != NULL)
@@ -209,26 +210,6 @@ cli_command_psd (int argc, char **argv)
                              (gpointer) "Porosimetry", &error))
     return cli_fail ("psd", error);
 
-  if (diameters == NULL && per_decade != CBD_PSD_POINTS_PER_DECADE)
-    {
-      double correction = cbd_porosimetry_voxel_correction_nm (volume);
-      double largest = 0;
-      gboolean unbounded = FALSE;
-
-      for (gsize i = 0; i < n; i++)
-        if (pore[volume->labels[i]])
-          {
-            if (isfinite (thickness[i]))
-              largest = MAX (largest, thickness[i]);
-            else
-              unbounded = TRUE;
-          }
-      if (unbounded && largest == 0)
-        for (guint axis = 0; axis < 3; axis++)
-          largest = MAX (largest, volume->dims[axis] * volume->voxel_nm[axis]);
-      diameters = cbd_porosimetry_log_diameters (MAX (largest, correction), correction,
-                                                 (guint) per_decade, &n_diameters);
-    }
   psd = cbd_psd_new_from_maps (volume, pore, &options, intrusion, thickness, diameters,
                                n_diameters, &error);
   if (psd == NULL)

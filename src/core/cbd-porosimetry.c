@@ -85,6 +85,7 @@ cbd_porosimetry_options_init (CbdPorosimetryOptions *options)
   options->surface_tension_n_per_m = CBD_MERCURY_SURFACE_TENSION_N_PER_M;
   options->contact_angle_deg = CBD_MERCURY_CONTACT_ANGLE_DEG;
   options->n_threads = 0;
+  options->points_per_decade = CBD_PSD_POINTS_PER_DECADE;
 }
 
 static const struct
@@ -1474,6 +1475,25 @@ check_diameters (const double *diameters_nm,
   return TRUE;
 }
 
+/* Either the default list, which needs a usable density, or a given one. */
+static gboolean
+check_diameter_choice (const CbdPorosimetryOptions *options,
+                       const double                *diameters_nm,
+                       gsize                        n_diameters,
+                       GError                     **error)
+{
+  if (diameters_nm != NULL)
+    return check_diameters (diameters_nm, n_diameters, error);
+  if (options->points_per_decade < 1 || options->points_per_decade > 1000)
+    {
+      g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
+                   "The default diameters take 1 to 1000 points per decade, not %u",
+                   options->points_per_decade);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The first row k with value >= d_k (up to rounding), n if none. */
 static inline gsize
 first_row_reached (const double *diameters, gsize n, double value)
@@ -1524,7 +1544,8 @@ cbd_psd_new_from_maps (const CbdVolume             *volume,
       cbd_porosimetry_options_init (&defaults);
       options = &defaults;
     }
-  if (!check_options (volume, options, error))
+  if (!check_options (volume, options, error) ||
+      !check_diameter_choice (options, diameters_nm, n_diameters, error))
     return NULL;
 
   n = cbd_volume_n_voxels (volume);
@@ -1553,11 +1574,9 @@ cbd_psd_new_from_maps (const CbdVolume             *volume,
           largest = MAX (largest, volume->dims[axis] * volume->voxel_nm[axis]);
       largest = MAX (largest, correction);
       default_diameters = cbd_porosimetry_log_diameters (largest, correction,
-                                                         CBD_PSD_POINTS_PER_DECADE, &n_diameters);
+                                                         options->points_per_decade, &n_diameters);
       diameters_nm = default_diameters;
     }
-  else if (!check_diameters (diameters_nm, n_diameters, error))
-    return NULL;
 
   psd = psd_alloc (n_diameters);
   intruded_rows = g_try_malloc0_n (n_diameters + 1, sizeof (guint64));
@@ -1631,7 +1650,7 @@ cbd_psd_compute (const CbdVolume             *volume,
   if (!check_options (volume, options, error))
     return NULL;
   /* A bad list fails now, not after the maps' minutes of work. */
-  if (diameters_nm != NULL && !check_diameters (diameters_nm, n_diameters, error))
+  if (!check_diameter_choice (options, diameters_nm, n_diameters, error))
     return NULL;
   n = cbd_volume_n_voxels (volume);
   intrusion = g_try_malloc_n (n, sizeof (float));

@@ -47,6 +47,8 @@ typedef struct
   double   surface_tension_n_per_m; /* default 0.48 (mercury) */
   double   contact_angle_deg;       /* default 140; must exceed 90 */
   guint    n_threads;               /* 0: one per processor; results do not depend on it */
+  guint    points_per_decade;       /* of the default diameter list; default
+                                     * CBD_PSD_POINTS_PER_DECADE, at most 1000 */
 } CbdPorosimetryOptions;
 
 #define CBD_MERCURY_SURFACE_TENSION_N_PER_M 0.48
@@ -147,7 +149,7 @@ typedef struct
   gatomicrefcount ref_count;
 } CbdPsd;
 
-/* @diameters_nm: NULL for the default list (CBD_PSD_POINTS_PER_DECADE per
+/* @diameters_nm: NULL for the default list (options->points_per_decade per
  * decade from the voxel correction h up to the largest local thickness, or
  * the volume's longest edge when nothing bounds the pores); otherwise
  * @n_diameters positive, strictly decreasing diameters. */

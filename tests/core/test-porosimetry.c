@@ -717,6 +717,58 @@ test_slab (void)
       }
 }
 
+/* The default diameters at another density: a 13-voxel slab at 10 nm has
+ * local thickness 130 nm, so 10 per decade from 130 down to 10 nm is
+ * ceil (10 log10 13) = 12 steps of 13^(1/12) each. A density of 0 is
+ * refused when the default list is asked for, before any map is made. */
+static void
+test_points_per_decade (void)
+{
+  g_autoptr(CbdVolume) volume = new_volume (25, 12, 10, 10, 10, 10, SOLID);
+  g_autofree float *intrusion = NULL, *thickness = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdPsd) psd = NULL;
+  g_autoptr(CbdPsd) given = NULL;
+  CbdPorosimetryOptions options;
+  gboolean phase[256];
+
+  for (gsize z = 0; z < 10; z++)
+    for (gsize y = 0; y < 12; y++)
+      for (gsize x = 6; x < 19; x++)
+        set_voxel (volume, x, y, z, PORE);
+  pore_phase (phase);
+  compute_maps (volume, CBD_FACES_ALL, 2, &intrusion, &thickness);
+  cbd_porosimetry_options_init (&options);
+  g_assert_cmpuint (options.points_per_decade, ==, 40);
+
+  options.points_per_decade = 10;
+  psd = cbd_psd_new_from_maps (volume, phase, &options, intrusion, thickness, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (psd->n_diameters, ==, 13);
+  g_assert_cmpfloat_with_epsilon (psd->diameter_nm[0], 130.0, 1e-4);
+  g_assert_cmpfloat (psd->diameter_nm[12], ==, 10.0);
+  for (gsize k = 1; k < psd->n_diameters; k++)
+    g_assert_cmpfloat_with_epsilon (psd->diameter_nm[k - 1] / psd->diameter_nm[k],
+                                    pow (psd->diameter_nm[0] / 10.0, 1.0 / 12), 1e-12);
+  /* every slab voxel has the full thickness: all of it in row 0 */
+  g_assert_cmpfloat (psd->local_thickness_cumulative[0], ==, 1.0);
+
+  options.points_per_decade = 0;
+  g_assert_null (cbd_psd_new_from_maps (volume, phase, &options, intrusion, thickness, NULL, 0,
+                                        &error));
+  g_assert_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "per decade"));
+  g_clear_error (&error);
+  g_assert_null (cbd_psd_compute (volume, phase, &options, NULL, 0, NULL, NULL, NULL, &error));
+  g_assert_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* a given list needs no density */
+  given = cbd_psd_new_from_maps (volume, phase, &options, intrusion, thickness,
+                                 (double[]) { 100, 10 }, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (given->n_diameters, ==, 2);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Curves, threads, Washburn, output                                        */
 
@@ -952,6 +1004,7 @@ main (int argc, char **argv)
   g_test_add_func ("/porosimetry/closed-cavity", test_closed_cavity);
   g_test_add_func ("/porosimetry/full-block", test_full_block);
   g_test_add_func ("/porosimetry/slab", test_slab);
+  g_test_add_func ("/porosimetry/points-per-decade", test_points_per_decade);
   g_test_add_func ("/porosimetry/monotone", test_monotone_and_bounded);
   g_test_add_func ("/porosimetry/threads", test_threads);
   g_test_add_func ("/porosimetry/merge-csv", test_merge_and_csv);
