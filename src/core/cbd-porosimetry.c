@@ -228,12 +228,9 @@ cbd_porosimetry_voxel_correction_nm (const CbdVolume *volume)
 }
 
 static gboolean
-check_options (const CbdVolume             *volume,
-               const CbdPorosimetryOptions *options,
-               GError                     **error)
+check_washburn (const CbdPorosimetryOptions *options,
+                GError                     **error)
 {
-  gsize n = cbd_volume_n_voxels (volume);
-
   if (!(options->surface_tension_n_per_m > 0) || !isfinite (options->surface_tension_n_per_m))
     {
       g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
@@ -248,6 +245,18 @@ check_options (const CbdVolume             *volume,
                    "180°, not %g°", options->contact_angle_deg);
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+check_options (const CbdVolume             *volume,
+               const CbdPorosimetryOptions *options,
+               GError                     **error)
+{
+  gsize n = cbd_volume_n_voxels (volume);
+
+  if (!check_washburn (options, error))
+    return FALSE;
   for (guint axis = 0; axis < 3; axis++)
     if (!(volume->voxel_nm[axis] > 0) || !isfinite (volume->voxel_nm[axis]))
       {
@@ -1614,6 +1623,48 @@ cbd_psd_new_from_maps (const CbdVolume             *volume,
   return g_steal_pointer (&psd);
 }
 
+CbdPsd *
+cbd_psd_new_from_counts (const double                *diameters_nm,
+                         gsize                        n_diameters,
+                         const guint64               *intruded_voxels,
+                         const guint64               *local_thickness_voxels,
+                         guint64                      n_pore_voxels,
+                         guint64                      n_voxels,
+                         const CbdPorosimetryOptions *options,
+                         GError                     **error)
+{
+  CbdPorosimetryOptions defaults;
+  CbdPsd *psd;
+
+  g_return_val_if_fail (diameters_nm != NULL, NULL);
+  g_return_val_if_fail (intruded_voxels != NULL && local_thickness_voxels != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (options == NULL)
+    {
+      cbd_porosimetry_options_init (&defaults);
+      options = &defaults;
+    }
+  if (!check_washburn (options, error) || !check_diameters (diameters_nm, n_diameters, error))
+    return NULL;
+  psd = psd_alloc (n_diameters);
+  if (psd == NULL)
+    {
+      set_no_memory (error, "pore size distribution");
+      return NULL;
+    }
+  memcpy (psd->diameter_nm, diameters_nm, n_diameters * sizeof (double));
+  memcpy (psd->intruded_voxels, intruded_voxels, n_diameters * sizeof (guint64));
+  memcpy (psd->local_thickness_voxels, local_thickness_voxels, n_diameters * sizeof (guint64));
+  psd->n_pore_voxels = n_pore_voxels;
+  psd->n_voxels = n_voxels;
+  psd->surface_tension_n_per_m = options->surface_tension_n_per_m;
+  psd->contact_angle_deg = options->contact_angle_deg;
+  psd->inlets = options->inlets;
+  psd_finish (psd);
+  return psd;
+}
+
 /**
  * cbd_psd_compute:
  *
@@ -1675,6 +1726,10 @@ cbd_psd_merge (CbdPsd * const *parts,
                gsize           n_parts,
                GError        **error)
 {
+  g_autofree guint64 *intruded = NULL;
+  g_autofree guint64 *thickness = NULL;
+  CbdPorosimetryOptions options;
+  guint64 n_voxels = 0, n_pore_voxels = 0;
   CbdPsd *merged;
   const CbdPsd *first;
 
@@ -1713,28 +1768,37 @@ cbd_psd_merge (CbdPsd * const *parts,
         }
     }
 
-  merged = psd_alloc (first->n_diameters);
-  if (merged == NULL)
+  intruded = g_try_malloc0_n (first->n_diameters, sizeof (guint64));
+  thickness = g_try_malloc0_n (first->n_diameters, sizeof (guint64));
+  if (intruded == NULL || thickness == NULL)
     {
       set_no_memory (error, "pore size distribution");
       return NULL;
     }
-  memcpy (merged->diameter_nm, first->diameter_nm, first->n_diameters * sizeof (double));
+  for (gsize p = 0; p < n_parts; p++)
+    {
+      for (gsize k = 0; k < first->n_diameters; k++)
+        {
+          intruded[k] += parts[p]->intruded_voxels[k];
+          thickness[k] += parts[p]->local_thickness_voxels[k];
+        }
+      n_voxels += parts[p]->n_voxels;
+      n_pore_voxels += parts[p]->n_pore_voxels;
+    }
+  cbd_porosimetry_options_init (&options);
+  options.surface_tension_n_per_m = first->surface_tension_n_per_m;
+  options.contact_angle_deg = first->contact_angle_deg;
+  options.inlets = first->inlets;
+  merged = cbd_psd_new_from_counts (first->diameter_nm, first->n_diameters, intruded, thickness,
+                                    n_pore_voxels, n_voxels, &options, error);
+  if (merged == NULL)
+    return NULL;
+  /* what counts do not tell */
   merged->voxel_correction_nm = first->voxel_correction_nm;
-  merged->surface_tension_n_per_m = first->surface_tension_n_per_m;
-  merged->contact_angle_deg = first->contact_angle_deg;
-  merged->inlets = first->inlets;
   for (gsize p = 0; p < n_parts; p++)
     {
       const CbdPsd *part = parts[p];
 
-      for (gsize k = 0; k < first->n_diameters; k++)
-        {
-          merged->intruded_voxels[k] += part->intruded_voxels[k];
-          merged->local_thickness_voxels[k] += part->local_thickness_voxels[k];
-        }
-      merged->n_voxels += part->n_voxels;
-      merged->n_pore_voxels += part->n_pore_voxels;
       merged->n_reachable_voxels += part->n_reachable_voxels;
       merged->max_local_thickness_nm = MAX (merged->max_local_thickness_nm,
                                             part->max_local_thickness_nm);
@@ -1742,7 +1806,6 @@ cbd_psd_merge (CbdPsd * const *parts,
                                                part->max_intrusion_diameter_nm);
       merged->seconds += part->seconds;
     }
-  psd_finish (merged);
   return merged;
 }
 

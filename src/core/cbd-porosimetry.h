@@ -171,6 +171,20 @@ CbdPsd   *cbd_psd_new_from_maps            (const CbdVolume             *volume,
                                             const double                *diameters_nm,
                                             gsize                        n_diameters,
                                             GError                     **error);
+/* The same from cumulative counts on @diameters_nm (strictly decreasing),
+ * e.g. stored in a project or summed over cutouts: the fractions,
+ * densities and Washburn pressures (options' surface tension and contact
+ * angle; NULL for mercury) follow from them. What only the maps tell stays
+ * 0: n_reachable_voxels, the largest thickness and intrusion diameter, the
+ * voxel correction. */
+CbdPsd   *cbd_psd_new_from_counts          (const double                *diameters_nm,
+                                            gsize                        n_diameters,
+                                            const guint64               *intruded_voxels,
+                                            const guint64               *local_thickness_voxels,
+                                            guint64                      n_pore_voxels,
+                                            guint64                      n_voxels,
+                                            const CbdPorosimetryOptions *options,
+                                            GError                     **error);
 /* The distribution of the union of several volumes (e.g. the accepted
  * cutouts): counts are summed. The parts need the same diameters, Washburn
  * parameters and inlet faces. */

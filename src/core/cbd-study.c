@@ -1570,8 +1570,7 @@ cbd_study_psd_free (CbdStudyPsd *psd)
   g_free (psd);
 }
 
-/* Cumulative fractions and densities from summed counts (the same
- * arithmetic as cbd-porosimetry's distributions). */
+/* The study's columns of cbd-porosimetry's distribution of the counts. */
 static CbdStudyPsd *
 psd_from_counts (const CbdStudy *study,
                  const guint64  *intruded,
@@ -1580,38 +1579,34 @@ psd_from_counts (const CbdStudy *study,
                  guint64         voxels,
                  guint           n_parts)
 {
-  CbdStudyPsd *psd = g_new0 (CbdStudyPsd, 1);
-  gsize n = study->n_diameters;
-  double pore = (double) pore_voxels;
+  g_autoptr(CbdPsd) counted = NULL;
+  g_autoptr(GError) error = NULL;
+  CbdPorosimetryOptions options;
+  CbdStudyPsd *psd;
+  gsize bytes = study->n_diameters * sizeof (double);
 
-  psd->n_diameters = n;
-  psd->diameter_nm = g_memdup2 (study->diameters, n * sizeof (double));
-  psd->pressure_mpa = g_new (double, n);
-  psd->intruded_fraction = g_new (double, n);
-  psd->dv_dlogd = g_new (double, n);
-  psd->thickness_cumulative = g_new (double, n);
-  psd->thickness_dv_dlogd = g_new (double, n);
+  cbd_porosimetry_options_init (&options);
+  options.surface_tension_n_per_m = study->settings.surface_tension_n_per_m;
+  options.contact_angle_deg = study->settings.contact_angle_deg;
+  counted = cbd_psd_new_from_counts (study->diameters, study->n_diameters, intruded, thickness,
+                                     pore_voxels, voxels, &options, &error);
+  if (counted == NULL)
+    {
+      /* the settings and diameters were checked when set: only memory fails */
+      g_warning ("No pore size distribution: %s", error->message);
+      return NULL;
+    }
+  psd = g_new0 (CbdStudyPsd, 1);
+  psd->n_diameters = study->n_diameters;
+  psd->diameter_nm = g_memdup2 (counted->diameter_nm, bytes);
+  psd->pressure_mpa = g_memdup2 (counted->pressure_mpa, bytes);
+  psd->intruded_fraction = g_memdup2 (counted->intruded_fraction, bytes);
+  psd->dv_dlogd = g_memdup2 (counted->dv_dlogd, bytes);
+  psd->thickness_cumulative = g_memdup2 (counted->local_thickness_cumulative, bytes);
+  psd->thickness_dv_dlogd = g_memdup2 (counted->local_thickness_dv_dlogd, bytes);
   psd->pore_voxels = pore_voxels;
   psd->voxels = voxels;
   psd->n_parts = n_parts;
-  for (gsize k = 0; k < n; k++)
-    {
-      psd->pressure_mpa[k] = cbd_washburn_pressure_mpa (study->diameters[k],
-                                                        study->settings.surface_tension_n_per_m,
-                                                        study->settings.contact_angle_deg);
-      psd->intruded_fraction[k] = pore > 0 ? intruded[k] / pore : 0.0;
-      psd->thickness_cumulative[k] = pore > 0 ? thickness[k] / pore : 0.0;
-      if (k == 0)
-        psd->dv_dlogd[k] = psd->thickness_dv_dlogd[k] = NAN;
-      else
-        {
-          double width = log10 (study->diameters[k - 1] / study->diameters[k]);
-
-          psd->dv_dlogd[k] = (psd->intruded_fraction[k] - psd->intruded_fraction[k - 1]) / width;
-          psd->thickness_dv_dlogd[k] = (psd->thickness_cumulative[k] -
-                                        psd->thickness_cumulative[k - 1]) / width;
-        }
-    }
   return psd;
 }
 

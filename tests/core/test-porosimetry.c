@@ -912,6 +912,60 @@ test_log_diameters (void)
   g_assert_cmpuint (n, ==, 1);
 }
 
+/* A distribution from hand-made counts: 50 pore voxels of 200, 10 / 30 / 40
+ * intruded at 100 / 50 / 25 nm, 20 / 35 / 50 with a local thickness at
+ * least that. */
+static void
+test_from_counts (void)
+{
+  const double diameters[] = { 100, 50, 25 };
+  const guint64 intruded[] = { 10, 30, 40 };
+  const guint64 thickness[] = { 20, 35, 50 };
+  const double halving = log10 (2.0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdPsd) psd = cbd_psd_new_from_counts (diameters, 3, intruded, thickness, 50, 200,
+                                                   NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (psd->n_diameters, ==, 3);
+  g_assert_cmpfloat (psd->porosity, ==, 0.25);
+  g_assert_cmpfloat_with_epsilon (psd->intruded_fraction[0], 0.2, 1e-15);
+  g_assert_cmpfloat_with_epsilon (psd->intruded_fraction[1], 0.6, 1e-15);
+  g_assert_cmpfloat_with_epsilon (psd->intruded_fraction[2], 0.8, 1e-15);
+  g_assert_cmpfloat_with_epsilon (psd->intruded_volume_fraction[2], 0.2, 1e-15);
+  g_assert_cmpfloat_with_epsilon (psd->intruded_increment[1], 0.4, 1e-15);
+  g_assert_true (isnan (psd->dv_dlogd[0]));
+  g_assert_cmpfloat_with_epsilon (psd->dv_dlogd[1], 0.4 / halving, 1e-12);
+  g_assert_cmpfloat_with_epsilon (psd->dv_dlogd[2], 0.2 / halving, 1e-12);
+  g_assert_cmpfloat_with_epsilon (psd->local_thickness_cumulative[1], 0.7, 1e-15);
+  g_assert_cmpfloat_with_epsilon (psd->local_thickness_fraction[2], 0.3, 1e-15);
+  g_assert_true (isnan (psd->local_thickness_dv_dlogd[0]));
+  g_assert_cmpfloat_with_epsilon (psd->local_thickness_dv_dlogd[2], 0.3 / halving, 1e-12);
+  /* mercury: 4 * 0.48 N/m * cos 40° / 100 nm */
+  g_assert_cmpfloat_with_epsilon (psd->pressure_mpa[0], 14.708053, 1e-6);
+  g_assert_cmpfloat_with_epsilon (psd->pressure_mpa[2], 4 * 14.708053, 4e-6);
+  g_assert_cmpint (psd->inlets, ==, CBD_FACES_ALL);
+
+  /* no pore space: fractions 0, not NaN */
+  {
+    const guint64 zeros[] = { 0, 0, 0 };
+    g_autoptr(CbdPsd) empty = cbd_psd_new_from_counts (diameters, 3, zeros, zeros, 0, 200, NULL,
+                                                       &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (empty->intruded_fraction[2], ==, 0.0);
+    g_assert_cmpfloat (empty->dv_dlogd[2], ==, 0.0);
+  }
+  /* the diameters are checked as a given list is */
+  {
+    const double rising[] = { 25, 50, 100 };
+
+    g_assert_null (cbd_psd_new_from_counts (rising, 3, intruded, thickness, 50, 200, NULL,
+                                            &error));
+    g_assert_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT);
+  }
+}
+
 static void
 test_merge_and_csv (void)
 {
@@ -1007,6 +1061,7 @@ main (int argc, char **argv)
   g_test_add_func ("/porosimetry/points-per-decade", test_points_per_decade);
   g_test_add_func ("/porosimetry/monotone", test_monotone_and_bounded);
   g_test_add_func ("/porosimetry/threads", test_threads);
+  g_test_add_func ("/porosimetry/from-counts", test_from_counts);
   g_test_add_func ("/porosimetry/merge-csv", test_merge_and_csv);
   return g_test_run ();
 }
