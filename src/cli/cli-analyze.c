@@ -423,7 +423,7 @@ cli_command_analyze (int argc, char **argv)
                        "--project", project_path, cbd_study_get_volume_path (study), volume_path);
           return cli_fail (COMMAND, error);
         }
-      if (!cbd_study_attach_volume (study, volume, &error))
+      if (!cbd_study_attach_volume_with_histogram (study, volume, counts, &error))
         {
           g_prefix_error (&error, "%s: ", project_path);
           return cli_fail (COMMAND, error);
@@ -459,8 +459,10 @@ cli_command_analyze (int argc, char **argv)
           g_autoptr(GArray) cutouts = cbd_cutouts_load (o.cutouts_path, volume->dims,
                                                         settings.cutout_size, &error);
 
-          g_autoptr(CbdStudy) probe = cbd_study_new (volume, volume_path, o.raw_spec,
-                                                     cbd_study_get_label_map (study));
+          g_autoptr(CbdStudy) probe = cbd_study_new_with_histogram (volume, volume_path,
+                                                                    o.raw_spec,
+                                                                    cbd_study_get_label_map (study),
+                                                                    counts);
 
           if (cutouts == NULL)
             return cli_fail (COMMAND, error);
@@ -476,8 +478,10 @@ cli_command_analyze (int argc, char **argv)
       else if (o.n_auto > 0)
         {
           /* the choice is deterministic: the same request picks the same cubes */
-          g_autoptr(CbdStudy) probe = cbd_study_new (volume, volume_path, o.raw_spec,
-                                                     cbd_study_get_label_map (study));
+          g_autoptr(CbdStudy) probe = cbd_study_new_with_histogram (volume, volume_path,
+                                                                    o.raw_spec,
+                                                                    cbd_study_get_label_map (study),
+                                                                    counts);
           guint found;
 
           requested = o.n_auto;
@@ -498,7 +502,7 @@ cli_command_analyze (int argc, char **argv)
     {
       g_autofree char *folder = NULL;
 
-      study = cbd_study_new (volume, volume_path, o.raw_spec, &map);
+      study = cbd_study_new_with_histogram (volume, volume_path, o.raw_spec, &map, counts);
       if (!cbd_study_set_settings (study, &settings, &error))
         return cli_usage_error (COMMAND, "%s", error->message);
       if (o.cutouts_path != NULL)

@@ -256,15 +256,17 @@ study_set_default_diameters (CbdStudy *study)
                                                     PSD_PER_DECADE, &study->n_diameters);
 }
 
-static void
-count_phases (const CbdVolume   *volume,
-              const CbdLabelMap *map,
-              guint64            phase_voxels[CBD_N_PHASES])
+/* The caller's histogram of @volume, or one made into @own: a pass over
+ * the whole stack, which callers that have one already need not repeat. */
+static const guint64 *
+volume_histogram (const CbdVolume *volume,
+                  const guint64   *histogram,
+                  guint64          own[256])
 {
-  guint64 counts[256];
-
-  cbd_volume_histogram (volume, counts);
-  cbd_label_map_phase_counts (map, counts, phase_voxels);
+  if (histogram != NULL)
+    return histogram;
+  cbd_volume_histogram (volume, own);
+  return own;
 }
 
 /**
@@ -282,7 +284,18 @@ cbd_study_new (CbdVolume         *volume,
                const char        *raw_spec,
                const CbdLabelMap *map)
 {
+  return cbd_study_new_with_histogram (volume, volume_path, raw_spec, map, NULL);
+}
+
+CbdStudy *
+cbd_study_new_with_histogram (CbdVolume         *volume,
+                              const char        *volume_path,
+                              const char        *raw_spec,
+                              const CbdLabelMap *map,
+                              const guint64     *histogram)
+{
   CbdStudy *study;
+  guint64 own[256];
 
   g_return_val_if_fail (volume != NULL, NULL);
   g_return_val_if_fail (map != NULL, NULL);
@@ -294,7 +307,8 @@ cbd_study_new (CbdVolume         *volume,
   study->map = *map;
   study->map_resolved = TRUE;
   study->labels_spec = cbd_label_map_to_string (map, volume);
-  count_phases (volume, map, study->phase_voxels);
+  cbd_label_map_phase_counts (map, volume_histogram (volume, histogram, own),
+                              study->phase_voxels);
   study->phase_voxels_known = TRUE;
   study_set_default_diameters (study);
   return study;
@@ -463,9 +477,19 @@ cbd_study_attach_volume (CbdStudy  *study,
                          CbdVolume *volume,
                          GError   **error)
 {
+  return cbd_study_attach_volume_with_histogram (study, volume, NULL, error);
+}
+
+gboolean
+cbd_study_attach_volume_with_histogram (CbdStudy      *study,
+                                        CbdVolume     *volume,
+                                        const guint64 *histogram,
+                                        GError       **error)
+{
   g_autoptr(GError) local_error = NULL;
   const char *name = study->volume_path != NULL ? study->volume_path : "The volume";
-  guint64 phase_voxels[CBD_N_PHASES];
+  guint64 phase_voxels[CBD_N_PHASES], own[256];
+  const guint64 *counts;
   CbdLabelMap map;
 
   g_return_val_if_fail (study != NULL, FALSE);
@@ -491,12 +515,10 @@ cbd_study_attach_volume (CbdStudy  *study,
                      study->voxel_nm[0], study->voxel_nm[1], study->voxel_nm[2]);
         return FALSE;
       }
+  counts = volume_histogram (volume, histogram, own);
   if (study->labels_spec == NULL)
     {
-      guint64 counts[256];
-
       /* a project that names no map: the automatic one */
-      cbd_volume_histogram (volume, counts);
       if (!cbd_label_map_guess (&map, counts, &local_error))
         {
           g_set_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_VOLUME_MISMATCH,
@@ -511,7 +533,7 @@ cbd_study_attach_volume (CbdStudy  *study,
                    "%s does not fit the study's label map: %s", name, local_error->message);
       return FALSE;
     }
-  count_phases (volume, &map, phase_voxels);
+  cbd_label_map_phase_counts (&map, counts, phase_voxels);
   if (study->phase_voxels_known &&
       memcmp (phase_voxels, study->phase_voxels, sizeof phase_voxels) != 0)
     {

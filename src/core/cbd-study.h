@@ -180,6 +180,14 @@ CbdStudy   *cbd_study_new                (CbdVolume         *volume,
                                           const char        *volume_path,
                                           const char        *raw_spec,
                                           const CbdLabelMap *map);
+/* The same with @volume's histogram (cbd_volume_histogram()) when the
+ * caller has it already (nullable: made here); it is trusted, so a pass
+ * over the whole stack is saved. */
+CbdStudy   *cbd_study_new_with_histogram (CbdVolume         *volume,
+                                          const char        *volume_path,
+                                          const char        *raw_spec,
+                                          const CbdLabelMap *map,
+                                          const guint64     *histogram);
 CbdStudy   *cbd_study_ref                (CbdStudy          *study);
 void        cbd_study_unref              (CbdStudy          *study);
 
@@ -206,6 +214,11 @@ gboolean    cbd_study_get_phase_voxels   (CbdStudy          *study,
 gboolean    cbd_study_attach_volume      (CbdStudy          *study,
                                           CbdVolume         *volume,
                                           GError           **error);
+/* The same with @volume's histogram, as for cbd_study_new_with_histogram(). */
+gboolean    cbd_study_attach_volume_with_histogram (CbdStudy      *study,
+                                                    CbdVolume     *volume,
+                                                    const guint64 *histogram,
+                                                    GError       **error);
 /* Loads the recorded path (a TIFF, a folder of TIFFs or raw per the raw
  * spec) and attaches it. */
 gboolean    cbd_study_load_volume        (CbdStudy          *study,

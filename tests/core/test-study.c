@@ -916,6 +916,62 @@ test_load_raw (void)
   g_rmdir (dir);
 }
 
+/* A histogram the caller has already serves the study as its own would:
+ * the same voxels per phase as counted here, label by label; and it is the
+ * one used (a changed one shows in the counts and in the attach check). */
+static void
+test_histogram_passed_on (void)
+{
+  g_autoptr(CbdVolume) volume = build_volume ();
+  CbdLabelMap map = label_map ();
+  const gsize dims[3] = { NX, NY, NZ };
+  const double voxel_nm[3] = { VOXEL_NM, VOXEL_NM, VOXEL_NM };
+  guint64 histogram[256] = { 0 }, expected[CBD_N_PHASES] = { 0 }, got[CBD_N_PHASES];
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+    histogram[volume->labels[i]]++;
+  expected[CBD_PHASE_PORE] = histogram[PORE];
+  expected[CBD_PHASE_CBD] = histogram[CBD];
+  expected[CBD_PHASE_CAM] = histogram[CAM];
+  g_assert_cmpuint (expected[CBD_PHASE_CAM], ==, 8 * NY * NZ);
+
+  {
+    g_autoptr(CbdStudy) own = cbd_study_new (volume, NULL, NULL, &map);
+    g_autoptr(CbdStudy) given = cbd_study_new_with_histogram (volume, NULL, NULL, &map, histogram);
+
+    g_assert_true (cbd_study_get_phase_voxels (own, got));
+    g_assert_cmpmem (got, sizeof got, expected, sizeof expected);
+    g_assert_true (cbd_study_get_phase_voxels (given, got));
+    g_assert_cmpmem (got, sizeof got, expected, sizeof expected);
+  }
+  {
+    /* no map recorded: guessed from the histogram (ascending: pore, CBD, CAM) */
+    g_autoptr(CbdStudy) detached = cbd_study_new_detached (NULL, NULL, dims, voxel_nm, NULL,
+                                                           expected, NULL, 0);
+
+    g_assert_true (cbd_study_attach_volume_with_histogram (detached, volume, histogram, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (cbd_study_get_label_map (detached)->phase[CBD], ==, CBD_PHASE_CBD);
+  }
+
+  /* one CAM voxel more in the histogram than in the volume */
+  histogram[CAM]++;
+  {
+    g_autoptr(CbdStudy) given = cbd_study_new_with_histogram (volume, NULL, NULL, &map, histogram);
+    g_autoptr(CbdStudy) detached = cbd_study_new_detached (NULL, NULL, dims, voxel_nm,
+                                                           "pore=0,cbd=1,cam=2", expected, NULL, 0);
+
+    g_assert_true (cbd_study_get_phase_voxels (given, got));
+    g_assert_cmpuint (got[CBD_PHASE_CAM], ==, expected[CBD_PHASE_CAM] + 1);
+    g_assert_false (cbd_study_attach_volume_with_histogram (detached, volume, histogram, &error));
+    g_assert_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_VOLUME_MISMATCH);
+    g_clear_error (&error);
+    g_assert_true (cbd_study_attach_volume (detached, volume, &error));
+    g_assert_no_error (error);
+  }
+}
+
 /* A failed save leaves the old file as it was. */
 static void
 test_project_atomic (void)
@@ -1285,6 +1341,7 @@ main (int argc, char **argv)
   g_test_add_func ("/study/project-errors", test_project_errors);
   g_test_add_func ("/study/project-atomic", test_project_atomic);
   g_test_add_func ("/study/load-raw", test_load_raw);
+  g_test_add_func ("/study/histogram-passed-on", test_histogram_passed_on);
   g_test_add_func ("/study/project-setup-only", test_project_setup_only);
   g_test_add_func ("/study/resume", test_resume);
   g_test_add_func ("/study/cancel", test_cancel);
