@@ -27,6 +27,12 @@
  *   the stages one after the other, so results do not depend on the number
  *   of threads.
  *
+ * The solver drives one axis after another through the same unknowns, so
+ * the hierarchy is built without the driven faces' terms in its diagonals,
+ * and cbd_multigrid_drive adds them per axis: on each level only to the
+ * unknowns they reach (the blocks of those on a face), as the Galerkin
+ * product would.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "cbd-multigrid"
@@ -90,6 +96,17 @@ typedef struct
   guint32       *box_position;     /* unknown → its box cell */
   guint32       *coarse_dense;     /* next level's unknown → box.coarse_x */
   guint32       *coarse_residual;  /* next level's unknown → its block in box.residual */
+  /* Per face of the grid (2 d + side): the unknowns whose diagonal holds a
+   * term of that face when it is driven (level 0: those on the face; below:
+   * the blocks holding such unknowns), their diagonals without it (coarse
+   * levels), each one's place in the next level's list, and while the
+   * faces of an axis are driven, their terms. */
+  const gint32  *face[6];
+  gint32        *own_face[6];
+  gsize          face_n[6];
+  float         *face_base[6];
+  guint32       *face_parent[6];
+  float         *face_term[2];
 } Level;
 
 static inline float
@@ -109,6 +126,7 @@ struct _CbdMultigrid
   guint        n_levels;
   Level        level[MAX_LEVELS];
   CbdParallel *parallel;
+  float       *face_sum;   /* scratch for cbd_multigrid_drive, one per level-1 unknown */
 };
 
 typedef struct
@@ -556,6 +574,14 @@ level_clear (Level *lv)
   g_free (lv->box_position);
   g_free (lv->coarse_dense);
   g_free (lv->coarse_residual);
+  for (guint f = 0; f < 6; f++)
+    {
+      g_free (lv->own_face[f]);
+      g_free (lv->face_base[f]);
+      g_free (lv->face_parent[f]);
+    }
+  for (guint side = 0; side < 2; side++)
+    g_free (lv->face_term[side]);
 }
 
 void
@@ -573,6 +599,7 @@ cbd_multigrid_free (CbdMultigrid *mg)
         }
       level_clear (lv);
     }
+  g_free (mg->face_sum);
   g_free (mg);
 }
 
@@ -680,9 +707,10 @@ coarsen_member (gpointer data, guint member, guint n_members)
             {
               /* Galerkin, uniform per axis with the neighbours known from
                * the pattern: whether a link stays inside the block follows
-               * from the coordinate's parity. */
+               * from the coordinate's parity. The diagonal without the
+               * driven faces' terms (cbd_multigrid_drive adds them). */
               gsize I = (gsize) fine->aggregate[i];
-              guint pattern = fine->pattern[i];
+              guint pattern = fine->pattern[i] & ~(CBD_MG_INLET | CBD_MG_OUTLET);
               float diagonal = coarse->diagonal[I] + fine->pattern_diagonal[pattern];
               float *conductance = &coarse->conductance[6 * I];
 
@@ -851,6 +879,45 @@ level_solve_directly (Level *lv)
     }
 }
 
+/* The lists of level @coarse's unknowns that hold a face term (see Level):
+ * the blocks of the fine level's, each once, in their order. @slot: one
+ * per coarse unknown, all -1 (and so left). FALSE when out of memory. */
+static gboolean
+level_find_faces (Level *fine, Level *coarse, gint32 *slot)
+{
+  for (guint f = 0; f < 6; f++)
+    {
+      gsize m = 0;
+
+      coarse->own_face[f] = g_try_new (gint32, MAX (fine->face_n[f], 1));
+      fine->face_parent[f] = g_try_new (guint32, MAX (fine->face_n[f], 1));
+      if (coarse->own_face[f] == NULL || fine->face_parent[f] == NULL)
+        return FALSE;
+      for (gsize k = 0; k < fine->face_n[f]; k++)
+        {
+          gint32 I = fine->aggregate[fine->face[f][k]];
+
+          if (slot[I] < 0)
+            {
+              slot[I] = (gint32) m;
+              coarse->own_face[f][m++] = I;
+            }
+          fine->face_parent[f][k] = (guint32) slot[I];
+        }
+      coarse->face[f] = coarse->own_face[f];
+      coarse->face_n[f] = m;
+      coarse->face_base[f] = g_try_new (float, MAX (m, 1));
+      if (coarse->face_base[f] == NULL)
+        return FALSE;
+      for (gsize k = 0; k < m; k++)
+        {
+          coarse->face_base[f][k] = coarse->diagonal[coarse->face[f][k]];
+          slot[coarse->face[f][k]] = -1;
+        }
+    }
+  return TRUE;
+}
+
 /* The range of unknowns per plane and colour: cells are numbered red first,
  * then black, each in grid order. */
 static gboolean
@@ -905,11 +972,24 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
       top->inverse_diagonal = cbd_grid_try_new (float, MAX (n, 1));
       if (top->diagonal == NULL || top->inverse_diagonal == NULL)
         return FALSE;
+      /* Without the driven faces' terms, for the coarse levels'
+       * Galerkin products: the links' sum (0 where there is none), as the
+       * solver sums them. cbd_multigrid_drive sets the faces. */
       for (gsize i = 0; i < n; i++)
         {
-          top->diagonal[i] = (float) matrix->diagonal[i];
-          top->inverse_diagonal[i] = (float) (1.0 / matrix->diagonal[i]);
+          const double *g = &matrix->conductance[6 * i];
+          double links = 0.0;
+
+          for (guint k = 0; k < 6; k++)
+            links += g[k];
+          top->diagonal[i] = (float) links;
+          top->inverse_diagonal[i] = (float) (1.0 / links);
         }
+    }
+  for (guint f = 0; f < 6; f++)
+    {
+      top->face[f] = matrix->face[f];
+      top->face_n[f] = matrix->face_n[f];
     }
   if (matrix->conductance != NULL)
     {
@@ -1037,6 +1117,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
                    CbdParallel       *parallel)
 {
   g_autoptr(CbdMultigrid) mg = g_new0 (CbdMultigrid, 1);
+  g_autofree gint32 *slot = NULL;
   gboolean on_box[MAX_LEVELS] = { FALSE };
 
   mg->parallel = parallel;
@@ -1065,7 +1146,19 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
           mg->n_levels--;
           break;
         }
+      if (mg->n_levels == 2)
+        {
+          mg->face_sum = g_try_new (float, MAX (coarse->n, 1));
+          slot = g_try_new (gint32, MAX (coarse->n, 1));
+          if (mg->face_sum == NULL || slot == NULL)
+            return NULL;
+          for (gsize I = 0; I < coarse->n; I++)
+            slot[I] = -1;
+        }
+      if (!level_find_faces (fine, coarse, slot))
+        return NULL;
     }
+  g_clear_pointer (&slot, g_free);
 
   for (guint l = 0; l < mg->n_levels; l++)
     {
@@ -1074,6 +1167,15 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       lv->sweeps = l > 0 ? COARSE_SWEEPS : on_box[0] ? FINE_SWEEPS : FINE_LIST_SWEEPS;
       if (lv->plane_start == NULL && !level_find_planes (lv))
         return NULL;
+      for (guint side = 0; side < 2; side++)
+        {
+          gsize most = 1;
+
+          for (guint f = 0; f < 6; f++)
+            most = MAX (most, lv->face_n[f]);
+          if ((lv->face_term[side] = g_try_new (float, most)) == NULL)
+            return NULL;
+        }
       if (l == 0)
         continue;
       lv->inverse_diagonal = cbd_grid_try_new (float, MAX (lv->n, 1));
@@ -1082,8 +1184,6 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       for (gsize i = 0; i < lv->n; i++)
         lv->inverse_diagonal[i] = 1.0f / lv->diagonal[i];
     }
-  if (!level_factorise (&mg->level[mg->n_levels - 1]))
-    return NULL;
   /* The coarsest level is solved directly, never on a box. */
   for (guint l = 0; l + 1 < mg->n_levels; l++)
     {
@@ -1093,9 +1193,82 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
         return NULL;
       box_drop_lists (&mg->level[l]);
     }
+  if (!cbd_multigrid_drive (mg, matrix))
+    return NULL;
   for (guint l = 0; l < mg->n_levels; l++)
     g_debug ("level %u: %" G_GSIZE_FORMAT " unknowns", l, mg->level[l].n);
   return g_steal_pointer (&mg);
+}
+
+gboolean
+cbd_multigrid_drive (CbdMultigrid      *mg,
+                     const CbdMgMatrix *matrix)
+{
+  Level *top = &mg->level[0];
+  guint a = matrix->driven_axis;
+
+  /* Level 0: the matrix's own diagonals. */
+  for (guint p = 0; p < 256; p++)
+    {
+      top->pattern_diagonal[p] = (float) matrix->pattern_diagonal[p];
+      top->pattern_inverse[p] = (float) (1.0 / matrix->pattern_diagonal[p]);
+    }
+  for (guint f = 0; f < 6; f++)
+    for (gsize k = 0; k < top->face_n[f]; k++)
+      {
+        gsize i = (gsize) top->face[f][k];
+
+        if (top->diagonal != NULL)
+          {
+            top->diagonal[i] = (float) matrix->diagonal[i];
+            top->inverse_diagonal[i] = (float) (1.0 / matrix->diagonal[i]);
+          }
+        if (level_on_box (top))
+          top->box.inverse[top->box_position[i]] = level_inverse_diagonal (top, i);
+      }
+  for (guint side = 0; side < 2; side++)
+    for (gsize k = 0; k < top->face_n[2 * a + side]; k++)
+      top->face_term[side][k] = (float) matrix->face_conductance[side][k];
+
+  /* Below: the diagonal without face terms plus the members' terms, as the
+   * Galerkin product adds them (an unknown may lie on both driven faces). */
+  for (guint l = 1; l < mg->n_levels; l++)
+    {
+      Level *lv = &mg->level[l], *fine = &mg->level[l - 1];
+      float *sum = mg->face_sum;
+
+      for (guint side = 0; side < 2; side++)
+        {
+          guint f = 2 * a + side;
+
+          memset (lv->face_term[side], 0, MAX (lv->face_n[f], 1) * sizeof (float));
+          for (gsize k = 0; k < fine->face_n[f]; k++)
+            lv->face_term[side][fine->face_parent[f][k]] += fine->face_term[side][k];
+        }
+      for (guint f = 0; f < 6; f++)
+        for (gsize k = 0; k < lv->face_n[f]; k++)
+          sum[lv->face[f][k]] = 0.0f;
+      for (guint side = 0; side < 2; side++)
+        for (gsize k = 0; k < lv->face_n[2 * a + side]; k++)
+          sum[lv->face[2 * a + side][k]] += lv->face_term[side][k];
+      for (guint f = 0; f < 6; f++)
+        for (gsize k = 0; k < lv->face_n[f]; k++)
+          {
+            gsize I = (gsize) lv->face[f][k];
+            float diagonal = lv->face_base[f][k] + sum[I];
+
+            if (level_on_box (lv))
+              lv->box.inverse[lv->box_position[I]] = 1.0f / diagonal;
+            else
+              {
+                lv->diagonal[I] = diagonal;
+                lv->inverse_diagonal[I] = 1.0f / diagonal;
+              }
+          }
+    }
+
+  g_clear_pointer (&mg->level[mg->n_levels - 1].cholesky, g_free);
+  return level_factorise (&mg->level[mg->n_levels - 1]);
 }
 
 static void

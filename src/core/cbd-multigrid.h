@@ -30,6 +30,14 @@ typedef struct
    * conductance and diagonal are NULL or neither is. */
   const double  *diagonal;
   double         pattern_diagonal[256];
+  /* The unknowns on each face of the grid (face 2 d + side for the side
+   * 0, 1 normal to axis d), the axis whose faces are driven, and for its
+   * faces each unknown's conductance to the face (the term in its
+   * diagonal). */
+  const gint32  *face[6];
+  gsize          face_n[6];
+  guint          driven_axis;
+  const double  *face_conductance[2];
 } CbdMgMatrix;
 
 #define CBD_MG_INLET  0x40
@@ -45,6 +53,11 @@ typedef struct _CbdMultigrid CbdMultigrid;
 
 CbdMultigrid *cbd_multigrid_new   (const CbdMgMatrix *matrix,
                                    CbdParallel       *parallel);
+/* @matrix is driven along another axis now (the same unknowns and links,
+ * other face terms): sets the diagonals that depend on it on every level,
+ * as a new hierarchy would have them. FALSE when out of memory. */
+gboolean      cbd_multigrid_drive (CbdMultigrid      *multigrid,
+                                   const CbdMgMatrix *matrix);
 void          cbd_multigrid_free  (CbdMultigrid      *multigrid);
 guint         cbd_multigrid_get_n_levels (const CbdMultigrid *multigrid);
 

@@ -80,10 +80,11 @@ typedef struct
   double     *diagonal;      /* NULL when uniform: it follows from the pattern */
   guint8     *pattern;       /* neighbours present, CBD_MG_INLET, CBD_MG_OUTLET */
   double      rhs_norm;
-  /* The unknowns on each face of the box (face 2 d + side), for setting
-   * the driven axis without building the system again. */
+  /* The unknowns on each face of the box (face 2 d + side; their number
+   * in matrix.face_n), for driving another axis without building the
+   * system again, and the driven faces' conductances (matrix.face_*). */
   gint32     *face[6];
-  gsize       face_n[6];
+  double     *face_conductance[2];
 } System;
 
 static void
@@ -96,6 +97,8 @@ system_clear (System *system)
   g_free (system->pattern);
   for (guint f = 0; f < 6; f++)
     g_free (system->face[f]);
+  for (guint side = 0; side < 2; side++)
+    g_free (system->face_conductance[side]);
   memset (system, 0, sizeof *system);
 }
 
@@ -375,8 +378,20 @@ find_faces (const Problem *problem, const gint32 *active_index, System *system)
                   face[n++] = active;
               }
           system->face[FACE_INDEX (a, side)] = face;
-          system->face_n[FACE_INDEX (a, side)] = n;
+          system->matrix.face[FACE_INDEX (a, side)] = face;
+          system->matrix.face_n[FACE_INDEX (a, side)] = n;
         }
+    }
+  for (guint side = 0; side < 2; side++)
+    {
+      gsize most = 1;
+
+      for (guint f = 0; f < 6; f++)
+        most = MAX (most, system->matrix.face_n[f]);
+      system->face_conductance[side] = cbd_grid_try_new (double, most);
+      system->matrix.face_conductance[side] = system->face_conductance[side];
+      if (system->face_conductance[side] == NULL)
+        return FALSE;
     }
   return TRUE;
 }
@@ -462,7 +477,7 @@ system_drive_axis (const Problem *problem, System *system)
   double rhs_sum = 0.0;
 
   for (guint f = 0; f < 6; f++)
-    for (gsize k = 0; k < system->face_n[f]; k++)
+    for (gsize k = 0; k < system->matrix.face_n[f]; k++)
       {
         gsize i = (gsize) system->face[f][k];
 
@@ -472,18 +487,23 @@ system_drive_axis (const Problem *problem, System *system)
     {
       guint f = FACE_INDEX (a, side);
 
-      for (gsize k = 0; k < system->face_n[f]; k++)
+      for (gsize k = 0; k < system->matrix.face_n[f]; k++)
         system->pattern[system->face[f][k]] |= side == 0 ? CBD_MG_INLET : CBD_MG_OUTLET;
     }
   for (guint f = 0; f < 6; f++)
-    for (gsize k = 0; k < system->face_n[f]; k++)
+    for (gsize k = 0; k < system->matrix.face_n[f]; k++)
       {
         gsize i = (gsize) system->face[f][k];
         double g = face_conductance (problem, problem->labels[system->voxel[i]]);
         guint8 pattern = system->pattern[i];
 
+        if (f == FACE_INDEX (a, 0))
+          system->face_conductance[0][k] = g;
         if (f == FACE_INDEX (a, 1))
-          rhs_sum += g * g;
+          {
+            system->face_conductance[1][k] = g;
+            rhs_sum += g * g;
+          }
         if (system->diagonal == NULL)
           continue;
         /* Links, then the faces, in the order the matrix always used. */
@@ -510,6 +530,7 @@ system_drive_axis (const Problem *problem, System *system)
       system->matrix.pattern_diagonal[p] = sum;
     }
   system->rhs_norm = sqrt (rhs_sum);
+  system->matrix.driven_axis = a;
 }
 
 /* Conjugate gradients ------------------------------------------------------ */
@@ -688,21 +709,24 @@ typedef struct
   double          lo, hi;
 } Reporter;
 
+/* @multigrid: the preconditioner of @system, built here when NULL, else
+ * driven along the system's axis. */
 static gboolean
 solve_system (const Problem *problem, const System *system, const CbdSolverOptions *options,
-              CbdParallel *parallel, Vectors *vectors, CbdAxisResult *result, Cg *cg_out,
-              GCancellable *cancellable, const Reporter *reporter, GError **error)
+              CbdParallel *parallel, Vectors *vectors, CbdMultigrid **multigrid,
+              CbdAxisResult *result, Cg *cg_out, GCancellable *cancellable,
+              const Reporter *reporter, GError **error)
 {
   gsize n = system->matrix.n;
   double *x = vectors->x, *p = vectors->p;
   float *z = vectors->z, *r_single = vectors->r_single;
-  g_autoptr(CbdMultigrid) multigrid = NULL;
   Cg cg = { problem, system, x, vectors->r, p, vectors->q, z, r_single, 0.0, 0.0, 0.0 };
   double rz, rr, residual;
   guint iteration = 0;
 
-  multigrid = cbd_multigrid_new (&system->matrix, parallel);
-  if (multigrid == NULL)
+  if (*multigrid != NULL && !cbd_multigrid_drive (*multigrid, &system->matrix))
+    g_clear_pointer (multigrid, cbd_multigrid_free);
+  if (*multigrid == NULL && (*multigrid = cbd_multigrid_new (&system->matrix, parallel)) == NULL)
     return out_of_memory (error, "multigrid hierarchy");
 
   /* Start from the potential of a homogeneous block: a linear ramp. The
@@ -711,7 +735,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   x[n] = p[n] = 0.0;
   z[n] = 0.0f;
   rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
-  cbd_multigrid_apply (multigrid, r_single, z);
+  cbd_multigrid_apply (*multigrid, r_single, z);
   for (gsize i = 0; i < n; i++)
     p[i] = z[i];
   rz = cbd_parallel_for (parallel, n, rz_chunk, &cg);
@@ -732,7 +756,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
 
       cg.alpha = rz / cbd_parallel_for (parallel, n, matvec_chunk, &cg);
       rr = cbd_parallel_for (parallel, n, update_chunk, &cg);
-      cbd_multigrid_apply (multigrid, r_single, z);
+      cbd_multigrid_apply (*multigrid, r_single, z);
       rz_next = cbd_parallel_for (parallel, n, rz_chunk, &cg);
       cg.alpha = rz_next / rz;
       rz = rz_next;
@@ -912,6 +936,7 @@ solve_axes (const CbdVolume        *volume,
   g_autofree guint8 *marks = NULL;
   g_autofree guint32 *parent = NULL;
   g_autoptr(CbdParallel) parallel = NULL;
+  g_autoptr(CbdMultigrid) multigrid = NULL;
   gboolean conducts[256];
   CbdSolverOptions defaults;
   Problem problem;
@@ -984,6 +1009,7 @@ solve_axes (const CbdVolume        *volume,
       if (!built || !one_system)
         {
           /* The cluster labels' memory serves as scratch. */
+          g_clear_pointer (&multigrid, cbd_multigrid_free);
           if (!build_system (&problem, marks, AXIS_FACES (axis), n_voxels, (gint32 *) parent,
                              parallel, &system, error))
             goto out;
@@ -1011,8 +1037,8 @@ solve_axes (const CbdVolume        *volume,
               goto out;
             }
           g_snprintf (stage, sizeof stage, "Solving along %c", "xyz"[axis]);
-          if (!solve_system (&problem, &system, options, parallel, &vectors, result, &cg,
-                             cancellable, &reporter, error))
+          if (!solve_system (&problem, &system, options, parallel, &vectors, &multigrid, result,
+                             &cg, cancellable, &reporter, error))
             goto out;
 
           /* sigma_eff = I L / (A ΔV); conductances carry a factor 1 / h_ref. */
@@ -1041,6 +1067,7 @@ solve_axes (const CbdVolume        *volume,
   ok = TRUE;
 
 out:
+  g_clear_pointer (&multigrid, cbd_multigrid_free);
   system_clear (&system);
   vectors_clear (&vectors);
   return ok;
