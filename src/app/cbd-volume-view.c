@@ -64,6 +64,11 @@ struct _CbdVolumeView
   gboolean           ready;
 
   gboolean           lut_dirty;
+  /* The boxes and slice planes change far less often than frames are
+   * drawn (a progressive picture draws one per band): rebuilt and uploaded
+   * only after a change. */
+  gboolean           lines_dirty;
+  guint              n_line_builds;
   gboolean           clip;
   gboolean           interacting;
   gboolean           panning;
@@ -101,6 +106,14 @@ cbd_volume_view_queue_render (CbdVolumeView *self)
   gtk_gl_area_queue_render (self->gl_area);
   /* The scale bar follows the camera. */
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The crosshair, the cutouts, their selection or their results changed. */
+static void
+cbd_volume_view_lines_changed (CbdVolumeView *self)
+{
+  self->lines_dirty = TRUE;
+  cbd_volume_view_queue_render (self);
 }
 
 typedef struct
@@ -292,6 +305,8 @@ volume_changed_cb (CbdVolumeView *self)
     }
   cbd_camera_reset (&self->camera, &self->extent);
   self->lut_dirty = TRUE;
+  /* the lines are placed by the extent */
+  self->lines_dirty = TRUE;
   cbd_volume_view_prepare (self);
   cbd_volume_view_queue_render (self);
 }
@@ -506,6 +521,7 @@ gl_realize_cb (GtkGLArea     *area,
     }
   cbd_volume_view_show_message (self, NULL);
   self->lut_dirty = TRUE;
+  self->lines_dirty = TRUE;  /* a new renderer has none */
   cbd_volume_view_prepare (self);
 }
 
@@ -652,9 +668,14 @@ cbd_volume_view_update_renderer (CbdVolumeView *self)
   if (self->cutout_overlay_dirty)
     cbd_volume_view_upload_overlay (self);
   cbd_volume_renderer_set_overlay_opacity (self->renderer, (float) self->cutout_overlay_opacity);
-  lines = cbd_volume_view_build_lines (self);
-  cbd_volume_renderer_set_lines (self->renderer, (const float *) lines->data,
-                                 lines->len / CBD_LINE_VERTEX_FLOATS);
+  if (self->lines_dirty)
+    {
+      lines = cbd_volume_view_build_lines (self);
+      cbd_volume_renderer_set_lines (self->renderer, (const float *) lines->data,
+                                     lines->len / CBD_LINE_VERTEX_FLOATS);
+      self->lines_dirty = FALSE;
+      self->n_line_builds++;
+    }
 }
 
 /* What the renderer draws for a picture @width × @height device pixels,
@@ -1017,9 +1038,10 @@ cbd_volume_view_init (CbdVolumeView *self)
   g_signal_group_connect_swapped (self->state_signals, "style-changed",
                                   G_CALLBACK (style_changed_cb), self);
   g_signal_group_connect_swapped (self->state_signals, "crosshair-changed",
-                                  G_CALLBACK (cbd_volume_view_queue_render), self);
+                                  G_CALLBACK (cbd_volume_view_lines_changed), self);
+  /* also a new selection, geometry or result of a cutout */
   g_signal_group_connect_swapped (self->state_signals, "cutouts-changed",
-                                  G_CALLBACK (cbd_volume_view_queue_render), self);
+                                  G_CALLBACK (cbd_volume_view_lines_changed), self);
 
   drag = gtk_gesture_drag_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0);
@@ -1173,6 +1195,15 @@ cbd_volume_view_get_n_frames (CbdVolumeView *self)
   return self->n_frames;
 }
 
+/* Returns: how often the lines (boxes, slice planes) were built and
+ * uploaded, for tests: once per change, not per frame */
+guint
+cbd_volume_view_get_n_line_builds (CbdVolumeView *self)
+{
+  g_return_val_if_fail (CBD_IS_VOLUME_VIEW (self), 0);
+  return self->n_line_builds;
+}
+
 /* Returns: ray-casting passes so far; a frame that copies the previous
  * picture (only the lines changed) casts none, and a progressive picture
  * (software GL) one per band plus its preview */
@@ -1230,7 +1261,7 @@ cbd_volume_view_set_overlay (CbdVolumeView   *self,
       self->cutout_overlay_dirty = TRUE;
     }
   self->cutout_overlay_opacity = opacity;
-  cbd_volume_view_queue_render (self);
+  cbd_volume_view_lines_changed (self);
 }
 
 /* Whether the renderer holds an overlay texture (after a render). */

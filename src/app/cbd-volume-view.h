@@ -39,6 +39,7 @@ const char   *cbd_volume_view_get_message        (CbdVolumeView *self);
 const char   *cbd_volume_view_get_notice         (CbdVolumeView *self);
 guint         cbd_volume_view_get_n_frames       (CbdVolumeView *self);
 guint         cbd_volume_view_get_n_volume_passes (CbdVolumeView *self);
+guint         cbd_volume_view_get_n_line_builds  (CbdVolumeView *self);
 gboolean      cbd_volume_view_get_picture_complete (CbdVolumeView *self);
 double        cbd_volume_view_get_pixels_per_nm  (CbdVolumeView *self);
 GdkTexture   *cbd_volume_view_render_picture     (CbdVolumeView *self,

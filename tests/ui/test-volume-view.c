@@ -292,7 +292,9 @@ test_progressive (Fixture       *fixture,
   g_autoptr(Capture) before = NULL;
   g_autoptr(Capture) after = NULL;
   g_autofree char *renderer = cbd_software_gl_probe_renderer (gdk_display_get_default ());
-  guint passes;
+  guint passes, frames, builds;
+  gsize crosshair[3];
+  gint64 moved[3];
 
   ui_test_wait_until (view_settled, fixture->view);
   if (cbd_volume_view_get_message (fixture->view) != NULL)
@@ -309,6 +311,9 @@ test_progressive (Fixture       *fixture,
     /* A preview and several bands for the new camera. */
     g_assert_cmpuint (cbd_volume_view_get_n_volume_passes (fixture->view) - passes, >, 2);
 
+  frames = cbd_volume_view_get_n_frames (fixture->view);
+  builds = cbd_volume_view_get_n_line_builds (fixture->view);
+  g_assert_cmpuint (builds, >, 0);
   cbd_view_state_set_phase_opacity_3d (fixture->state, CBD_PHASE_CBD, 0.3);
   ui_test_wait_until_drawn (GTK_WIDGET (fixture->view));
   cbd_view_state_set_phase_opacity_3d (fixture->state, CBD_PHASE_CBD, 1.0);
@@ -317,6 +322,20 @@ test_progressive (Fixture       *fixture,
   g_assert_cmpint (after->height, ==, before->height);
   g_assert_cmpmem (after->pixels, after->height * after->stride,
                    before->pixels, before->height * before->stride);
+
+  /* New colours, the same lines: none built again in all those frames
+   * (every band of a progressive picture); a new crosshair builds them once. */
+  g_test_message ("%u frames for two pictures", cbd_volume_view_get_n_frames (fixture->view) - frames);
+  g_assert_cmpuint (cbd_volume_view_get_n_frames (fixture->view), >=, frames + 2);
+  g_assert_cmpuint (cbd_volume_view_get_n_line_builds (fixture->view), ==, builds);
+  cbd_view_state_get_crosshair (fixture->state, crosshair);
+  for (guint axis = 0; axis < 3; axis++)
+    moved[axis] = (gint64) crosshair[axis];
+  moved[0] = moved[0] > 0 ? moved[0] - 1 : 1;
+  cbd_view_state_set_crosshair (fixture->state, moved);
+  ui_test_wait_until_drawn (GTK_WIDGET (fixture->view));
+  ui_test_wait_until_drawn (GTK_WIDGET (fixture->view));
+  g_assert_cmpuint (cbd_volume_view_get_n_line_builds (fixture->view), ==, builds + 1);
 }
 
 /* The 3D scale bar holds at the depth of the orbit centre: a CAM plate of
