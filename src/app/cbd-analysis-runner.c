@@ -42,6 +42,9 @@ typedef struct Run
   GWeakRef      runner;
   guint         n_total;
   guint        *indices;     /* cutout of each slot */
+  int          *slot_of;     /* per cutout index, its slot or -1: each item's
+                              * lookup on every progress tick is O(1) */
+  guint         n_slot_of;
   double       *fraction;    /* per slot, 0..1 */
   gboolean     *done;        /* per slot */
   guint         n_done;      /* finished, failed or skipped */
@@ -86,6 +89,7 @@ run_clear (gpointer data)
   g_clear_object (&run->cancellable);
   g_weak_ref_clear (&run->runner);
   g_free (run->indices);
+  g_free (run->slot_of);
   g_free (run->fraction);
   g_free (run->done);
   g_clear_pointer (&run->finished, g_array_unref);
@@ -221,6 +225,25 @@ run_idle_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The slot of each cutout the run analyses (the stack's job has none). */
+static void
+run_index_slots (Run   *run,
+                 guint  n_slots)
+{
+  guint n = 0;
+
+  for (guint slot = 0; slot < n_slots; slot++)
+    if (run->indices[slot] != STACK_PSD_JOB)
+      n = MAX (n, run->indices[slot] + 1);
+  run->n_slot_of = n;
+  run->slot_of = g_new (int, MAX (n, 1));
+  for (guint index = 0; index < n; index++)
+    run->slot_of[index] = -1;
+  for (guint slot = 0; slot < n_slots; slot++)
+    if (run->indices[slot] != STACK_PSD_JOB)
+      run->slot_of[run->indices[slot]] = (int) slot;
+}
+
 gboolean
 cbd_analysis_runner_start (CbdAnalysisRunner *self,
                            CbdStudy          *study,
@@ -256,6 +279,7 @@ cbd_analysis_runner_start (CbdAnalysisRunner *self,
       n_indices++;
     run->indices = all;
   }
+  run_index_slots (run, n_indices);
   g_mutex_init (&run->mutex);
   run->study = cbd_study_ref (study);
   run->cancellable = g_cancellable_new ();
@@ -352,10 +376,10 @@ cbd_analysis_runner_get_cutout_progress (CbdAnalysisRunner *self,
   run = self->run;
   if (run == NULL)
     return -1.0;
+  if (index >= run->n_slot_of || run->slot_of[index] < 0)
+    return -1.0;
   g_mutex_lock (&run->mutex);
-  for (guint slot = 0; slot < run->n_total; slot++)
-    if (run->indices[slot] == index)
-      fraction = run->fraction[slot];
+  fraction = run->fraction[run->slot_of[index]];
   g_mutex_unlock (&run->mutex);
   return fraction;
 }

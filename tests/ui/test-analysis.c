@@ -1341,12 +1341,83 @@ test_responsive (void)
   gtk_window_destroy (GTK_WINDOW (fixture.window));
 }
 
+/* A run's cutouts by index, whatever their slots: of four cutouts, a run
+ * of 3 and 1 (in that order, one thread) reports 3 under way while 1 waits,
+ * and no other cutout, nor any index past the study's. Cancelled then, so
+ * both end with 1. */
+static void
+test_runner_cutout_progress (void)
+{
+  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(CbdAnalysisRunner) runner = cbd_analysis_runner_new ();
+  g_autoptr(GArray) cutouts = cbd_cutouts_new ();
+  g_autoptr(CbdStudy) study = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint indices[] = { 3, 1 };
+  CbdLabelMap map;
+  guint n_done = 0, n_total = 0;
+  double first, second;
+  gint64 deadline;
+
+  cbd_label_map_init (&map);
+  map.phase[PORE] = CBD_PHASE_PORE;
+  map.phase[CBD] = CBD_PHASE_CBD;
+  map.phase[CAM] = CBD_PHASE_CAM;
+  study = cbd_study_new (volume, NULL, NULL, &map);
+  for (guint i = 0; i < 4; i++)
+    {
+      CbdCutout cutout = { { i * EDGE, 0, 0 }, EDGE, NULL };
+
+      g_array_append_val (cutouts, cutout);
+    }
+  g_assert_true (cbd_study_set_cutouts (study, cutouts, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, 3), ==, -1.0);
+  g_assert_true (cbd_analysis_runner_start (runner, study, indices, 2, FALSE, 1));
+  /* read the second first: while the first is under way, the second (next
+   * in the one thread's queue) had not started when it was read */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  do
+    {
+      second = cbd_analysis_runner_get_cutout_progress (runner, 1);
+      first = cbd_analysis_runner_get_cutout_progress (runner, 3);
+      if (first > 0.0 && first < 1.0)
+        break;
+      g_usleep (200);
+    }
+  while (first < 1.0 && g_get_monotonic_time () < deadline);
+  g_test_message ("cutout 3 at %.3f, cutout 1 at %.3f", first, second);
+  g_assert_cmpfloat (first, >, 0.0);
+  if (first < 1.0)
+    g_assert_cmpfloat (second, ==, 0.0);
+  cbd_analysis_runner_cancel (runner);
+  /* the workers finish; the main loop, which would end the run, waits */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (cbd_analysis_runner_get_progress (runner, &n_done, &n_total) < 1.0 &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  g_assert_cmpuint (n_done, ==, 2);
+  g_assert_cmpuint (n_total, ==, 2);
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, 3), ==, 1.0);
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, 1), ==, 1.0);
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, 0), ==, -1.0);
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, 2), ==, -1.0);
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, 4), ==, -1.0);
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, G_MAXUINT), ==, -1.0);
+
+  while (cbd_analysis_runner_is_running (runner))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpfloat (cbd_analysis_runner_get_cutout_progress (runner, 3), ==, -1.0);
+}
+
 int
 main (int argc, char **argv)
 {
   ui_test_init (&argc, &argv);
 
   g_test_add_func ("/analysis/widgets", test_widgets);
+  g_test_add_func ("/analysis/runner-cutout-progress", test_runner_cutout_progress);
   g_test_add_func ("/analysis/run", test_analysis);
   g_test_add_func ("/analysis/raw-project", test_raw_project);
   g_test_add_func ("/analysis/responsive", test_responsive);
