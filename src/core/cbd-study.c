@@ -1000,8 +1000,6 @@ sub_progress_begin (SubProgress *sub,
   return sub_progress_forward;
 }
 
-static const char *const axis_names[3] = { "x", "y", "z" };
-
 /* Mean and sample standard deviation (divisor n - 1) of three values. */
 static void
 mean_std3 (const double values[3], double *mean, double *std)
@@ -1037,6 +1035,27 @@ cbd_cutout_result_derive (CbdCutoutResult *result)
   mean_std3 (cbd_sigma, &result->cbd_sigma_rel_mean, &result->cbd_sigma_rel_std);
 }
 
+/* The solver's progress within [lo, hi], its stage ("Solving along x")
+ * after the cutout and phase (SubProgress.stage). */
+static void
+solver_forward (const CbdProgress *progress,
+                gpointer           user_data)
+{
+  SubProgress *sub = user_data;
+  CbdProgress out = *progress;
+  char stage[192];
+
+  g_snprintf (stage, sizeof stage, "%s, %c%s", sub->stage,
+              g_ascii_tolower (progress->stage[0]), progress->stage + (progress->stage[0] != '\0'));
+  out.stage = stage;
+  out.fraction = progress->fraction < 0
+                   ? sub->lo
+                   : sub->lo + (sub->hi - sub->lo) * CLAMP (progress->fraction, 0.0, 1.0);
+  sub->func (&out, sub->data);
+}
+
+/* The three axes in one call, which shares the cluster search and the
+ * linear system between them. */
 static gboolean
 solve_phase (const CbdVolume        *cutout_volume,
              const gboolean          phase[256],
@@ -1050,24 +1069,25 @@ solve_phase (const CbdVolume        *cutout_volume,
              GCancellable           *cancellable,
              GError                **error)
 {
+  static const gboolean all_axes[3] = { TRUE, TRUE, TRUE };
+  CbdAxisResult results[3];
+  gboolean listening = sub_progress_begin (sub, lo, hi, "%s: %s transport", cutout_name,
+                                           phase_name) != NULL;
+
+  if (!cbd_solver_solve_axes (cutout_volume, phase, all_axes, options, results, cancellable,
+                              listening ? solver_forward : NULL, sub, error))
+    return FALSE;
   for (guint axis = 0; axis < 3; axis++)
     {
-      CbdAxisResult result;
-      CbdProgressFunc func;
+      const CbdAxisResult *result = &results[axis];
 
-      func = sub_progress_begin (sub, lo + (hi - lo) * axis / 3.0, lo + (hi - lo) * (axis + 1) / 3.0,
-                                 "%s: %s transport along %s", cutout_name, phase_name,
-                                 axis_names[axis]);
-      if (!cbd_solver_solve_axis (cutout_volume, phase, (CbdAxis) axis, options, &result, NULL,
-                                  NULL, cancellable, func, sub, error))
-        return FALSE;
-      axes[axis].percolating = result.percolating;
-      axes[axis].converged = result.converged || !result.percolating;
-      axes[axis].sigma_rel = result.percolating ? result.sigma_rel : 0.0;
-      axes[axis].tau = result.percolating ? result.tau : NAN;
-      axes[axis].dropped_fraction = result.dropped_fraction;
-      axes[axis].iterations = result.iterations;
-      axes[axis].seconds = result.seconds;
+      axes[axis].percolating = result->percolating;
+      axes[axis].converged = result->converged || !result->percolating;
+      axes[axis].sigma_rel = result->percolating ? result->sigma_rel : 0.0;
+      axes[axis].tau = result->percolating ? result->tau : NAN;
+      axes[axis].dropped_fraction = result->dropped_fraction;
+      axes[axis].iterations = result->iterations;
+      axes[axis].seconds = result->seconds;
     }
   return TRUE;
 }
