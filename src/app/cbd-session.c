@@ -296,7 +296,8 @@ get_sizes (GKeyFile    *key_file,
 }
 
 /* [volume] raw = NX,NY,NZ[:u8|u16le|u16be]: the volume is a headerless raw
- * file of the project's dims. */
+ * file of the project's dims. Read by core's parser, as the CLI and studies
+ * read it; its (untranslated) detail goes inside the app's sentence. */
 static gboolean
 get_raw (GKeyFile    *key_file,
          const char  *path,
@@ -304,27 +305,22 @@ get_raw (GKeyFile    *key_file,
          GError     **error)
 {
   g_autofree char *text = g_key_file_get_string (key_file, "volume", "raw", NULL);
-  g_auto(GStrv) parts = NULL;
-  g_auto(GStrv) sizes = NULL;
-  const char *type_name;
+  g_autoptr(GError) layout_error = NULL;
+  gsize dims[3];
   CbdRawType type;
 
   if (text == NULL)
     return TRUE;
-  parts = g_strsplit (text, ":", 2);
-  sizes = g_strsplit (parts[0], ",", -1);
-  type_name = parts[1] != NULL ? g_strstrip (parts[1]) : "u8";
-  if (g_strv_length (sizes) != 3 || !cbd_raw_type_from_string (type_name, &type))
-    return invalid (error, path, "volume", "raw",
-                    _("not three sizes and a sample type such as 256,256,256:u8"));
-  for (guint axis = 0; axis < 3; axis++)
+  if (!cbd_raw_layout_parse (text, dims, &type, &layout_error))
     {
-      guint64 size;
+      /* Translators: %s says what is wrong with the layout (in English) */
+      g_autofree char *problem = g_strdup_printf (_("not a raw layout: %s"),
+                                                  layout_error->message);
 
-      if (!g_ascii_string_to_unsigned (g_strstrip (sizes[axis]), 10, 1, G_MAXSIZE, &size, NULL)
-          || size != session->dims[axis])
-        return invalid (error, path, "volume", "raw", _("the sizes differ from dims_voxels"));
+      return invalid (error, path, "volume", "raw", problem);
     }
+  if (memcmp (dims, session->dims, sizeof dims) != 0)
+    return invalid (error, path, "volume", "raw", _("the sizes differ from dims_voxels"));
   session->raw_sample_type = g_strdup (type == CBD_RAW_U16_BE ? "u16be"
                                       : type == CBD_RAW_U16_LE ? "u16le" : "u8");
   return TRUE;

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cbd-io.h"
 #include "cbd-project.h"
 #include "cbd-study-private.h"
 
@@ -591,6 +592,30 @@ read_bools (Reader *reader, const char *group, const char *key, gboolean *values
   return TRUE;
 }
 
+/* [volume] raw: a layout cbd_raw_layout_parse() reads, of the volume's
+ * dims, checked here so a bad one names the project, not just the volume
+ * file when it is loaded. None: NULL (a TIFF). */
+static gboolean
+read_raw_spec (Reader *reader, const gsize dims[3], char **raw_spec)
+{
+  g_autofree char *text = g_key_file_get_string (reader->file, GROUP_VOLUME, "raw", NULL);
+  g_autoptr(GError) layout_error = NULL;
+  gsize raw_dims[3];
+  CbdRawType type;
+
+  *raw_spec = NULL;
+  if (text == NULL)
+    return TRUE;
+  if (!cbd_raw_layout_parse (text, raw_dims, &type, &layout_error))
+    return reader_fail (reader, GROUP_VOLUME, "raw", "%s", layout_error->message);
+  if (memcmp (raw_dims, dims, sizeof raw_dims) != 0)
+    return reader_fail (reader, GROUP_VOLUME, "raw", "“%s” is not %" G_GSIZE_FORMAT " × %"
+                        G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " voxels, as dims_voxels says",
+                        text, dims[0], dims[1], dims[2]);
+  *raw_spec = g_steal_pointer (&text);
+  return TRUE;
+}
+
 /* Counts per study diameter. */
 static GArray *
 read_counts (Reader *reader, const char *group, const char *key, gsize n)
@@ -928,7 +953,8 @@ project_parse (const char *data,
     if (!read_u64 (&reader, GROUP_VOLUME, phase_keys[p], G_MAXUINT64, &phase_voxels[p]))
       return NULL;
   volume_path = resolve_volume_path (&reader, path);
-  raw_spec = g_key_file_get_string (file, GROUP_VOLUME, "raw", NULL);
+  if (!read_raw_spec (&reader, dims, &raw_spec))
+    return NULL;
 
   if (!read_settings (&reader, &settings))
     return NULL;

@@ -803,6 +803,31 @@ test_project_errors (void)
     expect_error (text, -1, CBD_PROJECT_ERROR_INVALID,
                   (const char *const[]) { "[cutout 1]", "does not fit", NULL });
   }
+  /* a raw layout is read with the project, not first when the volume loads */
+  {
+    g_autofree char *text = replace_line (good, "dims_voxels=",
+                                          "dims_voxels=64;48;48\nraw=64,48:u8");
+
+    expect_error (text, -1, CBD_PROJECT_ERROR_INVALID,
+                  (const char *const[]) { "[volume]", "“raw”", "“64,48:u8”", "needs 3 sizes",
+                                          NULL });
+  }
+  {
+    g_autofree char *text = replace_line (good, "dims_voxels=",
+                                          "dims_voxels=64;48;48\nraw=64,48,47:u8");
+
+    expect_error (text, -1, CBD_PROJECT_ERROR_INVALID,
+                  (const char *const[]) { "[volume]", "“raw”", "64 × 48 × 48 voxels", NULL });
+  }
+  {
+    g_autofree char *text = replace_line (good, "dims_voxels=",
+                                          "dims_voxels=64;48;48\nraw=64,48,48:u16be");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CbdStudy) raw = cbd_project_parse (text, strlen (text), "raw.cbdscope", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (cbd_study_get_raw_spec (raw), ==, "64,48,48:u16be");
+  }
   {
     g_autoptr(GError) error = NULL;
 

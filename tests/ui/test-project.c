@@ -275,6 +275,11 @@ test_bad_projects (void)
     g_free (damaged);
     damaged = g_strjoinv ("origin_voxels=60;2;8", g_strsplit (text, "origin_voxels=12;2;8", 2));
     assert_open_fails (window, project_path, damaged, "not inside the volume");
+    /* A raw layout that cannot be read: refused before any volume loads. */
+    g_free (damaged);
+    damaged = g_strjoinv ("[volume]\nraw=64,48:u8", g_strsplit (text, "[volume]", 2));
+    assert_open_fails (window, project_path, damaged, "[volume] raw: not a raw layout");
+    assert_open_fails (window, project_path, damaged, project_path);
   }
   /* A project whose volume is gone. */
   {
@@ -335,6 +340,62 @@ test_session_round_trip (void)
   g_assert_cmpuint (back->cutouts[0].origin[0], ==, 2000);
 }
 
+/* Parses a minimal project of a 4 × 3 × 2 raw stack with @raw as its
+ * [volume] raw layout. */
+static CbdSession *
+parse_raw_project (const char  *raw,
+                   GError     **error)
+{
+  g_autofree char *text = g_strdup_printf ("[cbdscope]\nversion=1\n"
+                                           "[volume]\npath=/data/stack.raw\n"
+                                           "dims_voxels=4;3;2\nvoxel_size_nm=10;10;10\n"
+                                           "raw=%s\n"
+                                           "[cutouts]\ncount=0\ndefault_edge_voxels=2\n"
+                                           "[end]\ncomplete=true\n", raw);
+
+  return cbd_session_parse (text, strlen (text), "/projects/p.cbdscope", error);
+}
+
+/* The raw layout is read as core reads it (the CLI's and studies' parser):
+ * a good one gives the sample type; a bad one, or one of other sizes than
+ * dims_voxels, refuses the project, naming it, the key and the layout. */
+static void
+test_session_raw_layout (void)
+{
+  static const struct
+  {
+    const char *raw;
+    const char *expected;   /* NULL: read, as u16be */
+  } cases[] = {
+    { "4,3,2:u16be", NULL },
+    { " 4, 3, 2 : u16be ", NULL },
+    { "4,3:u8", "needs 3 sizes, it has 2" },
+    { "4,3,0:u8", "The size “0”" },
+    { "4,x,2:u8", "The size “x”" },
+    { "4,3,2:f32", "The sample type “f32”" },
+    { "5,3,2:u8", "the sizes differ from dims_voxels" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CbdSession) session = parse_raw_project (cases[i].raw, &error);
+
+      if (cases[i].expected == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (session->raw_sample_type, ==, "u16be");
+          continue;
+        }
+      g_assert_null (session);
+      g_assert_error (error, CBD_SESSION_ERROR, CBD_SESSION_ERROR_INVALID);
+      if (!g_str_has_prefix (error->message, "/projects/p.cbdscope: [volume] raw: ")
+          || strstr (error->message, cases[i].expected) == NULL)
+        g_error ("“%s” does not name the project, the key and “%s”", error->message,
+                 cases[i].expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +403,7 @@ main (int   argc,
   ui_test_init (&argc, &argv);
 
   g_test_add_func ("/ui/project/session-round-trip", test_session_round_trip);
+  g_test_add_func ("/ui/project/session-raw-layout", test_session_raw_layout);
   g_test_add_func ("/ui/project/save-and-reopen", test_save_and_reopen);
   g_test_add_func ("/ui/project/bad-projects", test_bad_projects);
 
