@@ -387,19 +387,13 @@ prolong_range (const Level *lv, const Level *coarse, gsize lo, gsize hi)
 
 typedef enum
 {
+  STAGE_SCATTER,     /* level 0 on the box: the solver's b into the box */
   STAGE_FIRST_RED,   /* red from x = 0 (black x is not read before its sweep) */
   STAGE_RED,
   STAGE_BLACK,
   STAGE_RESIDUAL,
   STAGE_PROLONG,
-  /* The same on the box, and the copies between the box and the lists */
-  STAGE_BOX_SCATTER,
-  STAGE_BOX_FIRST_RED,
-  STAGE_BOX_RED,
-  STAGE_BOX_BLACK,
-  STAGE_BOX_RESIDUAL,
-  STAGE_BOX_PROLONG,
-  STAGE_BOX_GATHER,
+  STAGE_GATHER,      /* level 0 on the box: x out of the box to the solver */
 } Stage;
 
 #define MAX_STAGES (4 * MAX (FINE_SWEEPS, COARSE_SWEEPS) + 4)
@@ -421,6 +415,52 @@ stage_run (const Pass *pass, Stage stage, gsize z)
   gsize red_lo = lv->plane_start[z], red_hi = lv->plane_start[z + 1];
   gsize black_lo = lv->plane_start[nz + 1 + z], black_hi = lv->plane_start[nz + 2 + z];
 
+  if (level_on_box (lv))
+    switch (stage)
+      {
+      case STAGE_SCATTER:
+        {
+          const guint32 *restrict position = lv->box_position;
+          const float *restrict b = lv->b;
+          float *restrict box_b = lv->box.b;
+
+          for (gsize i = red_lo; i < red_hi; i++)
+            box_b[position[i]] = b[i];
+          for (gsize i = black_lo; i < black_hi; i++)
+            box_b[position[i]] = b[i];
+        }
+        return;
+      case STAGE_FIRST_RED:
+        cbd_mg_box_sweep_plane (&lv->box, 0, z, TRUE);
+        return;
+      case STAGE_RED:
+        cbd_mg_box_sweep_plane (&lv->box, 0, z, FALSE);
+        return;
+      case STAGE_BLACK:
+        cbd_mg_box_sweep_plane (&lv->box, 1, z, FALSE);
+        return;
+      case STAGE_RESIDUAL:
+        cbd_mg_box_residual_plane (&lv->box, z);
+        return;
+      case STAGE_PROLONG:
+        cbd_mg_box_prolong_plane (&lv->box, z, COARSE_SCALE);
+        return;
+      case STAGE_GATHER:
+        {
+          const guint32 *restrict position = lv->box_position;
+          float *restrict x = lv->x;
+          const float *restrict box_x = lv->box.x;
+
+          for (gsize i = red_lo; i < red_hi; i++)
+            x[i] = box_x[position[i]];
+          for (gsize i = black_lo; i < black_hi; i++)
+            x[i] = box_x[position[i]];
+        }
+        return;
+      default:
+        g_assert_not_reached ();
+      }
+
   switch (stage)
     {
     case STAGE_FIRST_RED:
@@ -440,45 +480,6 @@ stage_run (const Pass *pass, Stage stage, gsize z)
     case STAGE_PROLONG:
       prolong_range (lv, pass->coarse, red_lo, red_hi);
       prolong_range (lv, pass->coarse, black_lo, black_hi);
-      break;
-    case STAGE_BOX_SCATTER:
-      {
-        const guint32 *restrict position = lv->box_position;
-        const float *restrict b = lv->b;
-        float *restrict box_b = lv->box.b;
-
-        for (gsize i = red_lo; i < red_hi; i++)
-          box_b[position[i]] = b[i];
-        for (gsize i = black_lo; i < black_hi; i++)
-          box_b[position[i]] = b[i];
-      }
-      break;
-    case STAGE_BOX_FIRST_RED:
-      cbd_mg_box_sweep_plane (&lv->box, 0, z, TRUE);
-      break;
-    case STAGE_BOX_RED:
-      cbd_mg_box_sweep_plane (&lv->box, 0, z, FALSE);
-      break;
-    case STAGE_BOX_BLACK:
-      cbd_mg_box_sweep_plane (&lv->box, 1, z, FALSE);
-      break;
-    case STAGE_BOX_RESIDUAL:
-      cbd_mg_box_residual_plane (&lv->box, z);
-      break;
-    case STAGE_BOX_PROLONG:
-      cbd_mg_box_prolong_plane (&lv->box, z, COARSE_SCALE);
-      break;
-    case STAGE_BOX_GATHER:
-      {
-        const guint32 *restrict position = lv->box_position;
-        float *restrict x = lv->x;
-        const float *restrict box_x = lv->box.x;
-
-        for (gsize i = red_lo; i < red_hi; i++)
-          x[i] = box_x[position[i]];
-        for (gsize i = black_lo; i < black_hi; i++)
-          x[i] = box_x[position[i]];
-      }
       break;
     default:
       g_assert_not_reached ();
@@ -615,131 +616,161 @@ link_conductance (const Level *a, gsize i, guint k)
   return a->conductance != NULL ? a->conductance[6 * i + k] : a->axis_conductance[k / 2];
 }
 
-/* The coarsening of a uniform fine level, by threads: each takes whole
- * pairs of planes (whole 2×2×2 blocks) and within them the red unknowns,
- * then the black ones, so every block sees its members in the same order as
- * one thread would, and no two threads write the same block. */
+/* The coarsening, by threads: each takes whole pairs of planes (whole
+ * 2×2×2 blocks) and within them the red unknowns, then the black ones, so
+ * every block sees its members in the same order as one thread would, and
+ * no two threads write the same block. */
 typedef struct
 {
   Level        *fine, *coarse;
-  gint32       *map;
-  gsize         cd[3];
-  guint         phase;
+  gint32       *map;        /* coarse grid cell → coarse unknown */
+  gsize         cd[3];      /* the coarse grid */
 } CoarsenJob;
 
+typedef void (*CoarsenFunc) (CoarsenJob *job, gsize i, const gsize *xyz);
+
+/* Calls @func for each fine unknown of @member's pairs of planes (@xyz:
+ * its coordinates, when @walk). */
 static void
-coarsen_member (gpointer data, guint member, guint n_members)
+coarsen_each (CoarsenJob *job, guint member, guint n_members, gboolean walk, CoarsenFunc func)
 {
-  CoarsenJob *job = data;
-  Level *fine = job->fine, *coarse = job->coarse;
-  const gsize *cd = job->cd;
+  const Level *fine = job->fine;
   gsize nz = fine->dims[2], pairs = (nz + 1) / 2;
   gsize z0 = 2 * (pairs * member / n_members), z1 = MIN (2 * (pairs * (member + 1) / n_members), nz);
   CbdGridWalker walker;
 
-  if (job->phase == 3)
-    {
-      /* Coarse neighbours, looked up once per coarse link. */
-      gsize cstride[3] = { 1, cd[0], cd[0] * cd[1] };
-      gsize lo = coarse->n * member / n_members, hi = coarse->n * (member + 1) / n_members;
-
-      for (gsize I = lo; I < hi; I++)
-        for (guint k = 0; k < 6; k++)
-          {
-            gsize c = coarse->own_cell[I];
-
-            coarse->own_neighbour[6 * I + k] = coarse->conductance[6 * I + k] != 0.0f
-              ? job->map[(k & 1) ? c + cstride[k / 2] : c - cstride[k / 2]] : (gint32) coarse->n;
-          }
-      return;
-    }
-
   cbd_grid_walker_init (&walker, fine->dims);
   for (guint colour = 0; colour < 2; colour++)
-    {
-      gsize lo = fine->plane_start[colour * (nz + 1) + z0];
-      gsize hi = fine->plane_start[colour * (nz + 1) + z1];
+    for (gsize i = fine->plane_start[colour * (nz + 1) + z0];
+         i < fine->plane_start[colour * (nz + 1) + z1]; i++)
+      func (job, i, walk ? cbd_grid_walk (&walker, fine->cell[i]) : NULL);
+}
 
-      for (gsize i = lo; i < hi; i++)
-        {
-          const gsize *xyz;
+/* Marks the occupied coarse cells; each unknown keeps its cell for now. */
+static void
+mark_block (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  const gsize *cd = job->cd;
+  gsize c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
 
-          if (job->phase == 1)
-            {
-              fine->aggregate[i] = job->map[fine->aggregate[i]];
-              continue;
-            }
-          if (job->phase == 4)
-            {
-              /* Galerkin with conductances per link and the neighbours
-               * from the lists. */
-              gint32 I = fine->aggregate[i];
-              float diagonal = coarse->diagonal[I] + level_diagonal (fine, i);
-
-              for (guint k = 0; k < 6; k++)
-                {
-                  gint32 j = fine->neighbour[6 * i + k];
-                  float g;
-
-                  if ((gsize) j >= fine->n)
-                    continue;
-                  g = link_conductance (fine, i, k);
-                  if (fine->aggregate[j] == I)
-                    diagonal -= g;
-                  else
-                    {
-                      coarse->conductance[6 * (gsize) I + k] += g;
-                      coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
-                    }
-                }
-              coarse->diagonal[I] = diagonal;
-              continue;
-            }
-          xyz = cbd_grid_walk (&walker, fine->cell[i]);
-          if (job->phase == 0)
-            {
-              gsize c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
-
-              job->map[c] = -2;
-              fine->aggregate[i] = (gint32) c;   /* the coarse grid cell, for now */
-            }
-          else
-            {
-              /* Galerkin, uniform per axis with the neighbours known from
-               * the pattern: whether a link stays inside the block follows
-               * from the coordinate's parity. The diagonal without the
-               * driven faces' terms (cbd_multigrid_drive adds them). */
-              gsize I = (gsize) fine->aggregate[i];
-              guint pattern = fine->pattern[i] & ~(CBD_MG_INLET | CBD_MG_OUTLET);
-              float diagonal = coarse->diagonal[I] + fine->pattern_diagonal[pattern];
-              float *conductance = &coarse->conductance[6 * I];
-
-              /* Without branches (the patterns are irregular): a link
-               * adds g × 0 where it does not apply, which changes nothing. */
-              for (guint k = 0; k < 6; k++)
-                {
-                  guint present = (pattern >> k) & 1;
-                  guint inside = (guint) (xyz[k / 2] & 1) ^ (k & 1);
-                  float g = fine->axis_conductance[k / 2];
-
-                  diagonal -= g * (float) (present & inside);
-                  conductance[k] += g * (float) (present & (inside ^ 1));
-                }
-              coarse->diagonal[I] = diagonal;
-            }
-        }
-    }
+  job->map[c] = -2;
+  job->fine->aggregate[i] = (gint32) c;
 }
 
 static void
-coarsen_run (CbdParallel *parallel, CoarsenJob *job, guint phase)
+number_block (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  job->fine->aggregate[i] = job->map[job->fine->aggregate[i]];
+}
+
+/* Galerkin, uniform per axis with the neighbours known from the pattern:
+ * whether a link stays inside the block follows from the coordinate's
+ * parity. The diagonal without the driven faces' terms (cbd_multigrid_drive
+ * adds them). */
+static void
+add_uniform_member (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  const Level *fine = job->fine;
+  Level *coarse = job->coarse;
+  gsize I = (gsize) fine->aggregate[i];
+  guint pattern = fine->pattern[i] & ~(CBD_MG_INLET | CBD_MG_OUTLET);
+  float diagonal = coarse->diagonal[I] + fine->pattern_diagonal[pattern];
+  float *conductance = &coarse->conductance[6 * I];
+
+  /* Without branches (the patterns are irregular): a link adds g × 0
+   * where it does not apply, which changes nothing. */
+  for (guint k = 0; k < 6; k++)
+    {
+      guint present = (pattern >> k) & 1;
+      guint inside = (guint) (xyz[k / 2] & 1) ^ (k & 1);
+      float g = fine->axis_conductance[k / 2];
+
+      diagonal -= g * (float) (present & inside);
+      conductance[k] += g * (float) (present & (inside ^ 1));
+    }
+  coarse->diagonal[I] = diagonal;
+}
+
+/* Galerkin with conductances per link and the neighbours from the lists. */
+static void
+add_linked_member (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  const Level *fine = job->fine;
+  Level *coarse = job->coarse;
+  gint32 I = fine->aggregate[i];
+  float diagonal = coarse->diagonal[I] + level_diagonal (fine, i);
+
+  for (guint k = 0; k < 6; k++)
+    {
+      gint32 j = fine->neighbour[6 * i + k];
+      float g;
+
+      if ((gsize) j >= fine->n)
+        continue;
+      g = link_conductance (fine, i, k);
+      if (fine->aggregate[j] == I)
+        diagonal -= g;
+      else
+        {
+          coarse->conductance[6 * (gsize) I + k] += g;
+          coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
+        }
+    }
+  coarse->diagonal[I] = diagonal;
+}
+
+static void
+mark_member (gpointer data, guint member, guint n_members)
+{
+  coarsen_each (data, member, n_members, TRUE, mark_block);
+}
+
+static void
+number_member (gpointer data, guint member, guint n_members)
+{
+  coarsen_each (data, member, n_members, FALSE, number_block);
+}
+
+static void
+add_uniform_members (gpointer data, guint member, guint n_members)
+{
+  coarsen_each (data, member, n_members, TRUE, add_uniform_member);
+}
+
+static void
+add_linked_members (gpointer data, guint member, guint n_members)
+{
+  coarsen_each (data, member, n_members, FALSE, add_linked_member);
+}
+
+/* The coarse neighbours of a uniform level's coarsening, looked up once per
+ * coarse link. */
+static void
+find_coarse_neighbours (gpointer data, guint member, guint n_members)
+{
+  CoarsenJob *job = data;
+  Level *coarse = job->coarse;
+  gsize cstride[3] = { 1, job->cd[0], job->cd[0] * job->cd[1] };
+  gsize lo = coarse->n * member / n_members, hi = coarse->n * (member + 1) / n_members;
+
+  for (gsize I = lo; I < hi; I++)
+    for (guint k = 0; k < 6; k++)
+      {
+        gsize c = coarse->own_cell[I];
+
+        coarse->own_neighbour[6 * I + k] = coarse->conductance[6 * I + k] != 0.0f
+          ? job->map[(k & 1) ? c + cstride[k / 2] : c - cstride[k / 2]] : (gint32) coarse->n;
+      }
+}
+
+static void
+coarsen_run (CbdParallel *parallel, CoarsenJob *job, CbdTeamFunc func)
 {
   guint max_members = 1;
 
   if (job->fine->n >= PARALLEL_MIN_UNKNOWNS)
     max_members = (guint) MIN ((job->fine->dims[2] + 1) / 2, G_MAXUINT);
-  job->phase = phase;
-  cbd_parallel_team (parallel, max_members, coarsen_member, job);
+  cbd_parallel_team (parallel, max_members, func, job);
 }
 
 /* Builds @coarse from 2×2×2 blocks of @fine; FALSE when out of memory.
@@ -753,7 +784,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   gsize cd[3], n_cells, n = 0, n_red = 0;
   g_autofree gint32 *map = NULL;
   gboolean uniform = fa->conductance == NULL && fa->pattern != NULL;
-  CoarsenJob job = { fine, coarse, NULL, { 0 }, 0 };
+  CoarsenJob job = { fine, coarse, NULL, { 0 } };
 
   for (guint d = 0; d < 3; d++)
     cd[d] = (fa->dims[d] + 1) / 2;
@@ -767,7 +798,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
     map[c] = -1;
   job.map = map;
   memcpy (job.cd, cd, sizeof cd);
-  coarsen_run (parallel, &job, 0);
+  coarsen_run (parallel, &job, mark_member);
   /* Number the occupied coarse cells, red (even coordinate sum) first. */
   for (guint colour = 0; colour < 2; colour++)
     for (gsize z = 0, c = 0; z < cd[2]; z++)
@@ -799,19 +830,19 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   for (gsize c = 0; c < n_cells; c++)
     if (map[c] >= 0)
       coarse->own_cell[map[c]] = (guint32) c;
-  coarsen_run (parallel, &job, 1);
+  coarsen_run (parallel, &job, number_member);
   /* Galerkin: the diagonal sums the block's diagonals less its inner links
    * (seen from both sides); links leaving the block add up per direction. */
   if (uniform)
     {
-      coarsen_run (parallel, &job, 2);
-      coarsen_run (parallel, &job, 3);
+      coarsen_run (parallel, &job, add_uniform_members);
+      coarsen_run (parallel, &job, find_coarse_neighbours);
     }
   else
     {
       for (gsize k = 0; k < 6 * n; k++)
         coarse->own_neighbour[k] = (gint32) n;
-      coarsen_run (parallel, &job, 4);
+      coarsen_run (parallel, &job, add_linked_members);
     }
   return TRUE;
 }
@@ -1296,43 +1327,10 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
       return;
     }
 
-  if (level_on_box (lv))
-    {
-      /* The same cycle on the box; level 0 copies the solver's vectors in
-       * and out. */
-      if (l == 0)
-        pass_add (&pre, STAGE_BOX_SCATTER);
-      if (from_zero)
-        {
-          pass_add (&pre, STAGE_BOX_FIRST_RED);
-          pass_add (&pre, STAGE_BOX_BLACK);
-          s = 1;
-        }
-      for (; s < lv->sweeps; s++)
-        {
-          pass_add (&pre, STAGE_BOX_RED);
-          pass_add (&pre, STAGE_BOX_BLACK);
-        }
-      pass_add (&pre, STAGE_BOX_RESIDUAL);
-      pass_run (mg, &pre);
-      run (mg, box_restrict_chunk, lv, cv, cv->n);
-      cycle (mg, l + 1, TRUE);
-      for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
-        cycle (mg, l + 1, FALSE);
-      run (mg, box_expand_chunk, lv, cv, cv->n);
-      pass_add (&post, STAGE_BOX_PROLONG);
-      for (s = 0; s < lv->sweeps; s++)
-        {
-          pass_add (&post, STAGE_BOX_BLACK);
-          pass_add (&post, STAGE_BOX_RED);
-        }
-      if (l == 0)
-        pass_add (&post, STAGE_BOX_GATHER);
-      pass_run (mg, &post);
-      return;
-    }
-
-  /* Red then black before, black then red after: a symmetric cycle. */
+  /* Red then black before, black then red after: a symmetric cycle. On
+   * the box, level 0 copies the solver's vectors in and out. */
+  if (level_on_box (lv) && l == 0)
+    pass_add (&pre, STAGE_SCATTER);
   if (from_zero)
     {
       pass_add (&pre, STAGE_FIRST_RED);
@@ -1346,16 +1344,23 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
     }
   pass_add (&pre, STAGE_RESIDUAL);
   pass_run (mg, &pre);
-  restrict_run (mg, lv, cv);
+  if (level_on_box (lv))
+    run (mg, box_restrict_chunk, lv, cv, cv->n);
+  else
+    restrict_run (mg, lv, cv);
   cycle (mg, l + 1, TRUE);
   for (guint c = 1; c < W_CYCLES && l + 2 < mg->n_levels; c++)
     cycle (mg, l + 1, FALSE);
+  if (level_on_box (lv))
+    run (mg, box_expand_chunk, lv, cv, cv->n);
   pass_add (&post, STAGE_PROLONG);
   for (s = 0; s < lv->sweeps; s++)
     {
       pass_add (&post, STAGE_BLACK);
       pass_add (&post, STAGE_RED);
     }
+  if (level_on_box (lv) && l == 0)
+    pass_add (&post, STAGE_GATHER);
   pass_run (mg, &post);
 }
 
