@@ -267,8 +267,10 @@ cbd_analysis_panel_sync_study (CbdAnalysisPanel  *self,
       g_ptr_array_set_size (self->study_items, 0);
     }
   existed = self->study != NULL;
+  /* The loader counted the labels already: no second pass over the stack. */
   if (self->study == NULL)
-    self->study = cbd_study_new (volume, self->volume_path, self->raw_spec, map);
+    self->study = cbd_study_new_with_histogram (volume, self->volume_path, self->raw_spec, map,
+                                                cbd_view_state_get_histogram (self->state));
 
   settings_from_controls (self, &settings);
   if (existed)

@@ -24,6 +24,7 @@ struct _CbdViewState
   CbdLabelMap   map;
   gboolean      has_map;      /* FALSE: labels are shown as grey levels */
   guint         max_label;    /* largest stored label, for the grey levels */
+  guint64      *histogram;    /* voxels per stored label, NULL: not given */
 
   gsize         crosshair[3];
   double        zoom;         /* logical pixels per nm; 0 = each view fits */
@@ -131,6 +132,7 @@ cbd_view_state_finalize (GObject *object)
   CbdViewState *self = CBD_VIEW_STATE (object);
 
   g_clear_pointer (&self->volume, cbd_volume_unref);
+  g_clear_pointer (&self->histogram, g_free);
   g_clear_object (&self->selected);
   g_clear_object (&self->history);
   if (self->cutouts != NULL)
@@ -260,11 +262,35 @@ cbd_view_state_new (void)
   return g_object_new (CBD_TYPE_VIEW_STATE, NULL);
 }
 
+/* The largest stored label, for the grey levels: from the histogram when
+ * there is one, else a pass over the stack. */
+static guint
+largest_label (CbdViewState *self)
+{
+  guint largest = 0;
+
+  if (self->histogram != NULL)
+    {
+      for (guint label = 0; label < 256; label++)
+        if (self->histogram[label] > 0)
+          largest = label;
+    }
+  else
+    {
+      gsize n_voxels = cbd_volume_n_voxels (self->volume);
+
+      for (gsize i = 0; i < n_voxels && largest < 255; i++)
+        largest = MAX (largest, self->volume->labels[i]);
+    }
+  return largest;
+}
+
 /**
  * cbd_view_state_set_volume:
  * @volume: (nullable): the volume, or %NULL for none
  * @map: (nullable): which label is which phase; %NULL shows grey levels
- * @counts: (nullable): the volume's histogram, when the caller has it
+ * @counts: (nullable): the volume's histogram, when the caller has it;
+ *   kept for cbd_view_state_get_histogram()
  *
  * Puts the crosshair in the middle of the volume and fits the views.
  */
@@ -280,6 +306,9 @@ cbd_view_state_set_volume (CbdViewState      *self,
     cbd_volume_ref (volume);
   g_clear_pointer (&self->volume, cbd_volume_unref);
   self->volume = volume;
+  g_clear_pointer (&self->histogram, g_free);
+  if (volume != NULL && counts != NULL)
+    self->histogram = g_memdup2 (counts, 256 * sizeof *counts);
 
   self->has_map = map != NULL;
   if (map != NULL)
@@ -287,23 +316,7 @@ cbd_view_state_set_volume (CbdViewState      *self,
   else
     cbd_label_map_init (&self->map);
 
-  self->max_label = 0;
-  if (volume != NULL && !self->has_map)
-    {
-      if (counts != NULL)
-        {
-          for (guint label = 0; label < 256; label++)
-            if (counts[label] > 0)
-              self->max_label = label;
-        }
-      else
-        {
-          gsize n_voxels = cbd_volume_n_voxels (volume);
-
-          for (gsize i = 0; i < n_voxels && self->max_label < 255; i++)
-            self->max_label = MAX (self->max_label, volume->labels[i]);
-        }
-    }
+  self->max_label = volume != NULL && !self->has_map ? largest_label (self) : 0;
 
   for (guint axis = 0; axis < 3; axis++)
     {
@@ -345,14 +358,7 @@ cbd_view_state_set_label_map (CbdViewState      *self,
   else
     cbd_label_map_init (&self->map);
 
-  self->max_label = 0;
-  if (self->volume != NULL && !self->has_map)
-    {
-      gsize n_voxels = cbd_volume_n_voxels (self->volume);
-
-      for (gsize i = 0; i < n_voxels && self->max_label < 255; i++)
-        self->max_label = MAX (self->max_label, self->volume->labels[i]);
-    }
+  self->max_label = self->volume != NULL && !self->has_map ? largest_label (self) : 0;
 
   cbd_cutout_list_set_label_map (self->cutouts, self->has_map ? &self->map : NULL);
 
@@ -400,6 +406,16 @@ cbd_view_state_get_volume (CbdViewState *self)
 {
   g_return_val_if_fail (CBD_IS_VIEW_STATE (self), NULL);
   return self->volume;
+}
+
+/* Returns: (nullable): the volume's voxels per stored label (256 values),
+ * as given to cbd_view_state_set_volume(); %NULL when none was given. The
+ * labels never change, so it holds while the volume is shown. */
+const guint64 *
+cbd_view_state_get_histogram (CbdViewState *self)
+{
+  g_return_val_if_fail (CBD_IS_VIEW_STATE (self), NULL);
+  return self->histogram;
 }
 
 /* Returns: (nullable): the label map, %NULL when the phases are unknown */

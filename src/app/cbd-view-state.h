@@ -38,6 +38,7 @@ void               cbd_view_state_set_label_map    (CbdViewState      *self,
 void               cbd_view_state_set_voxel_size   (CbdViewState      *self,
                                                     const double       voxel_nm[3]);
 CbdVolume         *cbd_view_state_get_volume       (CbdViewState      *self);
+const guint64     *cbd_view_state_get_histogram    (CbdViewState      *self);
 const CbdLabelMap *cbd_view_state_get_label_map    (CbdViewState      *self);
 CbdPhase           cbd_view_state_get_phase_at     (CbdViewState      *self,
                                                     const gsize        position[3]);

@@ -299,7 +299,9 @@ cbd_window_restore_analysis (CbdWindow  *self,
     cbd_study_count (study, &n_finished, NULL);
   if (study == NULL || n_finished == 0)
     return;
-  if (!cbd_study_attach_volume (study, volume, &error))
+  if (!cbd_study_attach_volume_with_histogram (study, volume,
+                                               cbd_view_state_get_histogram (self->state),
+                                               &error))
     {
       g_warning ("Not restoring the analysis of %s: %s", project_path, error->message);
       return;

@@ -5,8 +5,8 @@
  *
  * A new label map or voxel size is a command on the cutout history, so
  * Undo takes it back and the project counts as modified until saved.
- * The dialogs need the volume's histogram: the loader hands it over when
- * the mapping is ambiguous; from the menu it is counted on a worker.
+ * The dialogs need the volume's histogram: the loader's, which the view
+ * state keeps.
  */
 #define G_LOG_DOMAIN "cbd-window"
 
@@ -225,52 +225,22 @@ ask_voxel_size (CbdWindow     *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* From the menu: count the labels on a worker, then ask. */
+/* From the menu: with the histogram the loader counted (the window always
+ * hands one to the view state), so the stack is not counted again. */
 
 typedef void (*AskFunc) (CbdWindow     *self,
                          const guint64  counts[256]);
 
 static void
-histogram_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  guint64 *counts = g_new0 (guint64, 256);
-
-  cbd_volume_histogram (task_data, counts);
-  g_task_return_pointer (task, counts, g_free);
-}
-
-static void
-histogram_ready_cb (GObject      *source_object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  CbdWindow *self = CBD_WINDOW (source_object);
-  GTask *task = G_TASK (result);
-  AskFunc ask = (AskFunc) user_data;
-  g_autofree guint64 *counts = g_task_propagate_pointer (task, NULL);
-
-  /* Counted for a volume that is gone by now. */
-  if (counts == NULL || g_task_get_task_data (task) != cbd_view_state_get_volume (self->state))
-    return;
-  ask (self, counts);
-}
-
-static void
 ask_with_histogram (CbdWindow *self,
                     AskFunc    ask)
 {
-  CbdVolume *volume = cbd_view_state_get_volume (self->state);
-  g_autoptr(GTask) task = NULL;
+  const guint64 *counts = cbd_view_state_get_histogram (self->state);
 
-  if (volume == NULL)
+  if (cbd_view_state_get_volume (self->state) == NULL)
     return;
-  task = g_task_new (self, NULL, histogram_ready_cb, (gpointer) ask);
-  g_task_set_source_tag (task, ask_with_histogram);
-  g_task_set_task_data (task, cbd_volume_ref (volume), (GDestroyNotify) cbd_volume_unref);
-  g_task_run_in_thread (task, histogram_thread);
+  g_return_if_fail (counts != NULL);
+  ask (self, counts);
 }
 
 static void

@@ -1195,8 +1195,49 @@ open_and_wait (GFile            *file,
   return window;
 }
 
+/* @volume's voxels per phase, counted here voxel by voxel. */
+static void
+count_phases (const CbdVolume *volume,
+              guint64          phase_voxels[CBD_N_PHASES])
+{
+  memset (phase_voxels, 0, CBD_N_PHASES * sizeof (guint64));
+  for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+    phase_voxels[volume->labels[i] == PORE ? CBD_PHASE_PORE
+                 : volume->labels[i] == CBD ? CBD_PHASE_CBD : CBD_PHASE_CAM]++;
+}
+
+/* The study's voxels per phase are those counted by hand. */
+static void
+assert_phase_voxels (CbdStudy        *study,
+                     const CbdVolume *volume)
+{
+  guint64 expected[CBD_N_PHASES], got[CBD_N_PHASES];
+
+  count_phases (volume, expected);
+  g_assert_cmpuint (expected[CBD_PHASE_CAM], ==, NX * NY * 4);
+  g_assert_true (cbd_study_get_phase_voxels (study, got));
+  g_assert_cmpmem (got, sizeof got, expected, sizeof expected);
+}
+
+/* The loader's histogram, kept by the view state, is the one the window
+ * counted: as many voxels of each label as counted here. */
+static void
+assert_kept_histogram (CbdWindow       *window,
+                       const CbdVolume *volume)
+{
+  const guint64 *kept = cbd_view_state_get_histogram (cbd_window_get_state (window));
+  guint64 expected[256] = { 0 };
+
+  for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+    expected[volume->labels[i]]++;
+  g_assert_nonnull (kept);
+  g_assert_cmpmem (kept, 256 * sizeof (guint64), expected, sizeof expected);
+}
+
 /* A headerless raw volume: its project keeps the raw layout and the
- * results, and reopens with both. */
+ * results, and reopens with both. The stack is counted once, by the
+ * loader: the study made for the run and the one restored from the
+ * project take its histogram, and their voxels per phase are right. */
 static void
 test_raw_project (void)
 {
@@ -1219,6 +1260,7 @@ test_raw_project (void)
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (raw_path, (const char *) volume->labels, NX * NY * NZ, &error));
   fixture.window = open_and_wait (raw_file, &raw);
+  assert_kept_histogram (fixture.window, volume);
   fixture.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (fixture.window));
   g_signal_connect (fixture.panel, "analysis-finished", G_CALLBACK (finished_cb), &fixture);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (fixture.panel),
@@ -1227,6 +1269,7 @@ test_raw_project (void)
   g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "analyse", NULL);
   ui_test_wait_for_flag (&fixture.finished);
   g_assert_true (cbd_study_get_result (cbd_analysis_panel_get_study (fixture.panel), 0, &before));
+  assert_phase_voxels (cbd_analysis_panel_get_study (fixture.panel), volume);
 
   /* Unsaved results count as changes (the close warning asks). */
   g_assert_true (cbd_window_get_modified (fixture.window));
@@ -1241,6 +1284,8 @@ test_raw_project (void)
   g_assert_nonnull (restored);
   cbd_study_count (restored, &n_finished, NULL);
   g_assert_cmpuint (n_finished, ==, 1);
+  assert_kept_histogram (reopened, volume);
+  assert_phase_voxels (restored, volume);
   g_assert_true (cbd_study_get_result (restored, 0, &after));
   g_assert_cmpfloat (after.sigma_rel_mean, ==, before.sigma_rel_mean);
   g_assert_false (cbd_window_get_modified (reopened));
@@ -1250,6 +1295,33 @@ test_raw_project (void)
   g_unlink (raw_path);
   g_unlink (project_path);
   g_rmdir (directory);
+}
+
+/* The panel's study takes the view state's histogram rather than counting
+ * the stack again: one CAM voxel more in the kept histogram (changed
+ * behind the state's back, for this test only) shows in the study. */
+static void
+test_histogram_passed_on (void)
+{
+  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(GError) error = NULL;
+  guint64 expected[CBD_N_PHASES], got[CBD_N_PHASES];
+  Fixture fixture = { 0 };
+  guint64 *kept;
+
+  fixture_open_window (&fixture, volume, NULL, 32);
+  assert_kept_histogram (fixture.window, volume);
+  kept = (guint64 *) cbd_view_state_get_histogram (cbd_window_get_state (fixture.window));
+  kept[CAM]++;
+  add_cutout (fixture.window, "mid", 24, 8, 4, EDGE);
+  g_assert_true (cbd_analysis_panel_sync (fixture.panel, &error));
+  g_assert_no_error (error);
+  count_phases (volume, expected);
+  g_assert_true (cbd_study_get_phase_voxels (cbd_analysis_panel_get_study (fixture.panel), got));
+  g_assert_cmpuint (got[CBD_PHASE_PORE], ==, expected[CBD_PHASE_PORE]);
+  g_assert_cmpuint (got[CBD_PHASE_CAM], ==, expected[CBD_PHASE_CAM] + 1);
+  kept[CAM]--;
+  gtk_window_destroy (GTK_WINDOW (fixture.window));
 }
 
 static void
@@ -1420,6 +1492,7 @@ main (int argc, char **argv)
   g_test_add_func ("/analysis/runner-cutout-progress", test_runner_cutout_progress);
   g_test_add_func ("/analysis/run", test_analysis);
   g_test_add_func ("/analysis/raw-project", test_raw_project);
+  g_test_add_func ("/analysis/histogram-passed-on", test_histogram_passed_on);
   g_test_add_func ("/analysis/responsive", test_responsive);
   return g_test_run ();
 }
