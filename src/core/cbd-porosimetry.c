@@ -1623,6 +1623,64 @@ cbd_psd_new_from_maps (const CbdVolume             *volume,
   return g_steal_pointer (&psd);
 }
 
+/* Cumulative counts (the voxels at d_k or larger) cannot fall as d_k falls,
+ * nor pass the pore voxels they are part of. @what names them. */
+static gboolean
+check_cumulative (const char    *what,
+                  const double  *diameters_nm,
+                  const guint64 *counts,
+                  gsize          n_diameters,
+                  guint64        n_pore_voxels,
+                  GError       **error)
+{
+  for (gsize k = 1; k < n_diameters; k++)
+    if (counts[k] < counts[k - 1])
+      {
+        g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
+                     "The cumulative count of %s falls from %" G_GUINT64_FORMAT " voxels at %g nm "
+                     "to %" G_GUINT64_FORMAT " at %g nm (row %" G_GSIZE_FORMAT "); it must not "
+                     "fall as the diameter decreases", what, counts[k - 1], diameters_nm[k - 1],
+                     counts[k], diameters_nm[k], k + 1);
+        return FALSE;
+      }
+  if (n_diameters > 0 && counts[n_diameters - 1] > n_pore_voxels)
+    {
+      g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
+                   "The cumulative count of %s, %" G_GUINT64_FORMAT " voxels at %g nm, exceeds "
+                   "the %" G_GUINT64_FORMAT " pore voxels", what, counts[n_diameters - 1],
+                   diameters_nm[n_diameters - 1], n_pore_voxels);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cbd_psd_check_counts (const double   *diameters_nm,
+                      gsize           n_diameters,
+                      const guint64  *intruded_voxels,
+                      const guint64  *local_thickness_voxels,
+                      guint64         n_pore_voxels,
+                      guint64         n_voxels,
+                      GError        **error)
+{
+  g_return_val_if_fail (diameters_nm != NULL, FALSE);
+  g_return_val_if_fail (intruded_voxels != NULL && local_thickness_voxels != NULL, FALSE);
+
+  if (!check_diameters (diameters_nm, n_diameters, error))
+    return FALSE;
+  if (n_pore_voxels > n_voxels)
+    {
+      g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
+                   "The %" G_GUINT64_FORMAT " pore voxels exceed the %" G_GUINT64_FORMAT
+                   " voxels they are part of", n_pore_voxels, n_voxels);
+      return FALSE;
+    }
+  return check_cumulative ("intruded voxels", diameters_nm, intruded_voxels, n_diameters,
+                           n_pore_voxels, error) &&
+         check_cumulative ("voxels of a local thickness", diameters_nm, local_thickness_voxels,
+                           n_diameters, n_pore_voxels, error);
+}
+
 CbdPsd *
 cbd_psd_new_from_counts (const double                *diameters_nm,
                          gsize                        n_diameters,
@@ -1645,7 +1703,9 @@ cbd_psd_new_from_counts (const double                *diameters_nm,
       cbd_porosimetry_options_init (&defaults);
       options = &defaults;
     }
-  if (!check_washburn (options, error) || !check_diameters (diameters_nm, n_diameters, error))
+  if (!check_washburn (options, error) ||
+      !cbd_psd_check_counts (diameters_nm, n_diameters, intruded_voxels, local_thickness_voxels,
+                             n_pore_voxels, n_voxels, error))
     return NULL;
   psd = psd_alloc (n_diameters);
   if (psd == NULL)

@@ -176,7 +176,7 @@ CbdPsd   *cbd_psd_new_from_maps            (const CbdVolume             *volume,
  * densities and Washburn pressures (options' surface tension and contact
  * angle; NULL for mercury) follow from them. What only the maps tell stays
  * 0: n_reachable_voxels, the largest thickness and intrusion diameter, the
- * voxel correction. */
+ * voxel correction. Counts cbd_psd_check_counts() refuses are an error. */
 CbdPsd   *cbd_psd_new_from_counts          (const double                *diameters_nm,
                                             gsize                        n_diameters,
                                             const guint64               *intruded_voxels,
@@ -184,6 +184,18 @@ CbdPsd   *cbd_psd_new_from_counts          (const double                *diamete
                                             guint64                      n_pore_voxels,
                                             guint64                      n_voxels,
                                             const CbdPorosimetryOptions *options,
+                                            GError                     **error);
+/* Whether counts can be a distribution's: the diameters as for a given
+ * list, at most @n_voxels pore voxels, and each cumulative column never
+ * falling from one (smaller) diameter to the next nor passing the pore
+ * voxels. FALSE with CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT naming the
+ * column, the rows and the numbers. */
+gboolean  cbd_psd_check_counts             (const double                *diameters_nm,
+                                            gsize                        n_diameters,
+                                            const guint64               *intruded_voxels,
+                                            const guint64               *local_thickness_voxels,
+                                            guint64                      n_pore_voxels,
+                                            guint64                      n_voxels,
                                             GError                     **error);
 /* The distribution of the union of several volumes (e.g. the accepted
  * cutouts): counts are summed. The parts need the same diameters, Washburn

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cbd-io.h"
+#include "cbd-porosimetry.h"
 #include "cbd-project.h"
 #include "cbd-study-private.h"
 
@@ -616,7 +617,7 @@ read_raw_spec (Reader *reader, const gsize dims[3], char **raw_spec)
   return TRUE;
 }
 
-/* Counts per study diameter. */
+/* Counts per study diameter; check_psd_counts() says whether they fit. */
 static GArray *
 read_counts (Reader *reader, const char *group, const char *key, gsize n)
 {
@@ -625,14 +626,23 @@ read_counts (Reader *reader, const char *group, const char *key, gsize n)
   g_array_set_size (counts, n);
   if (!read_u64s (reader, group, key, (guint64 *) counts->data, n))
     return NULL;
-  for (gsize k = 1; k < n; k++)
-    if (g_array_index (counts, guint64, k) < g_array_index (counts, guint64, k - 1))
-      {
-        reader_fail (reader, group, key, "cumulative counts must not decrease (value %"
-                     G_GSIZE_FORMAT ")", k + 1);
-        return NULL;
-      }
   return g_steal_pointer (&counts);
+}
+
+/* A distribution's counts as cbd_psd_new_from_counts() takes them (never
+ * falling with the diameter, within the pore voxels), so what is read here
+ * can be shown later. */
+static gboolean
+check_psd_counts (Reader *reader, const char *group, const double *diameters, gsize n,
+                  const GArray *intruded, const GArray *thickness, guint64 pore_voxels,
+                  guint64 voxels)
+{
+  g_autoptr(GError) counts_error = NULL;
+
+  if (cbd_psd_check_counts (diameters, n, (const guint64 *) intruded->data,
+                            (const guint64 *) thickness->data, pore_voxels, voxels, &counts_error))
+    return TRUE;
+  return reader_fail (reader, group, NULL, "%s", counts_error->message);
 }
 
 static gboolean
@@ -693,7 +703,8 @@ read_axes (Reader *reader, const char *group, const char *prefix, CbdStudyAxis a
 }
 
 static gboolean
-read_result (Reader *reader, const char *group, gsize n_diameters, CbdCutoutResult *result)
+read_result (Reader *reader, const char *group, const double *diameters, gsize n_diameters,
+             CbdCutoutResult *result)
 {
   CbdFilterResult *filter = &result->filter;
   guint64 value, rule_pores[CBD_FILTER_N_RULES];
@@ -745,7 +756,9 @@ read_result (Reader *reader, const char *group, gsize n_diameters, CbdCutoutResu
   if (result->psd_intruded_voxels == NULL)
     return FALSE;
   result->psd_thickness_voxels = read_counts (reader, group, "psd_thickness_voxels", n_diameters);
-  if (result->psd_thickness_voxels == NULL)
+  if (result->psd_thickness_voxels == NULL ||
+      !check_psd_counts (reader, group, diameters, n_diameters, result->psd_intruded_voxels,
+                         result->psd_thickness_voxels, result->psd_pore_voxels, result->voxels))
     return FALSE;
 
   if (!read_double (reader, group, "seconds_transport", &result->seconds_transport) ||
@@ -873,6 +886,7 @@ project_parse (const char *data,
   g_autofree char *raw_spec = NULL;
   g_autofree char *labels = NULL;
   g_autofree double *diameters = NULL;
+  const double *study_diameters;
   g_auto(GStrv) diameter_items = NULL;
   const char *name = path != NULL ? path : "project";
   Reader reader = { NULL, name, error };
@@ -982,7 +996,7 @@ project_parse (const char *data,
   if (!cbd_study_set_settings (study, &settings, &local_error))
     return reader_fail (&reader, GROUP_SETTINGS, NULL, "%s", local_error->message), NULL;
 
-  cbd_study_get_psd_diameters (study, &n_diameters);
+  study_diameters = cbd_study_get_psd_diameters (study, &n_diameters);
   if (g_key_file_has_key (file, GROUP_PSD, "stack_intruded_voxels", NULL))
     {
       g_autoptr(GArray) intruded = read_counts (&reader, GROUP_PSD, "stack_intruded_voxels", n_diameters);
@@ -994,7 +1008,9 @@ project_parse (const char *data,
       thickness = read_counts (&reader, GROUP_PSD, "stack_thickness_voxels", n_diameters);
       if (thickness == NULL ||
           !read_u64 (&reader, GROUP_PSD, "stack_pore_voxels", G_MAXUINT64, &pore_voxels) ||
-          !read_u64 (&reader, GROUP_PSD, "stack_voxels", G_MAXUINT64, &voxels))
+          !read_u64 (&reader, GROUP_PSD, "stack_voxels", G_MAXUINT64, &voxels) ||
+          !check_psd_counts (&reader, GROUP_PSD, study_diameters, n_diameters, intruded, thickness,
+                             pore_voxels, voxels))
         return NULL;
       cbd_study_set_stack_psd (study, intruded, thickness, pore_voxels, voxels);
     }
@@ -1041,7 +1057,7 @@ project_parse (const char *data,
         return NULL;
       if (!finished)
         continue;
-      if (!read_result (&reader, group, n_diameters, &result))
+      if (!read_result (&reader, group, study_diameters, n_diameters, &result))
         return NULL;
       cbd_study_set_result (study, i, &result);
     }

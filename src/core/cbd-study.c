@@ -1634,7 +1634,8 @@ psd_from_counts (const CbdStudy *study,
                                      pore_voxels, voxels, &options, &error);
   if (counted == NULL)
     {
-      /* the settings and diameters were checked when set: only memory fails */
+      /* settings and diameters are checked when set, counts when read from a
+       * project (cbd_psd_check_counts) or made: only memory fails */
       g_warning ("No pore size distribution: %s", error->message);
       return NULL;
     }

@@ -956,6 +956,48 @@ test_from_counts (void)
     g_assert_cmpfloat (empty->intruded_fraction[2], ==, 0.0);
     g_assert_cmpfloat (empty->dv_dlogd[2], ==, 0.0);
   }
+  /* counts that cannot be cumulative counts of the pore space, each named */
+  {
+    static const struct
+    {
+      guint64     intruded[3];
+      guint64     thickness[3];
+      guint64     pore_voxels;
+      const char *words[3];
+    } bad[] = {
+      { { 10, 30, 20 }, { 20, 35, 50 }, 50,
+        { "intruded voxels falls from 30 voxels at 50 nm to 20 at 25 nm", "row 3", NULL } },
+      { { 10, 30, 40 }, { 35, 20, 50 }, 50,
+        { "local thickness falls from 35 voxels at 100 nm to 20 at 50 nm", "row 2", NULL } },
+      { { 10, 30, 51 }, { 20, 35, 50 }, 50,
+        { "intruded voxels, 51 voxels at 25 nm, exceeds the 50 pore voxels", NULL } },
+      { { 10, 30, 40 }, { 20, 35, 60 }, 50,
+        { "local thickness, 60 voxels at 25 nm, exceeds the 50 pore voxels", NULL } },
+      { { 10, 30, 40 }, { 20, 35, 50 }, 201,
+        { "The 201 pore voxels exceed the 200 voxels", NULL } },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_clear_error (&error);
+        g_assert_null (cbd_psd_new_from_counts (diameters, 3, bad[i].intruded, bad[i].thickness,
+                                                bad[i].pore_voxels, 200, NULL, &error));
+        g_assert_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT);
+        for (guint w = 0; bad[i].words[w] != NULL; w++)
+          if (strstr (error->message, bad[i].words[w]) == NULL)
+            g_error ("“%s” does not say “%s”", error->message, bad[i].words[w]);
+      }
+    g_clear_error (&error);
+    /* equal neighbours and every pore voxel intruded are fine */
+    {
+      const guint64 flat[] = { 50, 50, 50 };
+      g_autoptr(CbdPsd) full = cbd_psd_new_from_counts (diameters, 3, flat, flat, 50, 50, NULL,
+                                                        &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpfloat (full->intruded_fraction[2], ==, 1.0);
+    }
+  }
   /* the diameters are checked as a given list is */
   {
     const double rising[] = { 25, 50, 100 };

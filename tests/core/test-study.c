@@ -725,6 +725,38 @@ replace_line (const char *text, const char *prefix, const char *line)
   return g_strjoinv ("\n", lines);
 }
 
+/* @text with the first cumulative count that can fall made to: the value
+ * after the first non-zero one set one below it. */
+static char *
+falling_counts (const char *text, const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], key))
+      {
+        g_auto(GStrv) values = g_strsplit (lines[i] + strlen (key), ";", -1);
+        guint n = g_strv_length (values);
+        g_autofree char *joined = NULL;
+
+        for (guint k = 0; k + 1 < n; k++)
+          {
+            guint64 value = g_ascii_strtoull (values[k], NULL, 10);
+
+            if (value == 0)
+              continue;
+            g_free (values[k + 1]);
+            values[k + 1] = g_strdup_printf ("%" G_GUINT64_FORMAT, value - 1);
+            break;
+          }
+        joined = g_strjoinv (";", values);
+        g_free (lines[i]);
+        lines[i] = g_strconcat (key, joined, NULL);
+        return g_strjoinv ("\n", lines);
+      }
+  g_assert_not_reached ();
+}
+
 static void
 test_project_errors (void)
 {
@@ -802,6 +834,19 @@ test_project_errors (void)
 
     expect_error (text, -1, CBD_PROJECT_ERROR_INVALID,
                   (const char *const[]) { "[cutout 1]", "does not fit", NULL });
+  }
+  /* distribution counts as cbd_psd_new_from_counts() takes them */
+  {
+    g_autofree char *text = falling_counts (good, "psd_intruded_voxels=");
+
+    expect_error (text, -1, CBD_PROJECT_ERROR_INVALID,
+                  (const char *const[]) { "[cutout 1]", "intruded voxels falls from", NULL });
+  }
+  {
+    g_autofree char *text = replace_line (good, "psd_pore_voxels=", "psd_pore_voxels=1");
+
+    expect_error (text, -1, CBD_PROJECT_ERROR_INVALID,
+                  (const char *const[]) { "[cutout 1]", "exceeds the 1 pore voxels", NULL });
   }
   /* a raw layout is read with the project, not first when the volume loads */
   {
