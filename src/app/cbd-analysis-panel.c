@@ -438,22 +438,28 @@ update_plots (CbdAnalysisPanel *self)
   g_debug ("plots and fit updated in %.2f ms", (g_get_monotonic_time () - start) / 1000.0);
 }
 
-/* The list's result columns. */
+/* The list's result columns: every result read under one lock, as this
+ * runs on each progress tick. */
 static void
 update_items (CbdAnalysisPanel *self)
 {
-  for (guint i = 0; self->study != NULL && i < self->study_items->len; i++)
+  g_autoptr(GArray) summaries = NULL;
+
+  if (self->study == NULL)
+    return;
+  summaries = cbd_study_get_summaries (self->study);
+  for (guint i = 0; i < self->study_items->len && i < summaries->len; i++)
     {
-      g_auto(CbdCutoutResult) result = { 0 };
+      const CbdCutoutSummary *summary = &g_array_index (summaries, CbdCutoutSummary, i);
       CbdCutoutItemAnalysis analysis = { FALSE, NAN, NAN, NAN, FALSE, -1.0 };
 
-      if (cbd_study_get_result (self->study, i, &result))
+      if (summary->finished)
         {
           analysis.analysed = TRUE;
-          analysis.sigma_rel_mean = result.sigma_rel_mean;
-          analysis.sigma_rel_std = result.sigma_rel_std;
-          analysis.tau_mean = result.tau_mean;
-          analysis.accepted = cbd_cutout_result_is_accepted (&result);
+          analysis.sigma_rel_mean = summary->sigma_rel_mean;
+          analysis.sigma_rel_std = summary->sigma_rel_std;
+          analysis.tau_mean = summary->tau_mean;
+          analysis.accepted = summary->accepted;
         }
       /* Shown only while it is being worked on (not queued, not done). */
       analysis.progress = cbd_analysis_runner_get_cutout_progress (self->runner, i);

@@ -902,6 +902,36 @@ cbd_study_clear_results (CbdStudy *study)
   g_mutex_unlock (&study->lock);
 }
 
+/* One lock for all cutouts: a list refreshed on every progress tick would
+ * otherwise take it, and copy a result, once per cutout. */
+GArray *
+cbd_study_get_summaries (CbdStudy *study)
+{
+  GArray *summaries;
+
+  g_return_val_if_fail (study != NULL, NULL);
+
+  g_mutex_lock (&study->lock);
+  summaries = g_array_sized_new (FALSE, FALSE, sizeof (CbdCutoutSummary), study->results->len);
+  for (guint i = 0; i < study->results->len; i++)
+    {
+      const CbdCutoutResult *result = &g_array_index (study->results, CbdCutoutResult, i);
+      CbdCutoutSummary summary = { FALSE, FALSE, NAN, NAN, NAN };
+
+      if (result->finished)
+        {
+          summary.finished = TRUE;
+          summary.accepted = cbd_cutout_result_is_accepted (result);
+          summary.sigma_rel_mean = result->sigma_rel_mean;
+          summary.sigma_rel_std = result->sigma_rel_std;
+          summary.tau_mean = result->tau_mean;
+        }
+      g_array_append_val (summaries, summary);
+    }
+  g_mutex_unlock (&study->lock);
+  return summaries;
+}
+
 void
 cbd_study_count (CbdStudy *study,
                  guint    *n_finished,

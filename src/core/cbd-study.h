@@ -122,6 +122,16 @@ typedef struct
   double       seconds;
 } CbdCutoutResult;
 
+/* What a list of cutouts shows of a result (cbd_study_get_summaries()). */
+typedef struct
+{
+  gboolean finished;
+  gboolean accepted;          /* cbd_cutout_result_is_accepted() */
+  double   sigma_rel_mean;    /* NaN when not finished */
+  double   sigma_rel_std;
+  double   tau_mean;
+} CbdCutoutSummary;
+
 /* A pore size distribution as columns over the study's diameters
  * (descending); row 0 has no interval below it, so its densities are NaN.
  * Fractions are of the pore volume. See cbd_study_get_psd(). */
@@ -292,6 +302,9 @@ void        cbd_study_set_result         (CbdStudy          *study,
                                           guint              index,
                                           const CbdCutoutResult *result);
 void        cbd_study_clear_results      (CbdStudy          *study);
+/* Every cutout's CbdCutoutSummary in cutout order, read in one locked pass
+ * (no copies of whole results); for views that refresh often. */
+GArray     *cbd_study_get_summaries      (CbdStudy          *study);
 void        cbd_study_count              (CbdStudy          *study,
                                           guint             *n_finished,
                                           guint             *n_accepted);

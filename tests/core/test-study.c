@@ -1042,6 +1042,47 @@ test_histogram_passed_on (void)
   }
 }
 
+/* The summaries say of each cutout what was stored: hand-made results on
+ * cutouts 2 (accepted) and 3 (usable, filtered out), none on the others. */
+static void
+test_summaries (void)
+{
+  g_autoptr(CbdVolume) volume = build_volume ();
+  g_autoptr(CbdStudy) study = new_study (volume);
+  g_autoptr(GArray) summaries = NULL;
+  CbdCutoutResult result;
+  const CbdCutoutSummary *summary;
+
+  cbd_cutout_result_init (&result);
+  result.finished = TRUE;
+  result.porosity = 0.5;
+  result.sigma_rel_mean = 0.125;
+  result.sigma_rel_std = 0.25;
+  result.tau_mean = 4.0;
+  result.filter.accepted = TRUE;
+  cbd_study_set_result (study, 1, &result);
+  result.sigma_rel_mean = 0.0625;
+  result.filter.accepted = FALSE;
+  cbd_study_set_result (study, 2, &result);
+
+  summaries = cbd_study_get_summaries (study);
+  g_assert_cmpuint (summaries->len, ==, G_N_ELEMENTS (cutout_origins));
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      summary = &g_array_index (summaries, CbdCutoutSummary, i);
+      g_assert_cmpint (summary->finished, ==, i == 1 || i == 2);
+      g_assert_cmpint (summary->accepted, ==, i == 1);
+      if (!summary->finished)
+        g_assert_true (isnan (summary->sigma_rel_mean) && isnan (summary->tau_mean));
+    }
+  summary = &g_array_index (summaries, CbdCutoutSummary, 1);
+  g_assert_cmpfloat (summary->sigma_rel_mean, ==, 0.125);
+  g_assert_cmpfloat (summary->sigma_rel_std, ==, 0.25);
+  g_assert_cmpfloat (summary->tau_mean, ==, 4.0);
+  summary = &g_array_index (summaries, CbdCutoutSummary, 2);
+  g_assert_cmpfloat (summary->sigma_rel_mean, ==, 0.0625);
+}
+
 /* A failed save leaves the old file as it was. */
 static void
 test_project_atomic (void)
@@ -1406,6 +1447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/study/fit-cache", test_fit_cache);
   g_test_add_func ("/study/psd-against-merge", test_psd_against_merge);
   g_test_add_func ("/study/csv", test_csv);
+  g_test_add_func ("/study/summaries", test_summaries);
   g_test_add_func ("/study/project-round-trip", test_project_round_trip);
   g_test_add_func ("/study/project-relative-path", test_project_relative_path);
   g_test_add_func ("/study/project-errors", test_project_errors);

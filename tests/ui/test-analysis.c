@@ -240,6 +240,37 @@ check_overlay (Fixture   *fixture,
   return n_excluded;
 }
 
+/* Every row of the cutout list shows its cutout's result as the study
+ * holds it (or none while it has none), after the panel's last refresh. */
+static void
+assert_list_shows_results (Fixture *fixture)
+{
+  CbdCutoutList *list = cbd_view_state_get_cutouts (cbd_window_get_state (fixture->window));
+  CbdStudy *study = cbd_analysis_panel_get_study (fixture->panel);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (list));
+
+  g_assert_cmpuint (n_items, ==, cbd_study_get_n_cutouts (study));
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+      CbdCutoutItemAnalysis analysis;
+      gboolean finished = cbd_study_get_result (study, i, &result);
+
+      g_assert_cmpint (cbd_cutout_item_get_analysis (cbd_cutout_list_get (list, i), &analysis),
+                       ==, finished);
+      g_assert_cmpint (analysis.analysed, ==, finished);
+      if (!finished)
+        {
+          g_assert_true (isnan (analysis.sigma_rel_mean));
+          continue;
+        }
+      g_assert_cmpfloat (analysis.sigma_rel_mean, ==, result.sigma_rel_mean);
+      g_assert_cmpfloat (analysis.sigma_rel_std, ==, result.sigma_rel_std);
+      g_assert_cmpfloat (analysis.tau_mean, ==, result.tau_mean);
+      g_assert_cmpint (analysis.accepted, ==, cbd_cutout_result_is_accepted (&result));
+    }
+}
+
 static void
 load_finished_cb (CbdWindow  *window,
                   gboolean    success,
@@ -515,6 +546,7 @@ test_analysis (void)
   g_assert_nonnull (study);
   cbd_study_count (study, &n_finished, &n_accepted);
   g_assert_cmpuint (n_finished, ==, 3);
+  assert_list_shows_results (&fixture);
   g_assert_nonnull (cbd_plot_view_get_correlation (cbd_analysis_panel_get_correlation_view (fixture.panel)));
 
   /* Porosity of each cutout counted by hand from the generator. */
@@ -1081,6 +1113,8 @@ test_analysis (void)
     g_test_message ("cancel took %.0f ms", (g_get_monotonic_time () - cancel_time) / 1000.0);
     g_assert_cmpint (g_get_monotonic_time () - cancel_time, <, G_USEC_PER_SEC);
     g_assert_true (fixture.cancelled);
+    /* the three results and the two cancelled cutouts' none */
+    assert_list_shows_results (&fixture);
     for (guint i = 0; i < 3; i++)
       {
         g_auto(CbdCutoutResult) result = { 0 };
