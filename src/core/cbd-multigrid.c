@@ -719,6 +719,8 @@ add_linked_member (CoarsenJob *job, gsize i, const gsize *xyz)
   coarse->diagonal[I] = diagonal;
 }
 
+/* One team function per step, so that each loop is compiled with its step
+ * inlined (an indirect call per unknown would cost more than the step). */
 static void
 mark_member (gpointer data, guint member, guint n_members)
 {
