@@ -22,7 +22,8 @@ G_DEFINE_QUARK (cbd-envelope-error-quark, cbd_envelope_error)
  * 1. The envelope box (cbd_envelope_box) is hashed: its labels row by row,
  *    the phase, voxel size, boxes and SNOW options (EnvelopeKey). The hash
  *    of the labels costs one read of the envelope (a few tens of ms per
- *    100 M voxels), nothing next to the partition.
+ *    100 M voxels), nothing next to the partition; it is skipped when no
+ *    cache keeps partitions, as there is nothing to look up.
  * 2. The cache's memory is searched for a partition with the same key; a
  *    hit is a partition of the whole envelope (region properties and run-
  *    length coded region ids), from which any cutout inside is extracted.
@@ -1305,6 +1306,14 @@ partition_envelope (const CbdVolume *volume, const gboolean phase[256], const En
   return g_steal_pointer (&partition);
 }
 
+/* Whether @cache can hand a partition back (from memory or disk): only then
+ * is the labels' hash, a read of the whole envelope, worth making. */
+static gboolean
+cache_keeps_partitions (const CbdEnvelopeCache *cache)
+{
+  return cache != NULL && (cache->budget > 0 || cache->directory != NULL);
+}
+
 static void
 phase_bits (const gboolean phase[256], guint64 bits[4])
 {
@@ -1341,6 +1350,7 @@ cbd_envelope_compute (const CbdVolume          *volume,
   gsize origin[3], size[3];
   guint stack_faces;
   gboolean claimed = FALSE;
+  gboolean keyed = cache_keeps_partitions (cache);
   gint64 start = g_get_monotonic_time ();
 
   g_return_val_if_fail (volume != NULL && phase != NULL, NULL);
@@ -1364,10 +1374,13 @@ cbd_envelope_compute (const CbdVolume          *volume,
                          &stack_faces, error))
     return NULL;
 
-  cbd_progress_report (progress, progress_data, "Hashing the envelope", 0.0);
   memset (&key, 0, sizeof key);
-  if (!hash_envelope_labels (volume, origin, size, cancellable, key.content, error))
-    return NULL;
+  if (keyed)
+    {
+      cbd_progress_report (progress, progress_data, "Hashing the envelope", 0.0);
+      if (!hash_envelope_labels (volume, origin, size, cancellable, key.content, error))
+        return NULL;
+    }
   phase_bits (phase, key.phase_bits);
   key.sigma = options->partition.sigma;
   key.r_max = options->partition.r_max;
@@ -1379,9 +1392,9 @@ cbd_envelope_compute (const CbdVolume          *volume,
       key.size[axis] = size[axis];
     }
 
-  if (cache != NULL)
+  if (keyed)
     partition = cache_lookup (cache, &key);
-  if (partition == NULL && cache != NULL && cache->directory != NULL)
+  if (partition == NULL && keyed && cache->directory != NULL)
     {
       g_autoptr(GError) local_error = NULL;
 
@@ -1473,8 +1486,9 @@ cbd_envelope_compute (const CbdVolume          *volume,
         }
     }
 
-  /* of every input, not just the labels */
-  hash_bytes (&key, sizeof key, envelope->input_hash);
+  /* of every input, not just the labels; none when they were not hashed */
+  if (keyed)
+    hash_bytes (&key, sizeof key, envelope->input_hash);
   envelope->cache_path = g_steal_pointer (&path);
   envelope->seconds = (g_get_monotonic_time () - start) / 1e6;
   cbd_progress_report (progress, progress_data, "Done", 1.0);

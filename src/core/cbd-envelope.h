@@ -107,7 +107,9 @@ typedef struct
                                            * measurement when it was computed */
   double              seconds;            /* this call, all included */
   guint64             input_hash[2];      /* of the envelope's labels, phase,
-                                           * voxel size, boxes and SNOW options */
+                                           * voxel size, boxes and SNOW options;
+                                           * 0, 0 without a cache that keeps
+                                           * partitions (nothing is hashed) */
   char               *cache_path;         /* (nullable) the cache file read or written */
 
   /*< private >*/
@@ -161,7 +163,9 @@ gboolean           cbd_envelope_box           (const gsize               stack_d
                                                GError                  **error);
 
 /* Partitions @phase in the cutout's envelope (or takes it from @cache) and
- * extracts the cutout. @options NULL: defaults. @cache may be NULL.
+ * extracts the cutout. @options NULL: defaults. @cache may be NULL; the
+ * envelope is hashed (a read of its labels) only for a cache that keeps
+ * partitions in memory or on disk.
  * Peak memory when computing: the cropped labels, distances and region ids
  * (9 bytes per envelope voxel) plus the partition's queue and bit arrays;
  * measured 11 bytes per envelope voxel above the volume (4.8 GB for a 752^3

@@ -80,9 +80,10 @@ options_for_tests (CbdEnvelopeOptions *options, gsize edge, gsize snap)
   options->partition.n_threads = 2;
 }
 
-/* Everything but where it came from and how long it took. */
+/* The partition and cutout: everything but where it came from, how long it
+ * took and the inputs' hash (made only for a cache). */
 static void
-assert_same_envelope (const CbdEnvelope *a, const CbdEnvelope *b)
+assert_same_partition (const CbdEnvelope *a, const CbdEnvelope *b)
 {
   gsize n = cbd_envelope_cutout_voxels (a);
 
@@ -98,12 +99,19 @@ assert_same_envelope (const CbdEnvelope *a, const CbdEnvelope *b)
   g_assert_cmpuint (a->n_regions, ==, b->n_regions);
   g_assert_cmpuint (a->summary.n_markers, ==, b->summary.n_markers);
   g_assert_cmpuint (a->summary.phase_voxels, ==, b->summary.phase_voxels);
-  g_assert_cmpuint (a->input_hash[0], ==, b->input_hash[0]);
-  g_assert_cmpuint (a->input_hash[1], ==, b->input_hash[1]);
   g_assert_cmpuint (a->n_pores, ==, b->n_pores);
   g_assert_cmpmem (a->cutout_pores, n * sizeof (guint32), b->cutout_pores, n * sizeof (guint32));
   g_assert_cmpmem (a->pores, a->n_pores * sizeof (CbdEnvelopePore),
                    b->pores, b->n_pores * sizeof (CbdEnvelopePore));
+}
+
+/* The same and of the same inputs. */
+static void
+assert_same_envelope (const CbdEnvelope *a, const CbdEnvelope *b)
+{
+  assert_same_partition (a, b);
+  g_assert_cmpuint (a->input_hash[0], ==, b->input_hash[0]);
+  g_assert_cmpuint (a->input_hash[1], ==, b->input_hash[1]);
 }
 
 static CbdEnvelope *
@@ -425,7 +433,7 @@ test_memory_cache (void)
   g_assert_cmpuint (nudged->source, ==, CBD_ENVELOPE_FROM_MEMORY);
   g_assert_cmpuint (nudged_fresh->source, ==, CBD_ENVELOPE_COMPUTED);
   assert_same_envelope (first, again);
-  assert_same_envelope (nudged, nudged_fresh);
+  assert_same_partition (nudged, nudged_fresh);
   g_assert_cmpmem (first->origin, sizeof first->origin, nudged->origin, sizeof nudged->origin);
   g_assert_cmpfloat (again->partition_seconds, ==, first->partition_seconds);
 
@@ -523,7 +531,7 @@ test_concurrent_same_envelope (void)
     {
       g_autoptr(CbdEnvelope) fresh = compute_or_fail (volume, jobs[t].origin, 16, &options, NULL);
 
-      assert_same_envelope (jobs[t].envelope, fresh);
+      assert_same_partition (jobs[t].envelope, fresh);
       cbd_envelope_unref (jobs[t].envelope);
     }
 }
@@ -734,6 +742,77 @@ test_cancel_and_progress (void)
   }
 }
 
+/* Without a cache that keeps partitions nothing is looked up, so the
+ * envelope is not hashed (a hash stage would cancel the call here), and
+ * the partition is the one a memory or disk cache computes and hands back. */
+static void
+test_no_cache_no_hash (void)
+{
+  g_autoptr(CbdVolume) volume = new_porous_volume (64, 7);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(CbdEnvelopeCache) keeps_nothing = cbd_envelope_cache_new (NULL, 0);
+  g_autoptr(CbdEnvelopeCache) memory = cbd_envelope_cache_new (NULL, CBD_ENVELOPE_CACHE_DEFAULT_BUDGET);
+  g_autofree char *directory = g_dir_make_tmp ("cbd-envelope-XXXXXX", NULL);
+  g_autoptr(CbdEnvelopeCache) disk = cbd_envelope_cache_new (directory, 0);
+  const gsize cutout[3] = { 20, 24, 16 }, size[3] = { 16, 16, 16 };
+  CbdEnvelopeCache *uncached[] = { NULL, keeps_nothing };
+  g_autoptr(CbdEnvelope) plain = NULL, computed = NULL, from_memory = NULL, from_disk = NULL;
+  CbdEnvelopeCacheStats stats;
+  CbdEnvelopeOptions options;
+  gboolean phase[256];
+
+  pore_phase (phase);
+  options_for_tests (&options, 48, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (uncached); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      ProgressLog log = { cancellable, "Hashing", 0, 0, TRUE };
+      CbdEnvelope *envelope;
+
+      envelope = cbd_envelope_compute (volume, phase, cutout, size, &options, uncached[i],
+                                       cancellable, log_progress, &log, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (envelope->source, ==, CBD_ENVELOPE_COMPUTED);
+      g_assert_cmpuint (envelope->input_hash[0] | envelope->input_hash[1], ==, 0);
+      if (plain == NULL)
+        plain = envelope;
+      else
+        {
+          assert_same_envelope (plain, envelope);
+          cbd_envelope_unref (envelope);
+        }
+    }
+  cbd_envelope_cache_get_stats (keeps_nothing, &stats);
+  g_assert_cmpuint (stats.computed, ==, 1);
+
+  /* a cache that can answer hashes first: the stage is reported */
+  {
+    g_autoptr(GError) error = NULL;
+    ProgressLog log = { cancellable, "Hashing", 0, 0, TRUE };
+
+    g_assert_null (cbd_envelope_compute (volume, phase, cutout, size, &options, memory,
+                                         cancellable, log_progress, &log, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+
+  computed = compute_or_fail (volume, cutout, 16, &options, memory);
+  from_memory = compute_or_fail (volume, cutout, 16, &options, memory);
+  g_assert_cmpuint (computed->source, ==, CBD_ENVELOPE_COMPUTED);
+  g_assert_cmpuint (from_memory->source, ==, CBD_ENVELOPE_FROM_MEMORY);
+  g_assert_cmpuint (computed->input_hash[0] | computed->input_hash[1], !=, 0);
+  assert_same_partition (plain, computed);
+  assert_same_envelope (computed, from_memory);
+  g_clear_pointer (&computed, cbd_envelope_unref);
+  computed = compute_or_fail (volume, cutout, 16, &options, disk);
+  from_disk = compute_or_fail (volume, cutout, 16, &options, disk);
+  g_assert_cmpuint (from_disk->source, ==, CBD_ENVELOPE_FROM_DISK);
+  assert_same_partition (plain, from_disk);
+  assert_same_envelope (computed, from_disk);
+
+  g_unlink (computed->cache_path);
+  g_rmdir (directory);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -747,6 +826,7 @@ main (int argc, char **argv)
   g_test_add_func ("/envelope/concurrent-same-envelope", test_concurrent_same_envelope);
   g_test_add_func ("/envelope/disk-cache", test_disk_cache);
   g_test_add_func ("/envelope/cancel-and-progress", test_cancel_and_progress);
+  g_test_add_func ("/envelope/no-cache-no-hash", test_no_cache_no_hash);
 
   return g_test_run ();
 }
