@@ -44,6 +44,7 @@ G_DEFINE_QUARK (cbd-solver-error-quark, cbd_solver_error)
 #define FACE_INDEX(d, side) (2 * (d) + (side))
 #define FACE_BIT(d, side)   (1u << FACE_INDEX (d, side))
 #define AXIS_FACES(d)       (FACE_BIT (d, 0) | FACE_BIT (d, 1))
+#define ALL_FACES           0x3fu
 #define CONDUCTS            0x40u
 
 void
@@ -231,7 +232,7 @@ percolation_spread (gpointer data, gsize lo, gsize hi)
   for (gsize index = lo; index < hi; index++)
     if (parent[index] != NO_VOXEL)
       {
-        guint8 bits = marks[cluster_root_read (parent, (guint32) index)] & 0x3f;
+        guint8 bits = marks[cluster_root_read (parent, (guint32) index)] & ALL_FACES;
         guint axes;
 
         if (bits & ~marks[index])
