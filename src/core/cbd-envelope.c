@@ -436,6 +436,64 @@ cbd_envelope_unref (CbdEnvelope *envelope)
   g_free (envelope);
 }
 
+CbdEnvelope *
+cbd_envelope_dup_table (const CbdEnvelope *envelope)
+{
+  CbdEnvelope *table;
+
+  g_return_val_if_fail (envelope != NULL, NULL);
+
+  table = envelope_new ();
+  *table = *envelope;
+  g_atomic_ref_count_init (&table->ref_count);
+  table->cutout_pores = NULL;
+  table->cache_path = NULL;
+  table->pores = g_memdup2 (envelope->pores, MAX (envelope->n_pores, 1) * sizeof (CbdEnvelopePore));
+  return table;
+}
+
+CbdEnvelope *
+cbd_envelope_new_table (const gsize               stack_dims[3],
+                        const double              voxel_nm[3],
+                        const gsize               cutout_origin[3],
+                        const gsize               cutout_size[3],
+                        const CbdEnvelopeOptions *options,
+                        const CbdEnvelopePore    *pores,
+                        guint32                   n_pores,
+                        GError                  **error)
+{
+  g_autoptr(CbdEnvelope) table = NULL;
+  CbdEnvelopeOptions defaults;
+
+  g_return_val_if_fail (stack_dims != NULL && voxel_nm != NULL, NULL);
+  g_return_val_if_fail (cutout_origin != NULL && cutout_size != NULL, NULL);
+  g_return_val_if_fail (pores != NULL || n_pores == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (options == NULL)
+    {
+      cbd_envelope_options_init (&defaults);
+      options = &defaults;
+    }
+  table = envelope_new ();
+  if (!cbd_envelope_box (stack_dims, cutout_origin, cutout_size, options, table->origin,
+                         table->size, &table->stack_faces, error))
+    return NULL;
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      table->stack_dims[axis] = stack_dims[axis];
+      table->voxel_nm[axis] = voxel_nm[axis];
+      table->cutout_origin[axis] = cutout_origin[axis];
+      table->cutout_size[axis] = cutout_size[axis];
+    }
+  table->partition_options = options->partition;
+  table->n_pores = n_pores;
+  table->pores = g_new0 (CbdEnvelopePore, MAX (n_pores, 1));
+  if (n_pores > 0)
+    memcpy (table->pores, pores, n_pores * sizeof (CbdEnvelopePore));
+  return g_steal_pointer (&table);
+}
+
 static guint
 box_faces (const guint32 bbox_min[3], const guint32 bbox_max[3], const guint64 size[3])
 {

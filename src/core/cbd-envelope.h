@@ -85,7 +85,13 @@ typedef enum
 /* The partition of one cutout's envelope, reduced to what the filter needs:
  * the cutout's voxels as pore indices and the pores that reach into it. The
  * envelope's own arrays are freed once this is extracted. Refcounted and
- * immutable; read the fields directly. */
+ * immutable; read the fields directly.
+ *
+ * A pore table (cbd_envelope_dup_table(), cbd_envelope_new_table()) is the
+ * same without the per-voxel array: cutout_pores is NULL. It is all
+ * cbd_filter_evaluate() needs to judge the cutout under new thresholds
+ * (not to classify its voxels), a few hundred kB where the array of a 128^3
+ * cutout is 8 MB, so a study keeps one per finished cutout. */
 typedef struct
 {
   gsize               stack_dims[3];
@@ -96,7 +102,8 @@ typedef struct
   gsize               cutout_origin[3];   /* in stack voxels */
   gsize               cutout_size[3];
   guint32            *cutout_pores;       /* per cutout voxel (x fastest): 0 outside the
-                                           * phase, else 1 + an index into pores */
+                                           * phase, else 1 + an index into pores;
+                                           * NULL in a pore table */
   guint32             n_pores;
   CbdEnvelopePore    *pores;              /* by ascending region id */
   guint32             n_regions;          /* in the whole envelope */
@@ -180,6 +187,21 @@ CbdEnvelope       *cbd_envelope_compute       (const CbdVolume          *volume,
                                                GCancellable             *cancellable,
                                                CbdProgressFunc           progress,
                                                gpointer                  progress_data,
+                                               GError                  **error);
+/* A pore table of @envelope: a copy without cutout_pores and cache_path. */
+CbdEnvelope       *cbd_envelope_dup_table     (const CbdEnvelope        *envelope);
+/* A pore table made from its parts (e.g. read from a project): the box,
+ * stack_faces and partition_options follow from @options as in
+ * cbd_envelope_compute(); @pores (by ascending region id) are copied.
+ * n_regions, the summary and the timings are unknown and left 0. NULL
+ * only for a cutout or options cbd_envelope_box() refuses. */
+CbdEnvelope       *cbd_envelope_new_table     (const gsize               stack_dims[3],
+                                               const double              voxel_nm[3],
+                                               const gsize               cutout_origin[3],
+                                               const gsize               cutout_size[3],
+                                               const CbdEnvelopeOptions *options,
+                                               const CbdEnvelopePore    *pores,
+                                               guint32                   n_pores,
                                                GError                  **error);
 CbdEnvelope       *cbd_envelope_ref           (CbdEnvelope              *envelope);
 void               cbd_envelope_unref         (CbdEnvelope              *envelope);

@@ -162,6 +162,13 @@ cbd_filter_evaluate (const CbdEnvelope         *envelope,
     }
   if (!cbd_filter_thresholds_check (thresholds, error))
     return FALSE;
+  if (classes != NULL && envelope->cutout_pores == NULL)
+    {
+      g_set_error_literal (error, CBD_FILTER_ERROR, CBD_FILTER_ERROR_INVALID_ARGUMENT,
+                           "A pore table has no voxels to classify: the cutout's partition is "
+                           "needed for that");
+      return FALSE;
+    }
 
   memset (result, 0, sizeof *result);
   n = cbd_envelope_cutout_voxels (envelope);

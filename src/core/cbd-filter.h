@@ -120,8 +120,12 @@ guint        cbd_filter_judge_pore       (const CbdEnvelope         *envelope,
                                           const CbdFilterThresholds *thresholds);
 
 /* Applies @thresholds (NULL: defaults) to the cutout of @envelope. O(pores)
- * plus, when @classes is given, one pass over the cutout's voxels.
- * @classes: (nullable) cutout voxels (x fastest), receives CbdFilterClass.
+ * plus, when @classes is given, one pass over the cutout's voxels. Only
+ * the pores and stack_faces are read, so a pore table does, unless
+ * @classes is asked for: the pore voxels are the sum of the pores'
+ * cutout_voxels (every phase voxel of the cutout lies in one pore).
+ * @classes: (nullable) cutout voxels (x fastest), receives CbdFilterClass;
+ * needs envelope->cutout_pores.
  * @pore_rules: (nullable) envelope->n_pores entries, the rule bits of each. */
 gboolean     cbd_filter_evaluate         (const CbdEnvelope         *envelope,
                                           const CbdFilterThresholds *thresholds,

@@ -608,6 +608,130 @@ test_cutout_survey (void)
   g_assert_cmpuint (stats.memory_hits, ==, 26);
 }
 
+/* Every number but the time. */
+static void
+assert_same_filter (const CbdFilterResult *a, const CbdFilterResult *b)
+{
+  CbdFilterResult x = *a, y = *b;
+
+  x.seconds = y.seconds = 0;
+  /* NaN != NaN (no pore retained), so compare bytes */
+  g_assert_cmpmem (&x, sizeof x, &y, sizeof y);
+}
+
+/* The table judges @envelope's cutout as the envelope does under each
+ * threshold set, pore by pore; so does one built from its parts, whose
+ * box and stack faces follow from @options alone. Returns how many
+ * threshold sets excluded something, so a caller sees the sets bite. */
+static guint
+check_tables_judge_alike (const CbdEnvelope *envelope, const CbdEnvelopeOptions *options)
+{
+  g_autoptr(CbdEnvelope) table = cbd_envelope_dup_table (envelope);
+  g_autoptr(CbdEnvelope) built = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *rules = g_new (guint8, MAX (envelope->n_pores, 1));
+  g_autofree guint8 *table_rules = g_new (guint8, MAX (envelope->n_pores, 1));
+  CbdFilterThresholds sets[5];
+  guint biting = 0;
+
+  built = cbd_envelope_new_table (envelope->stack_dims, envelope->voxel_nm, envelope->cutout_origin,
+                                  envelope->cutout_size, options, envelope->pores, envelope->n_pores,
+                                  &error);
+  g_assert_no_error (error);
+  g_assert_null (table->cutout_pores);
+  g_assert_null (built->cutout_pores);
+  g_assert_cmpmem (built->origin, sizeof built->origin, envelope->origin, sizeof envelope->origin);
+  g_assert_cmpmem (built->size, sizeof built->size, envelope->size, sizeof envelope->size);
+  g_assert_cmpuint (built->stack_faces, ==, envelope->stack_faces);
+  g_assert_cmpmem (built->pores, envelope->n_pores * sizeof (CbdEnvelopePore), envelope->pores,
+                   envelope->n_pores * sizeof (CbdEnvelopePore));
+
+  for (guint t = 0; t < G_N_ELEMENTS (sets); t++)
+    cbd_filter_thresholds_init (&sets[t]);
+  sets[1].f_inside = 0.05;
+  sets[1].d_max_nm = 250;
+  sets[2].v_max_nm3 = 50 * 125000.0;   /* 50 voxels of (50 nm)^3 */
+  sets[2].exclude_truncated = FALSE;
+  sets[3].stack_border_truncates = TRUE;
+  sets[3].max_excluded = 0.9;
+  sets[4].f_inside = 1.0;
+  sets[4].d_max_nm = 1000;
+  for (guint t = 0; t < G_N_ELEMENTS (sets); t++)
+    {
+      CbdFilterResult truth, from_table, from_built;
+
+      g_assert_true (cbd_filter_evaluate (envelope, &sets[t], NULL, rules, &truth, &error));
+      g_assert_true (cbd_filter_evaluate (table, &sets[t], NULL, table_rules, &from_table, &error));
+      g_assert_no_error (error);
+      assert_same_filter (&from_table, &truth);
+      g_assert_cmpmem (table_rules, envelope->n_pores, rules, envelope->n_pores);
+      g_assert_true (cbd_filter_evaluate (built, &sets[t], NULL, table_rules, &from_built, &error));
+      assert_same_filter (&from_built, &truth);
+      g_assert_cmpmem (table_rules, envelope->n_pores, rules, envelope->n_pores);
+      biting += truth.n_excluded > 0;
+    }
+
+  /* the voxels' classes need the per-voxel array */
+  {
+    g_autofree guint8 *classes = g_new (guint8, cbd_envelope_cutout_voxels (envelope));
+    CbdFilterResult result;
+
+    g_assert_false (cbd_filter_evaluate (table, NULL, classes, NULL, &result, &error));
+    g_assert_error (error, CBD_FILTER_ERROR, CBD_FILTER_ERROR_INVALID_ARGUMENT);
+  }
+  return biting;
+}
+
+/* Pore tables, on the scene (no face on the stack border), a cut pore and
+ * a cutout in the stack's corner (every face on the border). The pore
+ * voxels a table reports are those counted by hand from the balls. */
+static void
+test_pore_table (void)
+{
+  static const Ball cut[] = {
+    { "cut", { 50, 36, 36 }, 3, RULE (TRUNCATED) },
+    { "inner", { 40, 44, 44 }, 2, 0 },
+  };
+  static const Ball corner[] = {
+    { "border", { 1, 10, 10 }, 2, 0 },
+    { "inner", { 12, 12, 12 }, 2, 0 },
+  };
+  const gsize middle[3] = { 28, 28, 28 }, origin[3] = { 0, 0, 0 };
+  CbdEnvelopeOptions options;
+  g_autoptr(CbdVolume) cut_volume = new_solid_volume (80);
+  g_autoptr(CbdVolume) corner_volume = new_solid_volume (40);
+  g_autoptr(CbdEnvelope) scene_env = scene_envelope ();
+  g_autoptr(CbdEnvelope) cut_env = NULL;
+  g_autoptr(CbdEnvelope) corner_env = NULL;
+  g_autoptr(CbdEnvelope) table = NULL;
+  CbdFilterResult result;
+  guint biting;
+
+  cbd_envelope_options_init (&options);
+  options.snap = 0;
+  carve_balls (cut_volume, cut, G_N_ELEMENTS (cut));
+  carve_balls (corner_volume, corner, G_N_ELEMENTS (corner));
+  cut_env = compute (cut_volume, middle, 24, 28);
+  corner_env = compute (corner_volume, origin, 24, 64);
+  g_assert_cmpuint (corner_env->stack_faces, ==, 0x3F);
+
+  options.edge = 64;
+  biting = check_tables_judge_alike (scene_env, &options);
+  g_assert_cmpuint (biting, ==, 5);
+  options.edge = 28;
+  biting = check_tables_judge_alike (cut_env, &options);
+  g_assert_cmpuint (biting, >=, 3);
+  options.edge = 64;
+  biting = check_tables_judge_alike (corner_env, &options);
+  g_assert_cmpuint (biting, >=, 1);
+
+  /* the scene's pore voxels: 1355 counted from the balls (scene-defaults) */
+  table = cbd_envelope_dup_table (scene_env);
+  g_assert_true (cbd_filter_evaluate (table, NULL, NULL, NULL, &result, NULL));
+  g_assert_cmpuint (result.pore_voxels, ==, 1355);
+  g_assert_cmpuint (result.cutout_voxels, ==, 24 * 24 * 24);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -620,6 +744,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/stack-border", test_stack_border);
   g_test_add_func ("/filter/no-pores", test_no_pores);
   g_test_add_func ("/filter/cutout-survey", test_cutout_survey);
+  g_test_add_func ("/filter/pore-table", test_pore_table);
 
   return g_test_run ();
 }
