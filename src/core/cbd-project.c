@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cbd-io.h"
@@ -29,6 +30,49 @@ static const char *const phase_keys[CBD_N_PHASES] = {
   [CBD_PHASE_PORE] = "voxels_pore",
   [CBD_PHASE_CBD] = "voxels_cbd",
   [CBD_PHASE_CAM] = "voxels_cam",
+};
+
+/* A finished cutout's pore table (cbd-envelope.h) as parallel lists, one
+ * value per pore each, so that new filter thresholds need no partition
+ * after the project is opened again. */
+typedef enum
+{
+  COLUMN_U32,
+  COLUMN_U64,
+  COLUMN_SIZE,
+  COLUMN_LENGTH,   /* a double, finite and not negative */
+  COLUMN_BOOL,
+} ColumnType;
+
+typedef struct
+{
+  const char *key;
+  gsize       offset;   /* in CbdEnvelopePore */
+  ColumnType  type;
+} PoreColumn;
+
+#define PORE_FIELD(field) offsetof (CbdEnvelopePore, field)
+#define KEY_STACK_FACES "envelope_stack_faces"
+
+static const PoreColumn pore_columns[] = {
+  { "pores_region", PORE_FIELD (region), COLUMN_U32 },
+  { "pores_volume_voxels", PORE_FIELD (volume_voxels), COLUMN_U64 },
+  { "pores_volume_nm3", PORE_FIELD (volume_nm3), COLUMN_LENGTH },
+  { "pores_centroid_x_nm", PORE_FIELD (centroid_nm[0]), COLUMN_LENGTH },
+  { "pores_centroid_y_nm", PORE_FIELD (centroid_nm[1]), COLUMN_LENGTH },
+  { "pores_centroid_z_nm", PORE_FIELD (centroid_nm[2]), COLUMN_LENGTH },
+  { "pores_inscribed_diameter_nm", PORE_FIELD (inscribed_diameter_nm), COLUMN_LENGTH },
+  { "pores_equivalent_diameter_nm", PORE_FIELD (equivalent_diameter_nm), COLUMN_LENGTH },
+  { "pores_bbox_min_x_voxels", PORE_FIELD (bbox_min[0]), COLUMN_SIZE },
+  { "pores_bbox_min_y_voxels", PORE_FIELD (bbox_min[1]), COLUMN_SIZE },
+  { "pores_bbox_min_z_voxels", PORE_FIELD (bbox_min[2]), COLUMN_SIZE },
+  { "pores_bbox_max_x_voxels", PORE_FIELD (bbox_max[0]), COLUMN_SIZE },
+  { "pores_bbox_max_y_voxels", PORE_FIELD (bbox_max[1]), COLUMN_SIZE },
+  { "pores_bbox_max_z_voxels", PORE_FIELD (bbox_max[2]), COLUMN_SIZE },
+  { "pores_envelope_faces", PORE_FIELD (envelope_faces), COLUMN_U32 },
+  { "pores_n_neighbours", PORE_FIELD (n_neighbours), COLUMN_U32 },
+  { "pores_cutout_voxels", PORE_FIELD (cutout_voxels), COLUMN_U64 },
+  { "pores_centroid_in_cutout", PORE_FIELD (centroid_in_cutout), COLUMN_BOOL },
 };
 
 static char *
@@ -186,6 +230,52 @@ write_result (GKeyFile *file, const char *group, const CbdCutoutResult *result)
   set_double (file, group, "seconds", result->seconds);
 }
 
+static void
+append_pore_value (GString *out, const CbdEnvelopePore *pore, const PoreColumn *column)
+{
+  const guint8 *field = (const guint8 *) pore + column->offset;
+
+  switch (column->type)
+    {
+    case COLUMN_U32:
+      g_string_append_printf (out, "%u", *(const guint32 *) field);
+      break;
+    case COLUMN_U64:
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT, *(const guint64 *) field);
+      break;
+    case COLUMN_SIZE:
+      g_string_append_printf (out, "%" G_GSIZE_FORMAT, *(const gsize *) field);
+      break;
+    case COLUMN_LENGTH:
+      append_double (out, *(const double *) field);
+      break;
+    case COLUMN_BOOL:
+      g_string_append (out, *(const gboolean *) field ? "true" : "false");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+write_pore_table (GKeyFile *file, const char *group, const CbdEnvelope *table)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  set_u64 (file, group, KEY_STACK_FACES, table->stack_faces);
+  for (guint c = 0; c < G_N_ELEMENTS (pore_columns); c++)
+    {
+      g_string_truncate (text, 0);
+      for (guint32 p = 0; p < table->n_pores; p++)
+        {
+          if (p > 0)
+            g_string_append_c (text, ';');
+          append_pore_value (text, &table->pores[p], &pore_columns[c]);
+        }
+      g_key_file_set_value (file, group, pore_columns[c].key, text->str);
+    }
+}
+
 /* @target relative to the folder @base (both absolute, canonical). */
 static char *
 relative_path (const char *base, const char *target)
@@ -337,6 +427,8 @@ project_to_data (CbdStudy   *study,
       set_bool (file, group, "finished", cbd_study_get_result (study, i, &result));
       if (result.finished)
         write_result (file, group, &result);
+      if (result.finished && result.pore_table != NULL)
+        write_pore_table (file, group, result.pore_table);
     }
   if (extra != NULL)
     {
@@ -773,6 +865,176 @@ read_result (Reader *reader, const char *group, const double *diameters, gsize n
   return TRUE;
 }
 
+/* One value of a pore column into its field; FALSE when it is not one. */
+static gboolean
+parse_pore_value (const char *text, const PoreColumn *column, CbdEnvelopePore *pore)
+{
+  guint8 *field = (guint8 *) pore + column->offset;
+  guint64 whole;
+  double length;
+
+  switch (column->type)
+    {
+    case COLUMN_U32:
+      if (!parse_u64 (text, &whole) || whole > G_MAXUINT32)
+        return FALSE;
+      *(guint32 *) field = (guint32) whole;
+      return TRUE;
+    case COLUMN_U64:
+      return parse_u64 (text, (guint64 *) field);
+    case COLUMN_SIZE:
+      if (!parse_u64 (text, &whole) || whole > G_MAXSIZE)
+        return FALSE;
+      *(gsize *) field = (gsize) whole;
+      return TRUE;
+    case COLUMN_LENGTH:
+      if (!parse_double (text, &length) || !isfinite (length) || length < 0)
+        return FALSE;
+      *(double *) field = length;
+      return TRUE;
+    case COLUMN_BOOL:
+      return parse_bool (text, (gboolean *) field);
+    default:
+      break;
+    }
+  g_assert_not_reached ();
+}
+
+static const char *
+column_expects (ColumnType type)
+{
+  switch (type)
+    {
+    case COLUMN_U32:
+      return "a whole number from 0 to 4294967295";
+    case COLUMN_U64:
+    case COLUMN_SIZE:
+      return "a whole number";
+    case COLUMN_LENGTH:
+      return "a finite number of at least 0";
+    case COLUMN_BOOL:
+      return "true or false";
+    default:
+      break;
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+read_pore_column (Reader *reader, const char *group, const PoreColumn *column,
+                  CbdEnvelopePore *pores, guint32 n_pores)
+{
+  gsize count = 0;
+  g_auto(GStrv) items = read_list (reader, group, column->key, 0, &count);
+
+  if (items == NULL)
+    return FALSE;
+  if (count != n_pores)
+    return reader_fail (reader, group, column->key, "%" G_GSIZE_FORMAT " values where %u (one per "
+                        "pore, as filter_n_pores says) are expected", count, n_pores);
+  for (guint32 p = 0; p < n_pores; p++)
+    if (!parse_pore_value (items[p], column, &pores[p]))
+      return reader_fail (reader, group, column->key, "value %u, “%s”, is not %s", p + 1,
+                          items[p], column_expects (column->type));
+  return TRUE;
+}
+
+/* What a partition gives (cbd-envelope.c): region ids ascending from 1,
+ * each pore with from one to all of its voxels in the cutout, a positive
+ * volume, face bits of a box and a bounding box inside the envelope. */
+static gboolean
+check_pore (Reader *reader, const char *group, const CbdEnvelope *table, guint32 p)
+{
+  const CbdEnvelopePore *pore = &table->pores[p];
+
+  if (pore->region == 0 || (p > 0 && pore->region <= table->pores[p - 1].region))
+    return reader_fail (reader, group, "pores_region", "pore %u: region %u %s", p + 1, pore->region,
+                        pore->region == 0 ? "is not a region id (they start at 1)"
+                                          : "does not follow the one before (they ascend)");
+  if (pore->cutout_voxels == 0 || pore->cutout_voxels > pore->volume_voxels)
+    return reader_fail (reader, group, "pores_cutout_voxels", "pore %u: %" G_GUINT64_FORMAT
+                        " voxels in the cutout of its %" G_GUINT64_FORMAT " voxels "
+                        "(pores_volume_voxels); from 1 to all of them must be", p + 1,
+                        pore->cutout_voxels, pore->volume_voxels);
+  if (!(pore->volume_nm3 > 0))
+    return reader_fail (reader, group, "pores_volume_nm3", "pore %u: a volume of %g nm³ is not "
+                        "positive", p + 1, pore->volume_nm3);
+  if (pore->envelope_faces > 0x3F)
+    return reader_fail (reader, group, "pores_envelope_faces", "pore %u: %u is not a set of box "
+                        "faces (bits 1 to 32)", p + 1, pore->envelope_faces);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      gsize low = table->origin[axis], high = table->origin[axis] + table->size[axis] - 1;
+      gboolean min_bad = pore->bbox_min[axis] < low || pore->bbox_min[axis] > high;
+      g_autofree char *key = NULL;
+
+      if (!min_bad && pore->bbox_max[axis] >= pore->bbox_min[axis] && pore->bbox_max[axis] <= high)
+        continue;
+      key = g_strdup_printf ("pores_bbox_%s_%c_voxels", min_bad ? "min" : "max", "xyz"[axis]);
+      return reader_fail (reader, group, key, "pore %u: its box from %" G_GSIZE_FORMAT " to %"
+                          G_GSIZE_FORMAT " voxels along %c is not inside the envelope's, %"
+                          G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT, p + 1, pore->bbox_min[axis],
+                          pore->bbox_max[axis], "xyz"[axis], low, high);
+    }
+  return TRUE;
+}
+
+/* A finished cutout's pore table; *@table_out NULL when the project has
+ * none (written before they were kept: filtering again partitions). The
+ * envelope box comes from the project's settings, as the study's tables. */
+static gboolean
+read_pore_table (Reader *reader, const char *group, const gsize dims[3], const double voxel_nm[3],
+                 const CbdCutout *cutout, const CbdStudySettings *settings,
+                 const CbdFilterResult *filter, CbdEnvelope **table_out)
+{
+  g_autofree CbdEnvelopePore *pores = NULL;
+  g_autoptr(CbdEnvelope) table = NULL;
+  g_autoptr(GError) box_error = NULL;
+  const gsize size[3] = { cutout->size, cutout->size, cutout->size };
+  guint64 stack_faces, sum = 0;
+  gboolean present = g_key_file_has_key (reader->file, group, KEY_STACK_FACES, NULL);
+
+  *table_out = NULL;
+  for (guint c = 0; !present && c < G_N_ELEMENTS (pore_columns); c++)
+    present = g_key_file_has_key (reader->file, group, pore_columns[c].key, NULL);
+  if (!present)
+    return TRUE;
+  if (!read_u64 (reader, group, KEY_STACK_FACES, 0x3F, &stack_faces))
+    return FALSE;
+  /* each pore has a voxel in the cutout */
+  if ((double) filter->n_pores > (double) size[0] * size[1] * size[2])
+    return reader_fail (reader, group, "filter_n_pores", "%u pores cannot each have a voxel in a "
+                        "cutout of %" G_GSIZE_FORMAT "³ voxels", filter->n_pores, size[0]);
+  pores = g_try_new0 (CbdEnvelopePore, MAX (filter->n_pores, 1));
+  if (pores == NULL)
+    return reader_fail (reader, group, "filter_n_pores", "not enough memory for %u pores",
+                        filter->n_pores);
+  for (guint c = 0; c < G_N_ELEMENTS (pore_columns); c++)
+    if (!read_pore_column (reader, group, &pore_columns[c], pores, filter->n_pores))
+      return FALSE;
+
+  table = cbd_envelope_new_table (dims, voxel_nm, cutout->origin, size, &settings->envelope, pores,
+                                  filter->n_pores, &box_error);
+  if (table == NULL)
+    return reader_fail (reader, group, NULL, "%s", box_error->message);
+  if (stack_faces != table->stack_faces)
+    return reader_fail (reader, group, KEY_STACK_FACES, "%" G_GUINT64_FORMAT " is not %u, the faces "
+                        "of this cutout's envelope on the stack border", stack_faces,
+                        table->stack_faces);
+  for (guint32 p = 0; p < table->n_pores; p++)
+    {
+      if (!check_pore (reader, group, table, p))
+        return FALSE;
+      sum += table->pores[p].cutout_voxels;
+    }
+  if (sum != filter->pore_voxels)
+    return reader_fail (reader, group, "pores_cutout_voxels", "the pores hold %" G_GUINT64_FORMAT
+                        " voxels of the cutout, not the %" G_GUINT64_FORMAT " pore voxels of "
+                        "filter_pore_voxels", sum, filter->pore_voxels);
+  *table_out = g_steal_pointer (&table);
+  return TRUE;
+}
+
 static gboolean
 read_settings (Reader *reader, CbdStudySettings *settings)
 {
@@ -1057,7 +1319,9 @@ project_parse (const char *data,
         return NULL;
       if (!finished)
         continue;
-      if (!read_result (&reader, group, study_diameters, n_diameters, &result))
+      if (!read_result (&reader, group, study_diameters, n_diameters, &result) ||
+          !read_pore_table (&reader, group, dims, voxel_nm, cbd_study_get_cutout (study, i),
+                            &settings, &result.filter, &result.pore_table))
         return NULL;
       cbd_study_set_result (study, i, &result);
     }

@@ -193,6 +193,8 @@ cbd_cutout_result_copy (const CbdCutoutResult *source,
     g_array_ref (dest->psd_intruded_voxels);
   if (dest->psd_thickness_voxels != NULL)
     g_array_ref (dest->psd_thickness_voxels);
+  if (dest->pore_table != NULL)
+    cbd_envelope_ref (dest->pore_table);
 }
 
 void
@@ -202,6 +204,7 @@ cbd_cutout_result_clear (CbdCutoutResult *result)
 
   g_clear_pointer (&result->psd_intruded_voxels, g_array_unref);
   g_clear_pointer (&result->psd_thickness_voxels, g_array_unref);
+  g_clear_pointer (&result->pore_table, cbd_envelope_unref);
   memset (result, 0, sizeof *result);
 }
 
@@ -636,6 +639,53 @@ cbd_study_set_settings (CbdStudy               *study,
   return TRUE;
 }
 
+/* Whether @table is the partition the study's settings give cutout
+ * @index, so that judging it is what a new analysis would find. Tables
+ * travel with results (copies, projects), and the app puts results back
+ * after changing sigma, r_max or the envelope. */
+static gboolean
+pore_table_fits_locked (CbdStudy          *study,
+                        guint              index,
+                        const CbdEnvelope *table)
+{
+  const CbdCutout *cutout = &g_array_index (study->cutouts, CbdCutout, index);
+  const CbdEnvelopeOptions *options = &study->settings.envelope;
+  const gsize size[3] = { cutout->size, cutout->size, cutout->size };
+  gsize origin[3], box[3];
+  guint faces;
+
+  if (table->partition_options.sigma != options->partition.sigma ||
+      table->partition_options.r_max != options->partition.r_max ||
+      !cbd_envelope_box (study->dims, cutout->origin, size, options, origin, box, &faces, NULL))
+    return FALSE;
+  return memcmp (table->stack_dims, study->dims, sizeof study->dims) == 0 &&
+         memcmp (table->voxel_nm, study->voxel_nm, sizeof study->voxel_nm) == 0 &&
+         memcmp (table->origin, origin, sizeof origin) == 0 &&
+         memcmp (table->size, box, sizeof box) == 0 &&
+         memcmp (table->cutout_origin, cutout->origin, sizeof cutout->origin) == 0 &&
+         memcmp (table->cutout_size, size, sizeof size) == 0 &&
+         table->stack_faces == faces;
+}
+
+/* The slow way, for a result without a pore table (an older project's):
+ * the envelope's partition from the cache, or computed. */
+static CbdEnvelope *
+compute_pore_table (CbdStudy                 *study,
+                    guint                     index,
+                    const gboolean            pore[256],
+                    const CbdEnvelopeOptions *options,
+                    GCancellable             *cancellable,
+                    GError                  **error)
+{
+  const CbdCutout *cutout = &g_array_index (study->cutouts, CbdCutout, index);
+  const gsize size[3] = { cutout->size, cutout->size, cutout->size };
+  g_autoptr(CbdEnvelope) envelope = NULL;
+
+  envelope = cbd_envelope_compute (study->volume, pore, cutout->origin, size, options,
+                                   study->envelope_cache, cancellable, NULL, NULL, error);
+  return envelope != NULL ? cbd_envelope_dup_table (envelope) : NULL;
+}
+
 gboolean
 cbd_study_set_filter (CbdStudy                  *study,
                       const CbdFilterThresholds *thresholds,
@@ -646,9 +696,11 @@ cbd_study_set_filter (CbdStudy                  *study,
 {
   g_autoptr(GArray) updated = g_array_new (FALSE, TRUE, sizeof (CbdFilterResult));
   g_autoptr(GArray) indices = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func ((GDestroyNotify) cbd_envelope_unref);
   g_autoptr(GError) local_error = NULL;
   CbdEnvelopeOptions options;
   gboolean pore[256];
+  guint n_without = 0;
 
   g_return_val_if_fail (study != NULL, FALSE);
   g_return_val_if_fail (thresholds != NULL, FALSE);
@@ -657,15 +709,26 @@ cbd_study_set_filter (CbdStudy                  *study,
   if (!cbd_filter_thresholds_check (thresholds, &local_error))
     return invalid (error, "Filter: %s", local_error->message);
 
+  /* our own references: a worker may store a result again meanwhile */
   g_mutex_lock (&study->lock);
   for (guint i = 0; i < study->results->len; i++)
-    if (g_array_index (study->results, CbdCutoutResult, i).finished)
+    {
+      const CbdCutoutResult *result = &g_array_index (study->results, CbdCutoutResult, i);
+
+      if (!result->finished)
+        continue;
       g_array_append_val (indices, i);
+      g_ptr_array_add (tables, result->pore_table != NULL ? cbd_envelope_ref (result->pore_table)
+                                                          : NULL);
+      n_without += result->pore_table == NULL;
+    }
   g_mutex_unlock (&study->lock);
-  if (indices->len > 0 && (study->volume == NULL || !study->map_resolved))
+  if (n_without > 0 && (study->volume == NULL || !study->map_resolved))
     {
       g_set_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_NO_VOLUME,
-                   "Filtering the cutouts again needs the volume loaded");
+                   "Filtering the cutouts again needs the volume loaded: %u of %u finished "
+                   "cutouts have no pore table (a project of an older cbdscope)", n_without,
+                   indices->len);
       return FALSE;
     }
 
@@ -675,18 +738,20 @@ cbd_study_set_filter (CbdStudy                  *study,
   options.partition.n_threads = study->settings.n_threads;
   for (guint k = 0; k < indices->len; k++)
     {
-      const CbdCutout *cutout = &g_array_index (study->cutouts, CbdCutout,
-                                                g_array_index (indices, guint, k));
-      gsize size[3] = { cutout->size, cutout->size, cutout->size };
-      g_autoptr(CbdEnvelope) envelope = NULL;
       CbdFilterResult filter;
 
       cbd_progress_report (progress, progress_data, "Filtering the cutouts again",
                            (double) k / indices->len);
-      envelope = cbd_envelope_compute (study->volume, pore, cutout->origin, size, &options,
-                                       study->envelope_cache, cancellable, NULL, NULL, error);
-      if (envelope == NULL ||
-          !cbd_filter_evaluate (envelope, thresholds, NULL, NULL, &filter, error))
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (tables->pdata[k] == NULL)
+        {
+          tables->pdata[k] = compute_pore_table (study, g_array_index (indices, guint, k), pore,
+                                                 &options, cancellable, error);
+          if (tables->pdata[k] == NULL)
+            return FALSE;
+        }
+      if (!cbd_filter_evaluate (tables->pdata[k], thresholds, NULL, NULL, &filter, error))
         return FALSE;
       g_array_append_val (updated, filter);
     }
@@ -698,9 +763,12 @@ cbd_study_set_filter (CbdStudy                  *study,
                                                 g_array_index (indices, guint, k));
 
       /* the inputs do not change while this runs (see cbd-study.h), so the
-       * new filter holds even for a result stored again meanwhile */
-      if (result->finished)
-        result->filter = g_array_index (updated, CbdFilterResult, k);
+       * new filter and table hold even for a result stored again meanwhile */
+      if (!result->finished)
+        continue;
+      result->filter = g_array_index (updated, CbdFilterResult, k);
+      if (result->pore_table == NULL)
+        result->pore_table = cbd_envelope_ref (tables->pdata[k]);
     }
   study->settings.filter = *thresholds;
   results_changed_locked (study);
@@ -887,6 +955,8 @@ cbd_study_set_result (CbdStudy              *study,
     {
       cbd_cutout_result_clear (slot);
       cbd_cutout_result_copy (result, slot);
+      if (slot->pore_table != NULL && !pore_table_fits_locked (study, index, slot->pore_table))
+        g_clear_pointer (&slot->pore_table, cbd_envelope_unref);
       results_changed_locked (study);
     }
   g_mutex_unlock (&study->lock);
@@ -1235,6 +1305,8 @@ cbd_study_analyze_cutout (CbdStudy        *study,
   if (envelope == NULL ||
       !cbd_filter_evaluate (envelope, &settings.filter, NULL, NULL, &result.filter, error))
     return FALSE;
+  /* kept, so new thresholds need no partition (cbd_study_set_filter) */
+  result.pore_table = cbd_envelope_dup_table (envelope);
   result.seconds_filter = (g_get_monotonic_time () - stage_start) / 1e6;
 
   /* Specific surface area of the pore-solid interface inside the cutout. */

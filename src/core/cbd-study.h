@@ -100,6 +100,12 @@ typedef struct
 
   /* Partition of the envelope and macropore filter (cbd-filter.h). */
   CbdFilterResult filter;
+  /* The envelope's pore table (cbd_envelope_dup_table()): new thresholds
+   * are judged from it without partitioning again. Refcounted and never
+   * changed (copies of a result share it); NULL when unknown, e.g. for a
+   * result read from an older project. A stored result only keeps one of
+   * the study's current partition (see cbd_study_set_result()). */
+  CbdEnvelope *pore_table;
 
   /* Specific surface area of the pore-solid interface, per cutout volume. */
   double       ssa_faces_per_um;
@@ -171,7 +177,8 @@ void        cbd_study_settings_init      (CbdStudySettings *settings);
 gboolean    cbd_study_settings_validate  (const CbdStudySettings *settings,
                                           GError               **error);
 
-/* Results: a deep copy shares the PSD arrays; clear frees them. */
+/* Results: a deep copy shares the PSD arrays and the pore table; clear
+ * frees them. */
 void        cbd_cutout_result_init       (CbdCutoutResult       *result);
 void        cbd_cutout_result_copy       (const CbdCutoutResult *source,
                                           CbdCutoutResult       *dest);
@@ -251,10 +258,14 @@ gboolean    cbd_study_set_settings       (CbdStudy               *study,
                                           GError                **error);
 
 /* New macropore thresholds for the study and every finished cutout, without
- * redoing anything else: each cutout's envelope partition comes from the
- * envelope cache (milliseconds) or is recomputed, then the filter is
- * evaluated again. All or nothing: on an error or cancellation neither the
- * thresholds nor any result change. */
+ * redoing anything else. A cutout with a pore table (analysed, or read
+ * from a project, by this version) is judged from it in microseconds; one
+ * without (an older project's) needs the volume attached: its envelope
+ * partition comes from the envelope cache or is computed (minutes for an
+ * 800^3 envelope), and its pore table is kept for the next time. So a
+ * study whose finished cutouts all have one is filtered again even
+ * without its volume. All or nothing: on an error or cancellation
+ * neither the thresholds nor any result change. */
 gboolean    cbd_study_set_filter         (CbdStudy                  *study,
                                           const CbdFilterThresholds *thresholds,
                                           GCancellable              *cancellable,
@@ -297,7 +308,10 @@ guint       cbd_study_find_cutouts       (CbdStudy          *study,
 gboolean    cbd_study_get_result         (CbdStudy          *study,
                                           guint              index,
                                           CbdCutoutResult   *result);
-/* Stores a copy (e.g. read from a project file). */
+/* Stores a copy (e.g. read from a project file). Its pore table is kept
+ * only when it is the partition the study's settings give that cutout
+ * (same box, sigma and r_max): a result kept from before a partition
+ * change must not be judged from its old pores. */
 void        cbd_study_set_result         (CbdStudy          *study,
                                           guint              index,
                                           const CbdCutoutResult *result);

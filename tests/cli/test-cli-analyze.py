@@ -236,6 +236,29 @@ def test_resume():
         assert float(a["excluded_fraction"]) >= float(b["excluded_fraction"])
         for key in ("porosity", "sigma_rel", "sigma_rel_std", "cbd_sigma_rel", "ssa_faces_per_um"):
             assert a[key] == b[key], key
+    # The project keeps each finished cutout's pore table, which new
+    # thresholds are judged from. One without them (an older cbdscope's)
+    # partitions the envelopes again: the same table, and saved with them.
+    with open(project, encoding="utf-8") as handle:
+        text = handle.read()
+    assert text.count("\npores_cutout_voxels=") == 4
+    old = fresh("resume-old")
+    os.makedirs(old)
+    with open(os.path.join(old, "study.cbdscope"), "w", encoding="utf-8") as handle:
+        handle.write("".join(line for line in text.splitlines(True)
+                             if not line.startswith(("pores_", "envelope_stack_faces="))))
+    for directory in (out, old):
+        again = analyze_json(directory, "--no-figures", "--d-max", 80, "--f-inside", 0.2)
+        assert again["computed"] == 0 and again["resumed"] == 4, again
+    from_tables = read_csv(os.path.join(out, "cutouts.csv"))
+    partitioned = read_csv(os.path.join(old, "cutouts.csv"))
+    assert [r["excluded_fraction"] for r in from_tables] != [r["excluded_fraction"] for r in after]
+    for a, b in zip(from_tables, partitioned):
+        for key in a:
+            if not key.startswith("seconds"):
+                assert a[key] == b[key], (key, a[key], b[key])
+    with open(os.path.join(old, "study.cbdscope"), encoding="utf-8") as handle:
+        assert handle.read().count("\npores_cutout_voxels=") == 4
 
 
 def test_auto():

@@ -179,6 +179,7 @@ assert_same_result (const CbdCutoutResult *a, const CbdCutoutResult *b)
     }
   x.psd_intruded_voxels = y.psd_intruded_voxels = NULL;
   x.psd_thickness_voxels = y.psd_thickness_voxels = NULL;
+  x.pore_table = y.pore_table = NULL;
   /* NaN != NaN, so compare bytes: the same NaN comes out of the same code */
   g_assert_cmpmem (&x, sizeof x, &y, sizeof y);
   if (a->psd_intruded_voxels != NULL || b->psd_intruded_voxels != NULL)
@@ -610,6 +611,16 @@ test_project_round_trip (void)
       g_assert_cmpfloat (x.seconds, ==, y.seconds);
       g_assert_cmpfloat (x.pore[1].seconds, ==, y.pore[1].seconds);
       assert_same_result (&x, &y);
+      /* and the pore table, with the box the settings give */
+      g_assert_nonnull (x.pore_table);
+      g_assert_nonnull (y.pore_table);
+      g_assert_cmpuint (y.pore_table->n_pores, ==, x.pore_table->n_pores);
+      g_assert_cmpuint (y.pore_table->n_pores, ==, x.filter.n_pores);
+      g_assert_cmpuint (y.pore_table->stack_faces, ==, x.pore_table->stack_faces);
+      g_assert_cmpmem (y.pore_table->origin, sizeof (gsize[3]), x.pore_table->origin, sizeof (gsize[3]));
+      g_assert_cmpmem (y.pore_table->size, sizeof (gsize[3]), x.pore_table->size, sizeof (gsize[3]));
+      g_assert_cmpmem (y.pore_table->pores, y.pore_table->n_pores * sizeof (CbdEnvelopePore),
+                       x.pore_table->pores, x.pore_table->n_pores * sizeof (CbdEnvelopePore));
     }
   g_assert_true (cbd_study_get_stack_psd_counts (study, &counts_a, NULL, NULL, NULL));
   g_assert_true (cbd_study_get_stack_psd_counts (loaded, &counts_b, NULL, NULL, NULL));
@@ -1364,6 +1375,363 @@ test_set_filter (void)
   }
 }
 
+/* Every number of a filter result but its time. */
+static void
+assert_same_filter (const CbdFilterResult *a, const CbdFilterResult *b)
+{
+  CbdFilterResult x = *a, y = *b;
+
+  x.seconds = y.seconds = 0;
+  /* NaN != NaN (nothing retained), so compare bytes */
+  g_assert_cmpmem (&x, sizeof x, &y, sizeof y);
+}
+
+/* Each cutout's filter against one from an envelope computed here without
+ * any cache under the study's partition settings: the truth new
+ * thresholds must reproduce. Returns the excluded voxels of all cutouts. */
+static guint64
+assert_filters_fresh (CbdStudy *study, CbdVolume *volume, const CbdFilterThresholds *thresholds)
+{
+  CbdEnvelopeOptions options = cbd_study_get_settings (study)->envelope;
+  gboolean pore[256] = { [PORE] = TRUE };
+  guint64 excluded = 0;
+
+  for (guint i = 0; i < cbd_study_get_n_cutouts (study); i++)
+    {
+      const CbdCutout *cutout = cbd_study_get_cutout (study, i);
+      const gsize size[3] = { cutout->size, cutout->size, cutout->size };
+      g_autoptr(CbdEnvelope) envelope = NULL;
+      g_autoptr(GError) error = NULL;
+      g_auto(CbdCutoutResult) result = { 0 };
+      CbdFilterResult truth;
+
+      envelope = cbd_envelope_compute (volume, pore, cutout->origin, size, &options, NULL, NULL,
+                                       NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (cbd_filter_evaluate (envelope, thresholds, NULL, NULL, &truth, &error));
+      g_assert_true (cbd_study_get_result (study, i, &result));
+      assert_same_filter (&result.filter, &truth);
+      excluded += truth.excluded_voxels;
+    }
+  return excluded;
+}
+
+/* Four threshold sets that judge the test stack's cutouts differently. */
+static void
+threshold_sets (const CbdStudySettings *settings, CbdFilterThresholds sets[4])
+{
+  for (guint t = 0; t < 4; t++)
+    sets[t] = settings->filter;
+  sets[0].d_max_nm = 60;
+  sets[0].max_excluded = 0.1;
+  sets[1].f_inside = 0.9;
+  sets[1].v_max_nm3 = 2e5;            /* 200 voxels of (10 nm)^3 */
+  sets[2].exclude_truncated = FALSE;
+  sets[2].f_inside = 0;
+  sets[3].stack_border_truncates = TRUE;
+  sets[3].max_excluded = 0.3;
+}
+
+/* @text as a project of an older cbdscope: no pore tables. */
+static char *
+without_pore_tables (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (!g_str_has_prefix (lines[i], "pores_") && !g_str_has_prefix (lines[i], "envelope_stack_faces="))
+      g_string_append_printf (out, "%s%s", lines[i], lines[i + 1] != NULL ? "\n" : "");
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Envelopes the study's cache computed or handed over so far. */
+static guint
+envelope_work (CbdStudy *study)
+{
+  CbdEnvelopeCacheStats stats;
+
+  cbd_envelope_cache_get_stats (cbd_study_get_envelope_cache (study), &stats);
+  return stats.computed + stats.memory_hits + stats.disk_hits;
+}
+
+/* New thresholds on a reopened project are judged from its pore tables:
+ * exactly the filter of freshly computed envelopes, for several threshold
+ * sets, without computing or even looking up an envelope. */
+static void
+test_refilter_from_tables (void)
+{
+  CbdStudy *done = analysed_study ();
+  g_autofree char *text = cbd_project_to_data (done, NULL, NULL);
+  g_autoptr(CbdVolume) volume = build_volume ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdStudy) study = cbd_project_parse (text, strlen (text), "tables.cbdscope", &error);
+  CbdFilterThresholds sets[4];
+  guint64 excluded[4];
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+
+      g_assert_true (cbd_study_get_result (study, i, &result));
+      g_assert_nonnull (result.pore_table);
+      g_assert_null (result.pore_table->cutout_pores);
+    }
+  g_assert_true (cbd_study_attach_volume (study, volume, &error));
+  threshold_sets (cbd_study_get_settings (study), sets);
+  for (guint t = 0; t < 4; t++)
+    {
+      g_assert_true (cbd_study_set_filter (study, &sets[t], NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      excluded[t] = assert_filters_fresh (study, volume, &sets[t]);
+      g_test_message ("threshold set %u: %" G_GUINT64_FORMAT " voxels excluded", t, excluded[t]);
+    }
+  g_assert_cmpuint (envelope_work (study), ==, 0);
+  /* the sets judge differently, so the comparisons could tell */
+  g_assert_cmpuint (excluded[0], !=, excluded[1]);
+  g_assert_cmpuint (excluded[1], !=, excluded[2]);
+  g_assert_cmpuint (excluded[2], !=, excluded[3]);
+}
+
+/* Without its volume a project with pore tables is filtered again (they
+ * are all it needs). One of an older cbdscope, without them, is refused
+ * until the volume is attached; then each envelope is partitioned once
+ * and its table kept for the next thresholds and the saved project. */
+static void
+test_refilter_old_project (void)
+{
+  CbdStudy *done = analysed_study ();
+  g_autofree char *text = cbd_project_to_data (done, NULL, NULL);
+  g_autofree char *old = without_pore_tables (text);
+  g_autofree char *resaved = NULL;
+  g_autoptr(CbdVolume) volume = build_volume ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdStudy) study = cbd_project_parse (text, strlen (text), "tables.cbdscope", &error);
+  g_autoptr(CbdStudy) legacy = cbd_project_parse (old, strlen (old), "old.cbdscope", &error);
+  g_autoptr(CbdStudy) reopened = NULL;
+  CbdFilterThresholds sets[4];
+
+  g_assert_no_error (error);
+  g_assert_null (strstr (old, "pores_"));
+  g_assert_nonnull (strstr (text, "\npores_cutout_voxels="));
+  threshold_sets (cbd_study_get_settings (study), sets);
+
+  g_assert_null (cbd_study_get_volume (study));
+  g_assert_true (cbd_study_set_filter (study, &sets[0], NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_filters_fresh (study, volume, &sets[0]);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+
+      g_assert_true (cbd_study_get_result (legacy, i, &result));
+      g_assert_null (result.pore_table);
+    }
+  g_assert_false (cbd_study_set_filter (legacy, &sets[0], NULL, NULL, NULL, &error));
+  g_assert_error (error, CBD_STUDY_ERROR, CBD_STUDY_ERROR_NO_VOLUME);
+  g_assert_nonnull (strstr (error->message, "4 of 4"));
+  g_clear_error (&error);
+  g_assert_cmpmem (&cbd_study_get_settings (legacy)->filter, sizeof (CbdFilterThresholds),
+                   &cbd_study_get_settings (done)->filter, sizeof (CbdFilterThresholds));
+
+  g_assert_true (cbd_study_attach_volume (legacy, volume, &error));
+  g_assert_true (cbd_study_set_filter (legacy, &sets[0], NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_filters_fresh (legacy, volume, &sets[0]);
+  g_assert_cmpuint (envelope_work (legacy), ==, 4);
+  g_assert_true (cbd_study_set_filter (legacy, &sets[1], NULL, NULL, NULL, &error));
+  assert_filters_fresh (legacy, volume, &sets[1]);
+  g_assert_cmpuint (envelope_work (legacy), ==, 4);
+
+  /* saved with its tables now: reopened, it needs no volume */
+  resaved = cbd_project_to_data (legacy, NULL, NULL);
+  reopened = cbd_project_parse (resaved, strlen (resaved), "resaved.cbdscope", &error);
+  g_assert_no_error (error);
+  g_assert_true (cbd_study_set_filter (reopened, &sets[2], NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_filters_fresh (reopened, volume, &sets[2]);
+}
+
+/* A result put back after the partition changed (the app does so after a
+ * new sigma, r_max or envelope) loses its old pore table, so new
+ * thresholds partition again rather than judge the old pores; under the
+ * old partition the table stays. */
+static void
+test_pore_table_stale (void)
+{
+  CbdStudy *done = analysed_study ();
+  g_autofree char *text = cbd_project_to_data (done, NULL, NULL);
+  g_autoptr(CbdVolume) volume = build_volume ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdStudy) study = cbd_project_parse (text, strlen (text), NULL, &error);
+  CbdStudySettings settings, old_settings;
+  CbdCutoutResult kept[4];
+  guint changed = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (cbd_study_attach_volume (study, volume, &error));
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (cbd_study_get_result (study, i, &kept[i]));
+  old_settings = settings = *cbd_study_get_settings (study);
+  settings.envelope.partition.r_max = 2;
+  g_assert_true (cbd_study_set_settings (study, &settings, &error));
+  for (guint i = 0; i < 4; i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+
+      cbd_study_set_result (study, i, &kept[i]);
+      g_assert_true (cbd_study_get_result (study, i, &result));
+      g_assert_null (result.pore_table);
+    }
+  g_assert_true (cbd_study_set_filter (study, &settings.filter, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (envelope_work (study), ==, 4);
+  assert_filters_fresh (study, volume, &settings.filter);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+
+      g_assert_true (cbd_study_get_result (study, i, &result));
+      changed += result.filter.n_pores != kept[i].filter.n_pores;
+    }
+  g_assert_cmpuint (changed, >, 0);
+
+  g_assert_true (cbd_study_set_settings (study, &old_settings, &error));
+  for (guint i = 0; i < 4; i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+
+      cbd_study_set_result (study, i, &kept[i]);
+      g_assert_true (cbd_study_get_result (study, i, &result));
+      g_assert_true (result.pore_table == kept[i].pore_table);
+      cbd_cutout_result_clear (&kept[i]);
+    }
+}
+
+/* @text with value @index (from 0) of list @key in its first group that has
+ * it set to @value, or left out when @value is NULL. */
+static char *
+edit_list (const char *text, const char *key, guint index, const char *value)
+{
+  g_autofree char *prefix = g_strconcat (key, "=", NULL);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      {
+        g_auto(GStrv) values = g_strsplit (lines[i] + strlen (prefix), ";", -1);
+        g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+        g_autofree char *joined = NULL;
+
+        g_assert_cmpuint (index, <, g_strv_length (values));
+        for (guint k = 0; values[k] != NULL; k++)
+          if (k != index)
+            g_ptr_array_add (kept, values[k]);
+          else if (value != NULL)
+            g_ptr_array_add (kept, (gpointer) value);
+        g_ptr_array_add (kept, NULL);
+        joined = g_strjoinv (";", (char **) kept->pdata);
+        g_free (lines[i]);
+        lines[i] = g_strconcat (prefix, joined, NULL);
+        return g_strjoinv ("\n", lines);
+      }
+  g_assert_not_reached ();
+}
+
+/* The first value of @key's list (in the first group) of at least @min. */
+static guint
+first_value_at_least (const char *text, const char *key, guint64 min, guint64 *value)
+{
+  g_autofree char *prefix = g_strconcat ("\n", key, "=", NULL);
+  const char *line = strstr (text, prefix);
+  g_autofree char *list = NULL;
+  g_auto(GStrv) values = NULL;
+
+  g_assert_nonnull (line);
+  list = g_strndup (line + strlen (prefix), strcspn (line + strlen (prefix), "\n"));
+  values = g_strsplit (list, ";", -1);
+  for (guint k = 0; values[k] != NULL; k++)
+    {
+      *value = g_ascii_strtoull (values[k], NULL, 10);
+      if (*value >= min)
+        return k;
+    }
+  g_assert_not_reached ();
+}
+
+/* Each kind of damage to a pore table is refused when the project is read,
+ * naming the file, the group and the key. */
+static void
+test_pore_table_errors (void)
+{
+  CbdStudy *study = analysed_study ();
+  g_autofree char *good = cbd_project_to_data (study, NULL, NULL);
+  guint64 value;
+  guint k;
+
+#define EXPECT(text, ...) \
+  G_STMT_START { \
+    g_autofree char *damaged_ = (text); \
+    expect_error (damaged_, -1, CBD_PROJECT_ERROR_INVALID, \
+                  (const char *const[]) { "[cutout 1]", __VA_ARGS__, NULL }); \
+  } G_STMT_END
+
+  /* a list of the wrong length, one left out */
+  EXPECT (edit_list (good, "pores_volume_voxels", 0, NULL), "“pores_volume_voxels”",
+          "values where", "filter_n_pores");
+  EXPECT (edit_list (good, "pores_centroid_z_nm", 0, NULL), "“pores_centroid_z_nm”",
+          "values where");
+  /* negative or not numbers */
+  EXPECT (edit_list (good, "pores_cutout_voxels", 0, "-3"), "“pores_cutout_voxels”", "“-3”");
+  EXPECT (edit_list (good, "pores_inscribed_diameter_nm", 1, "-40"),
+          "“pores_inscribed_diameter_nm”", "“-40”", "at least 0");
+  EXPECT (edit_list (good, "pores_volume_nm3", 0, "abc"), "“pores_volume_nm3”", "“abc”");
+  EXPECT (edit_list (good, "pores_centroid_x_nm", 0, "nan"), "“pores_centroid_x_nm”", "finite");
+  EXPECT (edit_list (good, "pores_region", 0, "1e3"), "“pores_region”", "whole number");
+  EXPECT (edit_list (good, "pores_centroid_in_cutout", 0, "maybe"),
+          "“pores_centroid_in_cutout”", "true or false");
+  EXPECT (replace_line (good, "pores_n_neighbours=", "# gone"), "“pores_n_neighbours”", "missing");
+  EXPECT (replace_line (good, "envelope_stack_faces=", "envelope_stack_faces=64"),
+          "“envelope_stack_faces”", "from 0 to 63");
+  /* counts that do not add up */
+  k = first_value_at_least (good, "pores_cutout_voxels", 2, &value);
+  {
+    g_autofree char *less = g_strdup_printf ("%" G_GUINT64_FORMAT, value - 1);
+
+    EXPECT (edit_list (good, "pores_cutout_voxels", k, less), "“pores_cutout_voxels”",
+            "filter_pore_voxels");
+  }
+  EXPECT (edit_list (good, "pores_volume_voxels", 0, "0"), "“pores_cutout_voxels”",
+          "pores_volume_voxels");
+  EXPECT (edit_list (good, "pores_cutout_voxels", 0, "0"), "“pores_cutout_voxels”");
+  EXPECT (edit_list (good, "pores_region", 1, "1"), "“pores_region”", "ascend");
+  EXPECT (edit_list (good, "pores_envelope_faces", 0, "64"), "“pores_envelope_faces”");
+  EXPECT (edit_list (good, "pores_bbox_max_y_voxels", 0, "999"), "“pores_bbox_max_y_voxels”",
+          "along y");
+  EXPECT (edit_list (good, "pores_bbox_min_x_voxels", 0, "999"), "“pores_bbox_min_x_voxels”",
+          "along x");
+  EXPECT (edit_list (good, "pores_volume_nm3", 0, "0"), "“pores_volume_nm3”", "positive");
+  /* cutout 1 lies at the origin, its envelope on the low faces of the stack */
+  EXPECT (replace_line (good, "envelope_stack_faces=", "envelope_stack_faces=0"),
+          "“envelope_stack_faces”", "stack border");
+  EXPECT (replace_line (good, "filter_n_pores=", "filter_n_pores=20000"), "“filter_n_pores”");
+#undef EXPECT
+
+  /* the untouched text reads, and without tables too */
+  {
+    g_autofree char *old = without_pore_tables (good);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CbdStudy) a = cbd_project_parse (good, strlen (good), NULL, &error);
+    g_autoptr(CbdStudy) b = cbd_project_parse (old, strlen (old), NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (a);
+    g_assert_nonnull (b);
+  }
+}
+
 static void
 test_find_cutouts (void)
 {
@@ -1459,6 +1827,10 @@ main (int argc, char **argv)
   g_test_add_func ("/study/cancel", test_cancel);
   g_test_add_func ("/study/threads", test_threads);
   g_test_add_func ("/study/set-filter", test_set_filter);
+  g_test_add_func ("/study/refilter-from-tables", test_refilter_from_tables);
+  g_test_add_func ("/study/refilter-old-project", test_refilter_old_project);
+  g_test_add_func ("/study/pore-table-stale", test_pore_table_stale);
+  g_test_add_func ("/study/pore-table-errors", test_pore_table_errors);
   g_test_add_func ("/study/find-cutouts", test_find_cutouts);
   g_test_add_func ("/study/settings-invalid", test_settings_invalid);
 
