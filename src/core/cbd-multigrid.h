@@ -53,9 +53,12 @@ typedef struct _CbdMultigrid CbdMultigrid;
 
 CbdMultigrid *cbd_multigrid_new   (const CbdMgMatrix *matrix,
                                    CbdParallel       *parallel);
-/* @matrix is driven along another axis now (the same unknowns and links,
- * other face terms): sets the diagonals that depend on it on every level,
- * as a new hierarchy would have them. FALSE when out of memory. */
+/* @matrix, the one the hierarchy was built from (level 0 keeps pointers to
+ * its cell, pattern and face arrays), is driven along another axis now: its
+ * pattern, diagonal, pattern_diagonal, driven_axis and face_conductance
+ * were set again in place, with the same unknowns and links. Sets the
+ * diagonals that depend on it on every level, as cbd_multigrid_new would
+ * have them. FALSE when out of memory. */
 gboolean      cbd_multigrid_drive (CbdMultigrid      *multigrid,
                                    const CbdMgMatrix *matrix);
 void          cbd_multigrid_free  (CbdMultigrid      *multigrid);

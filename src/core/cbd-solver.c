@@ -916,10 +916,11 @@ pose_problem (const CbdVolume *volume, const gboolean conducting[256], CbdAxis a
   return TRUE;
 }
 
-/* Solves along each axis d with bit d in @axes (one axis when fields are
- * asked for). The axes share the search for the percolating clusters and,
- * when the same voxels carry current along each of them (the usual case),
- * the linear system: only its driven faces change. */
+/* Solves along each axis d with bit d in @axes (at least one; exactly one
+ * when fields are asked for). The axes share the search for the
+ * percolating clusters and, when the same voxels carry current along each
+ * of them (the usual case), the linear system: only its driven faces
+ * change. */
 static gboolean
 solve_axes (const CbdVolume        *volume,
             const gboolean          conducting[256],
@@ -949,6 +950,10 @@ solve_axes (const CbdVolume        *volume,
   gint64 start = g_get_monotonic_time ();
   double shared_seconds;
   gboolean one_system, built = FALSE, ok = FALSE;
+
+  g_return_val_if_fail (axes != 0 && axes < 8, FALSE);
+  g_return_val_if_fail ((potential == NULL && current_density == NULL) ||
+                        (axes & (axes - 1)) == 0, FALSE);
 
   if (options == NULL)
     {
@@ -1006,20 +1011,26 @@ solve_axes (const CbdVolume        *volume,
 
       if (!(axes & (1u << axis)))
         continue;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
       problem.axis = axis;
       if (!built || !one_system)
         {
-          /* The cluster labels' memory serves as scratch. */
+          /* The cluster labels' memory, or as much again, serves as
+           * scratch; only the marks stay for building again. */
           g_clear_pointer (&multigrid, cbd_multigrid_free);
+          if (parent == NULL && (parent = cbd_grid_try_new (guint32, n_voxels)) == NULL)
+            {
+              out_of_memory (error, "linear system");
+              goto out;
+            }
           if (!build_system (&problem, marks, AXIS_FACES (axis), n_voxels, (gint32 *) parent,
                              parallel, &system, error))
             goto out;
           built = TRUE;
+          g_clear_pointer (&parent, g_free);
           if (one_system)
-            {
-              g_clear_pointer (&parent, g_free);
-              g_clear_pointer (&marks, g_free);
-            }
+            g_clear_pointer (&marks, g_free);
         }
       system_drive_axis (&problem, &system);
       result->eps = (double) n_phase / n_voxels;

@@ -75,11 +75,13 @@ gboolean cbd_solver_solve_axis (const CbdVolume        *volume,
                                 CbdProgressFunc         progress,
                                 gpointer                progress_data,
                                 GError                **error);
-/* The same along each axis marked in @axes, into @results[axis] (the other
- * entries are zeroed). Faster than one call per axis: the axes share the
- * search for the percolating cluster and, where the same voxels carry
- * current along each, the linear system. The results are those of
- * cbd_solver_solve_axis, bit for bit. Progress fractions span all axes. */
+/* The same along each axis marked in @axes (at least one), into
+ * @results[axis] (the others say: not percolating, tau NAN). Faster than
+ * one call per axis: the axes share the search for the percolating cluster
+ * and, where the same voxels carry current along each, the linear system
+ * and its multigrid. The results are those of cbd_solver_solve_axis, bit
+ * for bit; each axis's seconds include its share of the shared search.
+ * Progress fractions span all axes. */
 gboolean cbd_solver_solve_axes (const CbdVolume        *volume,
                                 const gboolean          conducting[256],
                                 const gboolean          axes[3],

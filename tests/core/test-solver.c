@@ -606,17 +606,18 @@ record_axes_progress (const CbdProgress *progress, gpointer data)
   g_strlcpy (record->last_stage, progress->stage, sizeof record->last_stage);
 }
 
-/* Solving the axes together gives what three separate solves give, bit
- * for bit: with one phase, with two conductivities on anisotropic voxels
- * (the face diagonals then differ per voxel), and with progress over all
- * three axes. */
+/* Solving the axes together (on 3 threads) gives what three separate
+ * solves give (on 1), bit for bit: one phase on cubic voxels, one phase on
+ * anisotropic voxels (the face conductance then differs per axis), two
+ * conductivities on anisotropic voxels (the face diagonals differ per
+ * voxel too), with progress over all three axes. */
 static void
 test_axes_together (void)
 {
   static const double two_phases[256] = { [1] = 1.0, [2] = 0.3 };
   static const gboolean all_axes[3] = { TRUE, TRUE, TRUE };
 
-  for (guint c = 0; c < 2; c++)
+  for (guint c = 0; c < 3; c++)
     {
       g_autoptr(CbdVolume) volume = new_volume (37, 30, 26);
       gboolean conducting[256] = { [1] = TRUE, [2] = TRUE };
@@ -629,16 +630,17 @@ test_axes_together (void)
       for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
         {
           state = state * 1664525u + 1013904223u;
-          volume->labels[i] = (state >> 24) < 165 ? (c == 1 && (state & 0x100) ? 2 : 1) : 0;
+          volume->labels[i] = (state >> 24) < 165 ? (c == 2 && (state & 0x100) ? 2 : 1) : 0;
         }
-      if (c == 1)
+      if (c >= 1)
         {
           volume->voxel_nm[0] = 10.0;
           volume->voxel_nm[1] = 10.0;
           volume->voxel_nm[2] = 25.0;
         }
       cbd_solver_options_init (&options);
-      options.conductivity = c == 1 ? two_phases : NULL;
+      options.conductivity = c == 2 ? two_phases : NULL;
+      options.n_threads = 3;
       g_assert_true (cbd_solver_solve_axes (volume, conducting, all_axes, &options, together, NULL,
                                             record_axes_progress, &progress, &error));
       g_assert_no_error (error);
@@ -647,6 +649,7 @@ test_axes_together (void)
       g_assert_cmpfloat (progress.last_fraction, <=, 1.0);
       g_assert_cmpstr (progress.last_stage, ==, "Solving along z");
 
+      options.n_threads = 1;
       for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
         {
           CbdAxisResult alone;
@@ -703,6 +706,52 @@ test_axes_with_different_clusters (void)
     }
 }
 
+/* The same with systems worth a multigrid: a random block that percolates
+ * along every axis, and inside it, in an empty tube, a line along z that
+ * joins the z faces only. Along z the system has the line's voxels more
+ * (new vectors, a new hierarchy); every axis still matches its own solve
+ * bit for bit. */
+static void
+test_axes_with_different_dense_clusters (void)
+{
+  static const gboolean all_axes[3] = { TRUE, TRUE, TRUE };
+  g_autoptr(CbdVolume) volume = new_volume (34, 30, 28);
+  g_autoptr(GError) error = NULL;
+  CbdAxisResult together[3];
+  CbdSolverOptions options;
+  guint32 state = 99;
+
+  for (gsize z = 0; z < 28; z++)
+    for (gsize y = 0; y < 30; y++)
+      for (gsize x = 0; x < 34; x++)
+        {
+          gboolean tube = x >= 16 && x <= 18 && y >= 14 && y <= 16;
+
+          state = state * 1664525u + 1013904223u;
+          volume->labels[cbd_volume_index (volume, x, y, z)] =
+            tube ? x == 17 && y == 15 : (state >> 24) < 170;
+        }
+  cbd_solver_options_init (&options);
+  g_assert_true (cbd_solver_solve_axes (volume, label_one_conducts, all_axes, &options, together,
+                                        NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (together[CBD_AXIS_Z].eps_percolating, >, together[CBD_AXIS_X].eps_percolating);
+  g_assert_cmpfloat (together[CBD_AXIS_Z].eps_percolating, >, together[CBD_AXIS_Y].eps_percolating);
+  for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
+    {
+      CbdAxisResult alone;
+
+      g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, axis, &options, &alone,
+                                            NULL, NULL, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (together[axis].converged);
+      g_assert_cmpuint (together[axis].iterations, >, 0);
+      g_assert_cmpfloat (together[axis].sigma_rel, ==, alone.sigma_rel);
+      g_assert_cmpuint (together[axis].iterations, ==, alone.iterations);
+      g_assert_cmpfloat (together[axis].eps_percolating, ==, alone.eps_percolating);
+    }
+}
+
 static void
 test_cancel (void)
 {
@@ -740,6 +789,8 @@ main (int argc, char **argv)
   g_test_add_func ("/solver/percolating-cluster", test_percolating_cluster);
   g_test_add_func ("/solver/axes-together", test_axes_together);
   g_test_add_func ("/solver/axes-with-different-clusters", test_axes_with_different_clusters);
+  g_test_add_func ("/solver/axes-with-different-dense-clusters",
+                   test_axes_with_different_dense_clusters);
   g_test_add_func ("/solver/cancel", test_cancel);
   return g_test_run ();
 }
