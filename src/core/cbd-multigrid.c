@@ -610,6 +610,42 @@ cbd_multigrid_get_n_levels (const CbdMultigrid *mg)
   return mg->n_levels;
 }
 
+gsize
+cbd_multigrid_get_level_size (const CbdMultigrid *mg,
+                              guint               l,
+                              gsize               dims[3])
+{
+  g_return_val_if_fail (l < mg->n_levels, 0);
+
+  memcpy (dims, mg->level[l].dims, sizeof mg->level[l].dims);
+  return mg->level[l].n;
+}
+
+guint32
+cbd_multigrid_get_cell (const CbdMultigrid *mg,
+                        guint               l,
+                        gsize               i)
+{
+  g_return_val_if_fail (l < mg->n_levels && i < mg->level[l].n, 0);
+
+  return mg->level[l].cell[i];
+}
+
+double
+cbd_multigrid_get_diagonal (const CbdMultigrid *mg,
+                            guint               l,
+                            gsize               i)
+{
+  const Level *lv = &mg->level[l];
+
+  g_return_val_if_fail (l < mg->n_levels && i < lv->n, NAN);
+
+  /* A box level keeps only the inverse (its list form is gone). */
+  if (level_on_box (lv))
+    return 1.0 / lv->box.inverse[lv->box_position[i]];
+  return level_diagonal (lv, i);
+}
+
 static float
 link_conductance (const Level *a, gsize i, guint k)
 {

@@ -63,6 +63,17 @@ gboolean      cbd_multigrid_drive (CbdMultigrid      *multigrid,
                                    const CbdMgMatrix *matrix);
 void          cbd_multigrid_free  (CbdMultigrid      *multigrid);
 guint         cbd_multigrid_get_n_levels (const CbdMultigrid *multigrid);
+/* For tests: level @l's number of unknowns (and its grid), each unknown's
+ * grid cell, and the diagonal its smoother divides by. */
+gsize         cbd_multigrid_get_level_size (const CbdMultigrid *multigrid,
+                                            guint               l,
+                                            gsize               dims[3]);
+guint32       cbd_multigrid_get_cell       (const CbdMultigrid *multigrid,
+                                            guint               l,
+                                            gsize               i);
+double        cbd_multigrid_get_diagonal   (const CbdMultigrid *multigrid,
+                                            guint               l,
+                                            gsize               i);
 
 /* z = M⁻¹ r (one symmetric W-cycle). @z holds n + 1 values; z[n] stays 0. */
 void          cbd_multigrid_apply (CbdMultigrid      *multigrid,
