@@ -606,6 +606,32 @@ record_axes_progress (const CbdProgress *progress, gpointer data)
   g_strlcpy (record->last_stage, progress->stage, sizeof record->last_stage);
 }
 
+/* Each axis of @together against a solve of that axis alone on one
+ * thread, bit for bit. */
+static void
+assert_same_as_alone (const CbdVolume *volume, const gboolean conducting[256],
+                      const CbdSolverOptions *options, const CbdAxisResult together[3])
+{
+  CbdSolverOptions one_thread = *options;
+
+  one_thread.n_threads = 1;
+  for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
+    {
+      g_autoptr(GError) error = NULL;
+      CbdAxisResult alone;
+
+      g_assert_true (cbd_solver_solve_axis (volume, conducting, axis, &one_thread, &alone, NULL,
+                                            NULL, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (together[axis].percolating, ==, alone.percolating);
+      g_assert_cmpint (together[axis].converged, ==, alone.converged);
+      g_assert_cmpfloat (together[axis].sigma_rel, ==, alone.sigma_rel);
+      g_assert_cmpuint (together[axis].iterations, ==, alone.iterations);
+      g_assert_cmpfloat (together[axis].eps_percolating, ==, alone.eps_percolating);
+      g_assert_cmpfloat (together[axis].dropped_fraction, ==, alone.dropped_fraction);
+    }
+}
+
 /* Solving the axes together (on 3 threads) gives what three separate
  * solves give (on 1), bit for bit: one phase on cubic voxels, one phase on
  * anisotropic voxels (the face conductance then differs per axis), two
@@ -649,20 +675,9 @@ test_axes_together (void)
       g_assert_cmpfloat (progress.last_fraction, <=, 1.0);
       g_assert_cmpstr (progress.last_stage, ==, "Solving along z");
 
-      options.n_threads = 1;
       for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
-        {
-          CbdAxisResult alone;
-
-          g_assert_true (cbd_solver_solve_axis (volume, conducting, axis, &options, &alone, NULL,
-                                                NULL, NULL, NULL, NULL, &error));
-          g_assert_no_error (error);
-          g_assert_true (together[axis].percolating && together[axis].converged);
-          g_assert_cmpfloat (together[axis].sigma_rel, ==, alone.sigma_rel);
-          g_assert_cmpuint (together[axis].iterations, ==, alone.iterations);
-          g_assert_cmpfloat (together[axis].eps_percolating, ==, alone.eps_percolating);
-          g_assert_cmpfloat (together[axis].dropped_fraction, ==, alone.dropped_fraction);
-        }
+        g_assert_true (together[axis].percolating && together[axis].converged);
+      assert_same_as_alone (volume, conducting, &options, together);
     }
 }
 
@@ -697,13 +712,7 @@ test_axes_with_different_clusters (void)
   g_assert_false (together[CBD_AXIS_Z].percolating);
   g_assert_cmpfloat (together[CBD_AXIS_Z].sigma_rel, ==, 0.0);
   g_assert_true (isnan (together[CBD_AXIS_Z].tau));
-  for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
-    {
-      CbdAxisResult alone = solve (volume, axis);
-
-      g_assert_cmpfloat (together[axis].sigma_rel, ==, alone.sigma_rel);
-      g_assert_cmpfloat (together[axis].dropped_fraction, ==, alone.dropped_fraction);
-    }
+  assert_same_as_alone (volume, label_one_conducts, &options, together);
 }
 
 /* The same with systems worth a multigrid: a random block that percolates
@@ -739,17 +748,10 @@ test_axes_with_different_dense_clusters (void)
   g_assert_cmpfloat (together[CBD_AXIS_Z].eps_percolating, >, together[CBD_AXIS_Y].eps_percolating);
   for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
     {
-      CbdAxisResult alone;
-
-      g_assert_true (cbd_solver_solve_axis (volume, label_one_conducts, axis, &options, &alone,
-                                            NULL, NULL, NULL, NULL, NULL, &error));
-      g_assert_no_error (error);
       g_assert_true (together[axis].converged);
       g_assert_cmpuint (together[axis].iterations, >, 0);
-      g_assert_cmpfloat (together[axis].sigma_rel, ==, alone.sigma_rel);
-      g_assert_cmpuint (together[axis].iterations, ==, alone.iterations);
-      g_assert_cmpfloat (together[axis].eps_percolating, ==, alone.eps_percolating);
     }
+  assert_same_as_alone (volume, label_one_conducts, &options, together);
 }
 
 static void
