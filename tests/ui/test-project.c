@@ -396,6 +396,25 @@ test_session_raw_layout (void)
     }
 }
 
+/* A project without [view] (the CLI writes none) opens as a new volume
+ * does: the crosshair in the middle voxel, the slices centred on the
+ * volume, fitted (zoom 0). */
+static void
+test_session_without_view (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdSession) session = parse_raw_project ("4,3,2:u8", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (session->crosshair[0], ==, 2);
+  g_assert_cmpuint (session->crosshair[1], ==, 1);
+  g_assert_cmpuint (session->crosshair[2], ==, 1);
+  g_assert_cmpfloat (session->centre_nm[0], ==, 20.0);
+  g_assert_cmpfloat (session->centre_nm[1], ==, 15.0);
+  g_assert_cmpfloat (session->centre_nm[2], ==, 10.0);
+  g_assert_cmpfloat (session->zoom, ==, 0.0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -404,6 +423,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/project/session-round-trip", test_session_round_trip);
   g_test_add_func ("/ui/project/session-raw-layout", test_session_raw_layout);
+  g_test_add_func ("/ui/project/session-without-view", test_session_without_view);
   g_test_add_func ("/ui/project/save-and-reopen", test_save_and_reopen);
   g_test_add_func ("/ui/project/bad-projects", test_bad_projects);
 
