@@ -91,7 +91,14 @@ typedef enum
  * same without the per-voxel array: cutout_pores is NULL. It is all
  * cbd_filter_evaluate() needs to judge the cutout under new thresholds
  * (not to classify its voxels), a few hundred kB where the array of a 128^3
- * cutout is 8 MB, so a study keeps one per finished cutout. */
+ * cutout is 8 MB, so a study keeps one per finished cutout.
+ *
+ * A table read from a project (cbd-project.h) has only the pore fields the
+ * filter reads, and region: volume_voxels, volume_nm3,
+ * inscribed_diameter_nm, envelope_faces, cutout_voxels and
+ * centroid_in_cutout. The others are unknown: centroid_nm and
+ * equivalent_diameter_nm NAN, n_neighbours 0, and the box empty
+ * (bbox_min G_MAXSIZE, bbox_max 0 on every axis). */
 typedef struct
 {
   gsize               stack_dims[3];

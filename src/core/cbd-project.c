@@ -34,12 +34,15 @@ static const char *const phase_keys[CBD_N_PHASES] = {
 
 /* A finished cutout's pore table (cbd-envelope.h) as parallel lists, one
  * value per pore each, so that new filter thresholds need no partition
- * after the project is opened again. */
+ * after the project is opened again. Only the fields the filter reads
+ * (cbd_filter_judge_pore(), cbd_filter_evaluate()) are stored, plus the
+ * region ids, whose ascending order the reader checks: the others (centroid,
+ * equivalent diameter, box, neighbours) made a table three times as large,
+ * and a project is saved after every cutout. */
 typedef enum
 {
   COLUMN_U32,
   COLUMN_U64,
-  COLUMN_SIZE,
   COLUMN_LENGTH,   /* a double, finite and not negative */
   COLUMN_BOOL,
 } ColumnType;
@@ -58,19 +61,8 @@ static const PoreColumn pore_columns[] = {
   { "pores_region", PORE_FIELD (region), COLUMN_U32 },
   { "pores_volume_voxels", PORE_FIELD (volume_voxels), COLUMN_U64 },
   { "pores_volume_nm3", PORE_FIELD (volume_nm3), COLUMN_LENGTH },
-  { "pores_centroid_x_nm", PORE_FIELD (centroid_nm[0]), COLUMN_LENGTH },
-  { "pores_centroid_y_nm", PORE_FIELD (centroid_nm[1]), COLUMN_LENGTH },
-  { "pores_centroid_z_nm", PORE_FIELD (centroid_nm[2]), COLUMN_LENGTH },
   { "pores_inscribed_diameter_nm", PORE_FIELD (inscribed_diameter_nm), COLUMN_LENGTH },
-  { "pores_equivalent_diameter_nm", PORE_FIELD (equivalent_diameter_nm), COLUMN_LENGTH },
-  { "pores_bbox_min_x_voxels", PORE_FIELD (bbox_min[0]), COLUMN_SIZE },
-  { "pores_bbox_min_y_voxels", PORE_FIELD (bbox_min[1]), COLUMN_SIZE },
-  { "pores_bbox_min_z_voxels", PORE_FIELD (bbox_min[2]), COLUMN_SIZE },
-  { "pores_bbox_max_x_voxels", PORE_FIELD (bbox_max[0]), COLUMN_SIZE },
-  { "pores_bbox_max_y_voxels", PORE_FIELD (bbox_max[1]), COLUMN_SIZE },
-  { "pores_bbox_max_z_voxels", PORE_FIELD (bbox_max[2]), COLUMN_SIZE },
   { "pores_envelope_faces", PORE_FIELD (envelope_faces), COLUMN_U32 },
-  { "pores_n_neighbours", PORE_FIELD (n_neighbours), COLUMN_U32 },
   { "pores_cutout_voxels", PORE_FIELD (cutout_voxels), COLUMN_U64 },
   { "pores_centroid_in_cutout", PORE_FIELD (centroid_in_cutout), COLUMN_BOOL },
 };
@@ -242,9 +234,6 @@ append_pore_value (GString *out, const CbdEnvelopePore *pore, const PoreColumn *
       break;
     case COLUMN_U64:
       g_string_append_printf (out, "%" G_GUINT64_FORMAT, *(const guint64 *) field);
-      break;
-    case COLUMN_SIZE:
-      g_string_append_printf (out, "%" G_GSIZE_FORMAT, *(const gsize *) field);
       break;
     case COLUMN_LENGTH:
       append_double (out, *(const double *) field);
@@ -882,11 +871,6 @@ parse_pore_value (const char *text, const PoreColumn *column, CbdEnvelopePore *p
       return TRUE;
     case COLUMN_U64:
       return parse_u64 (text, (guint64 *) field);
-    case COLUMN_SIZE:
-      if (!parse_u64 (text, &whole) || whole > G_MAXSIZE)
-        return FALSE;
-      *(gsize *) field = (gsize) whole;
-      return TRUE;
     case COLUMN_LENGTH:
       if (!parse_double (text, &length) || !isfinite (length) || length < 0)
         return FALSE;
@@ -908,7 +892,6 @@ column_expects (ColumnType type)
     case COLUMN_U32:
       return "a whole number from 0 to 4294967295";
     case COLUMN_U64:
-    case COLUMN_SIZE:
       return "a whole number";
     case COLUMN_LENGTH:
       return "a finite number of at least 0";
@@ -941,7 +924,7 @@ read_pore_column (Reader *reader, const char *group, const PoreColumn *column,
 
 /* What a partition gives (cbd-envelope.c): region ids ascending from 1,
  * each pore with from one to all of its voxels in the cutout, a positive
- * volume, face bits of a box and a bounding box inside the envelope. */
+ * volume and face bits of a box. */
 static gboolean
 check_pore (Reader *reader, const char *group, const CbdEnvelope *table, guint32 p)
 {
@@ -962,21 +945,24 @@ check_pore (Reader *reader, const char *group, const CbdEnvelope *table, guint32
   if (pore->envelope_faces > 0x3F)
     return reader_fail (reader, group, "pores_envelope_faces", "pore %u: %u is not a set of box "
                         "faces (bits 1 to 32)", p + 1, pore->envelope_faces);
+  return TRUE;
+}
+
+/* The fields a project does not store, marked unknown as cbd-envelope.h
+ * documents for a table read back, so that no one mistakes them for
+ * measurements: the box empty (min above max), as 0 to 0 would be a real
+ * one-voxel box. */
+static void
+mark_unstored_unknown (CbdEnvelopePore *pore)
+{
   for (guint axis = 0; axis < 3; axis++)
     {
-      gsize low = table->origin[axis], high = table->origin[axis] + table->size[axis] - 1;
-      gboolean min_bad = pore->bbox_min[axis] < low || pore->bbox_min[axis] > high;
-      g_autofree char *key = NULL;
-
-      if (!min_bad && pore->bbox_max[axis] >= pore->bbox_min[axis] && pore->bbox_max[axis] <= high)
-        continue;
-      key = g_strdup_printf ("pores_bbox_%s_%c_voxels", min_bad ? "min" : "max", "xyz"[axis]);
-      return reader_fail (reader, group, key, "pore %u: its box from %" G_GSIZE_FORMAT " to %"
-                          G_GSIZE_FORMAT " voxels along %c is not inside the envelope's, %"
-                          G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT, p + 1, pore->bbox_min[axis],
-                          pore->bbox_max[axis], "xyz"[axis], low, high);
+      pore->centroid_nm[axis] = NAN;
+      pore->bbox_min[axis] = G_MAXSIZE;
+      pore->bbox_max[axis] = 0;
     }
-  return TRUE;
+  pore->equivalent_diameter_nm = NAN;
+  pore->n_neighbours = 0;
 }
 
 /* A finished cutout's pore table; *@table_out NULL when the project has
@@ -1009,6 +995,10 @@ read_pore_table (Reader *reader, const char *group, const gsize dims[3], const d
   if (pores == NULL)
     return reader_fail (reader, group, "filter_n_pores", "not enough memory for %u pores",
                         filter->n_pores);
+  for (guint32 p = 0; p < filter->n_pores; p++)
+    mark_unstored_unknown (&pores[p]);
+  /* only these keys are read: others in the group (of a newer cbdscope
+   * that stores more) are ignored, as GKeyFile ignores unknown keys */
   for (guint c = 0; c < G_N_ELEMENTS (pore_columns); c++)
     if (!read_pore_column (reader, group, &pore_columns[c], pores, filter->n_pores))
       return FALSE;

@@ -18,13 +18,13 @@
  *                and for finished cutouts every measured number and the
  *                pore table new filter thresholds are judged from:
  *                envelope_stack_faces (CbdFace bits: 1 x low, 2 x high,
- *                4 y low, 8 y high, 16 z low, 32 z high) and one list per
- *                CbdEnvelopePore field with filter_n_pores values each
- *                (pores_region, pores_volume_voxels, pores_volume_nm3,
- *                pores_centroid_{x,y,z}_nm, pores_inscribed_diameter_nm,
- *                pores_equivalent_diameter_nm, pores_bbox_{min,max}_{x,y,z}_voxels,
- *                pores_envelope_faces, pores_n_neighbours,
- *                pores_cutout_voxels, pores_centroid_in_cutout)
+ *                4 y low, 8 y high, 16 z low, 32 z high) and one list
+ *                with filter_n_pores values each for the CbdEnvelopePore
+ *                fields the filter reads, and the region ids:
+ *                pores_region, pores_volume_voxels, pores_volume_nm3,
+ *                pores_inscribed_diameter_nm, pores_envelope_faces,
+ *                pores_cutout_voxels, pores_centroid_in_cutout (the
+ *                other fields read back as unknown, see cbd-envelope.h)
  *   [end]        complete=true — written last, so a truncated file is
  *                recognised
  *
@@ -37,12 +37,12 @@
  * is read as before; filtering it again partitions its envelope. A table
  * is checked when read: lists of one value per pore, whole numbers or
  * finite lengths of at least 0, region ids ascending from 1, each pore
- * with 1 to all of its voxels in the cutout and its box in the envelope,
- * the stack faces those of the envelope the settings give, and the
- * pores' voxels in the cutout adding up to filter_pore_voxels. Groups of
- * other names (the app's [view]) are ignored by the study and kept by
- * cbd_project_load_full() / cbd_project_save_full(). Every other group and
- * key is required, and checked.
+ * with 1 to all of its voxels in the cutout, a positive volume and face
+ * bits of a box, the stack faces those of the envelope the settings give,
+ * and the pores' voxels in the cutout adding up to filter_pore_voxels.
+ * Groups of other names (the app's [view]) are ignored by the study and
+ * kept by cbd_project_load_full() / cbd_project_save_full(); keys of other
+ * names are ignored. Every other group and key is required, and checked.
  *
  * Numbers are in the C locale with as many digits (15 to 17) as it takes
  * to read them back bit for bit; lists are separated by ";"; "nan" marks a

@@ -103,8 +103,10 @@ typedef struct
   /* The envelope's pore table (cbd_envelope_dup_table()): new thresholds
    * are judged from it without partitioning again. Refcounted and never
    * changed (copies of a result share it); NULL when unknown, e.g. for a
-   * result read from an older project. A stored result only keeps one of
-   * the study's current partition (see cbd_study_set_result()). */
+   * result read from an older project. One read from a project holds only
+   * the pore fields the filter reads (see cbd-envelope.h). A stored result
+   * only keeps one of the study's current partition (see
+   * cbd_study_set_result()). */
   CbdEnvelope *pore_table;
 
   /* Specific surface area of the pore-solid interface, per cutout volume. */
