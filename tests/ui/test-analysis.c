@@ -2,7 +2,9 @@
  * cutouts fills the study, the plot and the fit without stalling the main
  * loop; the fit shown is the one `cbdscope-cli fit` computes from the
  * exported cutouts.csv; cancel keeps finished results; filter thresholds
- * move the accepted set; exported figures and tables are well formed
+ * move the accepted set, and in a reopened project partition nothing (the
+ * saved pore tables are judged); exported figures and tables are well
+ * formed
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -22,6 +24,7 @@
 #include "cbd-analysis-panel.h"
 #include "cbd-filter.h"
 #include "cbd-io.h"
+#include "cbd-project.h"
 #include "cbd-volume-view.h"
 #include "cbd-window.h"
 #include "ui-test-common.h"
@@ -1358,6 +1361,146 @@ test_histogram_passed_on (void)
   gtk_window_destroy (GTK_WINDOW (fixture.window));
 }
 
+/* The cutouts' filter under @thresholds as the pore tables of the project
+ * at @path say, read here with the core API, apart from the window. */
+static GArray *
+filter_saved_tables (const char                *path,
+                     const CbdFilterThresholds *thresholds)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbdStudy) saved = cbd_project_load (path, &error);
+  GArray *expected = g_array_new (FALSE, TRUE, sizeof (CbdFilterResult));
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < cbd_study_get_n_cutouts (saved); i++)
+    {
+      g_auto(CbdCutoutResult) result = { 0 };
+      CbdFilterResult filter;
+      guint64 above_d_max = 0;
+
+      g_assert_true (cbd_study_get_result (saved, i, &result));
+      g_assert_nonnull (result.pore_table);
+      g_assert_true (cbd_filter_evaluate (result.pore_table, thresholds, NULL, NULL, &filter, &error));
+      g_assert_no_error (error);
+      /* The diameter rule counted by hand: the voxels in the cutout of
+       * every pore wider than d_max. */
+      for (guint32 p = 0; p < result.pore_table->n_pores; p++)
+        if (result.pore_table->pores[p].inscribed_diameter_nm > thresholds->d_max_nm)
+          above_d_max += result.pore_table->pores[p].cutout_voxels;
+      g_assert_cmpuint (filter.rule_voxels[CBD_FILTER_RULE_DIAMETER], ==, above_d_max);
+      g_array_append_val (expected, filter);
+    }
+  return expected;
+}
+
+/* A reopened project re-filters from the pore tables it saved: a new d_max
+ * typed into the panel partitions no envelope (the study's envelope cache
+ * is never asked for one; before the tables were kept, each cutout cost a
+ * SNOW partition here), and the study, the cutout list and the fit label
+ * show the filter of the saved tables under the new thresholds. */
+static void
+test_refilter_reopened (void)
+{
+  g_autoptr(CbdVolume) volume = make_volume ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *directory = g_dir_make_tmp ("cbd-analysis-refilter-XXXXXX", &error);
+  g_autofree char *tiff_path = g_build_filename (directory, "volume.tif", NULL);
+  g_autofree char *project_path = g_build_filename (directory, "refilter.cbdscope", NULL);
+  g_autofree char *accepted_text = NULL;
+  g_autoptr(GFile) project = g_file_new_for_path (project_path);
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) expected = NULL;
+  Fixture fixture = { 0 }, reopened = { 0 };
+  CbdFilterThresholds thresholds;
+  CbdEnvelopeCacheStats stats;
+  CbdCutoutList *list;
+  CbdStudy *study;
+  guint n_accepted = 0, n_flipped = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (cbd_tiff_write (volume, tiff_path, &error));
+  g_assert_no_error (error);
+  fixture_open_window (&fixture, volume, tiff_path, 32);
+  add_cutout (fixture.window, "low", 2, 8, 4, EDGE);
+  add_cutout (fixture.window, "mid", 24, 8, 4, EDGE);
+  add_cutout (fixture.window, "high", 46, 8, 4, EDGE);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "analyse", NULL);
+  ui_test_wait_for_flag (&fixture.finished);
+  g_assert_false (fixture.cancelled);
+  g_assert_true (cbd_window_save_project (fixture.window, project, &error));
+  g_assert_no_error (error);
+
+  reopened.window = open_and_wait (project, NULL);
+  reopened.panel = CBD_ANALYSIS_PANEL (cbd_window_get_analysis_panel (reopened.window));
+  g_signal_connect (reopened.panel, "filter-applied", G_CALLBACK (filter_applied_cb), &reopened);
+  study = cbd_analysis_panel_get_study (reopened.panel);
+  g_assert_nonnull (study);
+  cbd_analysis_panel_get_thresholds (reopened.panel, &thresholds);
+  before = filter_saved_tables (project_path, &thresholds);
+  g_assert_cmpuint (before->len, ==, 3);
+
+  /* Narrower than the widest pores of every cutout (these random pore
+   * sites merge into pores a few voxels wide), through the spin button's
+   * own value-changed path: debounce, then the filter on a worker. */
+  thresholds.d_max_nm = 20.0;
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (reopened.panel),
+                                                CBD_TYPE_ANALYSIS_PANEL, "d_max_spin")),
+                             thresholds.d_max_nm);
+  ui_test_wait_for_flag (&reopened.filter_applied);
+  g_assert_true (cbd_analysis_panel_get_study (reopened.panel) == study);
+  g_assert_cmpfloat (cbd_study_get_settings (study)->filter.d_max_nm, ==, thresholds.d_max_nm);
+
+  /* Nothing partitioned, nor even looked up in the cache. */
+  cbd_envelope_cache_get_stats (cbd_study_get_envelope_cache (study), &stats);
+  g_assert_cmpuint (stats.computed, ==, 0);
+  g_assert_cmpuint (stats.memory_hits, ==, 0);
+  g_assert_cmpuint (stats.disk_hits, ==, 0);
+
+  expected = filter_saved_tables (project_path, &thresholds);
+  list = cbd_view_state_get_cutouts (cbd_window_get_state (reopened.window));
+  for (guint i = 0; i < expected->len; i++)
+    {
+      const CbdFilterResult *want = &g_array_index (expected, CbdFilterResult, i);
+      const CbdFilterResult *old = &g_array_index (before, CbdFilterResult, i);
+      g_auto(CbdCutoutResult) result = { 0 };
+      CbdCutoutItemAnalysis analysis;
+
+      g_test_message ("%s: excluded %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+                      " of %" G_GUINT64_FORMAT " pore voxels, accepted %d -> %d",
+                      cbd_study_get_cutout (study, i)->name, old->excluded_voxels,
+                      want->excluded_voxels, want->pore_voxels, old->accepted, want->accepted);
+      g_assert_true (cbd_study_get_result (study, i, &result));
+      g_assert_cmpuint (result.filter.excluded_voxels, ==, want->excluded_voxels);
+      g_assert_cmpuint (result.filter.retained_voxels, ==, want->retained_voxels);
+      g_assert_cmpuint (result.filter.n_excluded, ==, want->n_excluded);
+      g_assert_cmpmem (result.filter.rule_voxels, sizeof result.filter.rule_voxels,
+                       want->rule_voxels, sizeof want->rule_voxels);
+      g_assert_cmpint (result.filter.accepted, ==, want->accepted);
+      /* The list shows it. */
+      g_assert_true (cbd_cutout_item_get_analysis (cbd_cutout_list_get (list, i), &analysis));
+      g_assert_cmpint (analysis.accepted, ==, want->accepted);
+      /* Accepted as the excluded fraction, counted here, allows. */
+      g_assert_cmpint (want->accepted, ==,
+                       (double) want->excluded_voxels <= thresholds.max_excluded * want->pore_voxels);
+      /* The new d_max excludes more than the saved thresholds did, and
+       * rejects a cutout they accepted. */
+      g_assert_cmpuint (want->excluded_voxels, >, old->excluded_voxels);
+      n_flipped += old->accepted && !want->accepted;
+      n_accepted += want->accepted;
+    }
+  g_assert_cmpuint (n_flipped, >, 0);
+  accepted_text = g_strdup_printf ("%u of 3 finished cutouts accepted", n_accepted);
+  if (strstr (cbd_analysis_panel_get_fit_text (reopened.panel), accepted_text) == NULL)
+    g_error ("the fit label “%s” does not say “%s”", cbd_analysis_panel_get_fit_text (reopened.panel),
+             accepted_text);
+
+  gtk_window_destroy (GTK_WINDOW (reopened.window));
+  gtk_window_destroy (GTK_WINDOW (fixture.window));
+  g_unlink (project_path);
+  g_unlink (tiff_path);
+  g_rmdir (directory);
+}
+
 static void
 test_widgets (void)
 {
@@ -1527,6 +1670,7 @@ main (int argc, char **argv)
   g_test_add_func ("/analysis/run", test_analysis);
   g_test_add_func ("/analysis/raw-project", test_raw_project);
   g_test_add_func ("/analysis/histogram-passed-on", test_histogram_passed_on);
+  g_test_add_func ("/analysis/refilter-reopened", test_refilter_reopened);
   g_test_add_func ("/analysis/responsive", test_responsive);
   return g_test_run ();
 }
