@@ -7,7 +7,10 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cbd-solver.h"
 
@@ -754,6 +757,79 @@ test_axes_with_different_dense_clusters (void)
   assert_same_as_alone (volume, label_one_conducts, &options, together);
 }
 
+/* The address space the process holds now, in bytes (Linux). */
+static guint64
+address_space_bytes (void)
+{
+  g_autofree char *statm = NULL;
+  guint64 pages = 0;
+
+  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    pages = g_ascii_strtoull (statm, NULL, 10);
+  return pages * (guint64) sysconf (_SC_PAGESIZE);
+}
+
+/* Out of memory at any step of a solve of three axes: with the address
+ * space capped at a few MB to a few hundred MB above what the process holds
+ * (so that the cluster labels, the system, the multigrid or the vectors
+ * cannot be had), each solve either finishes or fails with
+ * CBD_SOLVER_ERROR_NO_MEMORY, in a subprocess that must not crash. The
+ * smallest cap must fail and the largest must solve. */
+static void
+test_out_of_memory (void)
+{
+  static const guint caps_mb[] = { 1, 3, 6, 10, 16, 24, 36, 44, 52, 58, 64, 70, 80, 400 };
+
+  if (g_test_subprocess ())
+    {
+      static const gboolean all_axes[3] = { TRUE, TRUE, TRUE };
+      g_autoptr(CbdVolume) volume = new_volume (96, 96, 96);
+      g_autoptr(GError) error = NULL;
+      CbdSolverOptions options;
+      CbdAxisResult results[3];
+      guint32 state = 5;
+      struct rlimit cap;
+
+      for (gsize i = 0; i < cbd_volume_n_voxels (volume); i++)
+        {
+          state = state * 1664525u + 1013904223u;
+          volume->labels[i] = (state >> 24) < 160;
+        }
+      cbd_solver_options_init (&options);
+      options.n_threads = 1;   /* no thread stacks to reserve */
+      cap.rlim_cur = cap.rlim_max = address_space_bytes ()
+                                    + (rlim_t) atoi (g_getenv ("CBD_TEST_CAP_MB")) * 1024 * 1024;
+      g_assert_cmpint (setrlimit (RLIMIT_AS, &cap), ==, 0);
+      if (cbd_solver_solve_axes (volume, label_one_conducts, all_axes, &options, results, NULL,
+                                 NULL, NULL, &error))
+        {
+          g_assert_true (results[0].converged && results[1].converged && results[2].converged);
+          printf ("solved\n");
+        }
+      else
+        {
+          g_assert_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_NO_MEMORY);
+          printf ("no memory: %s\n", error->message);
+        }
+      return;
+    }
+
+  for (guint c = 0; c < G_N_ELEMENTS (caps_mb); c++)
+    {
+      char cap[16];
+
+      g_snprintf (cap, sizeof cap, "%u", caps_mb[c]);
+      g_setenv ("CBD_TEST_CAP_MB", cap, TRUE);
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, 0);
+      g_test_trap_assert_passed ();
+      if (c == 0)
+        g_test_trap_assert_stdout ("no memory: Not enough memory for the *");
+      else if (c + 1 == G_N_ELEMENTS (caps_mb))
+        g_test_trap_assert_stdout ("solved*");
+    }
+  g_unsetenv ("CBD_TEST_CAP_MB");
+}
+
 static void
 test_cancel (void)
 {
@@ -794,5 +870,6 @@ main (int argc, char **argv)
   g_test_add_func ("/solver/axes-with-different-dense-clusters",
                    test_axes_with_different_dense_clusters);
   g_test_add_func ("/solver/cancel", test_cancel);
+  g_test_add_func ("/solver/out-of-memory", test_out_of_memory);
   return g_test_run ();
 }
