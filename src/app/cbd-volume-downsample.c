@@ -17,6 +17,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cbd-parallel.h"
 #include "cbd-volume-downsample.h"
 
 /* Higher wins a tie. */
@@ -154,7 +155,6 @@ cbd_downsample_labels (const CbdVolume   *volume,
 {
   guint n_threads;
   Range *ranges;
-  GThread **threads;
   guint8 *out;
   gboolean cancelled = FALSE;
 
@@ -175,7 +175,6 @@ cbd_downsample_labels (const CbdVolume   *volume,
 
   n_threads = (guint) CLAMP (out_dims[2], 1, (gsize) MAX (g_get_num_processors (), 1));
   ranges = g_new0 (Range, n_threads);
-  threads = g_new0 (GThread *, n_threads);
   for (guint t = 0; t < n_threads; t++)
     {
       Range *range = &ranges[t];
@@ -189,17 +188,11 @@ cbd_downsample_labels (const CbdVolume   *volume,
       range->cancellable = cancellable;
       range->bz_begin = out_dims[2] * t / n_threads;
       range->bz_end = out_dims[2] * (t + 1) / n_threads;
-      if (t > 0)
-        threads[t] = g_thread_new ("cbd-downsample", downsample_range, range);
     }
-  downsample_range (&ranges[0]);
+  cbd_parallel_run_workers ("cbd-downsample", downsample_range, ranges, sizeof ranges[0],
+                            n_threads);
   for (guint t = 0; t < n_threads; t++)
-    {
-      if (threads[t] != NULL)
-        g_thread_join (threads[t]);
-      cancelled |= ranges[t].cancelled;
-    }
-  g_free (threads);
+    cancelled |= ranges[t].cancelled;
   g_free (ranges);
 
   if (cancelled)

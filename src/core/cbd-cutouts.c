@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cbd-cutouts.h"
+#include "cbd-parallel.h"
 
 G_DEFINE_QUARK (cbd-cutouts-error-quark, cbd_cutouts_error)
 
@@ -234,7 +235,6 @@ cbd_free_origins_find (const CbdVolume *volume,
 {
   g_autoptr(CbdFreeOrigins) result = NULL;
   g_autofree FindBand *bands = NULL;
-  g_autofree GThread **threads = NULL;
   g_autofree guint32 *z_free_from = NULL;
   FindJob job = { 0 };
   guint n_bands;
@@ -278,7 +278,6 @@ cbd_free_origins_find (const CbdVolume *volume,
   z_free_from = g_try_malloc0_n (ox * oy, sizeof (guint32));
   n_bands = find_n_bands (oy, edge, n_threads);
   bands = g_new0 (FindBand, n_bands);
-  threads = g_new0 (GThread *, n_bands);
   if (result->bits == NULL || z_free_from == NULL)
     ok = FALSE;
 
@@ -312,11 +311,7 @@ cbd_free_origins_find (const CbdVolume *volume,
                  cbd_free_origins_memory_size (volume, edge, n_bands) >> 20);
   else
     {
-      for (guint b = 1; b < n_bands; b++)
-        threads[b] = g_thread_new ("cbd-cutouts", find_band_run, &bands[b]);
-      find_band_run (&bands[0]);
-      for (guint b = 1; b < n_bands; b++)
-        g_thread_join (g_steal_pointer (&threads[b]));
+      cbd_parallel_run_workers ("cbd-cutouts", find_band_run, bands, sizeof bands[0], n_bands);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;
     }
@@ -397,16 +392,19 @@ n_cells (const gsize dims[3], gsize stride)
          * ((dims[2] + stride - 1) / stride);
 }
 
-/* Candidate origins, three guint32 each, in z, y, x order of their cells. */
-static GArray *
+/* Candidate origins, three guint32 each, in z, y, x order of their cells
+ * (at most one per cell, so the cells bound the memory asked for up front);
+ * NULL on error. */
+static guint32 *
 gather_candidates (const CbdFreeOrigins *free_origins,
+                   gsize                *n_candidates,
                    GCancellable         *cancellable,
                    GError              **error)
 {
   const gsize *dims = free_origins->dims;
-  gsize stride = 1, cells_x, cells_y, n_cell;
+  gsize stride = 1, cells_x, cells_y, n_cell, n = 0;
   g_autofree guint8 *taken = NULL;
-  g_autoptr(GArray) candidates = g_array_new (FALSE, FALSE, 3 * sizeof (guint32));
+  g_autofree guint32 *candidates = NULL;
 
   while (n_cells (dims, stride) > MAX_CANDIDATE_CELLS)
     stride++;
@@ -414,7 +412,8 @@ gather_candidates (const CbdFreeOrigins *free_origins,
   cells_y = (dims[1] + stride - 1) / stride;
   n_cell = n_cells (dims, stride);
   taken = g_try_malloc0 (n_cell);
-  if (taken == NULL)
+  candidates = g_try_new (guint32, 3 * n_cell);
+  if (taken == NULL || candidates == NULL)
     {
       g_set_error (error, CBD_CUTOUTS_ERROR, CBD_CUTOUTS_ERROR_NO_MEMORY,
                    "Not enough memory for the cutout candidates");
@@ -439,14 +438,16 @@ gather_candidates (const CbdFreeOrigins *free_origins,
               x0 = row_first_set (row, cx * stride, MIN ((cx + 1) * stride, dims[0]));
               if (x0 >= 0)
                 {
-                  guint32 origin[3] = { (guint32) x0, (guint32) y0, (guint32) z0 };
-
-                  g_array_append_val (candidates, origin);
+                  candidates[3 * n] = (guint32) x0;
+                  candidates[3 * n + 1] = (guint32) y0;
+                  candidates[3 * n + 2] = (guint32) z0;
+                  n++;
                   cell_row[cx] = 1;
                 }
             }
         }
     }
+  *n_candidates = n;
   return g_steal_pointer (&candidates);
 }
 
@@ -492,12 +493,13 @@ picker_clear (Picker *picker)
 }
 
 static gboolean
-picker_init (Picker *picker, const CbdFreeOrigins *free_origins, const GArray *candidates)
+picker_init (Picker *picker, const CbdFreeOrigins *free_origins, const guint32 *candidates,
+             gsize n)
 {
-  gsize n = candidates->len, n_grid;
+  gsize n_grid;
   g_autofree guint32 *cell_of = NULL;
 
-  picker->origin = (const guint32 *) (const void *) candidates->data;
+  picker->origin = candidates;
   picker->n = n;
   picker->leaves = 1;
   while (picker->leaves < n)
@@ -632,7 +634,8 @@ cbd_free_origins_select (const CbdFreeOrigins *free_origins,
                          GError              **error)
 {
   g_autoptr(GArray) cutouts = cbd_cutouts_new ();
-  g_autoptr(GArray) candidates = NULL;
+  g_autofree guint32 *candidates = NULL;
+  gsize n_candidates = 0;
   Picker picker = { 0 };
   guint32 pick = 0;
   gboolean ok = TRUE;
@@ -649,14 +652,15 @@ cbd_free_origins_select (const CbdFreeOrigins *free_origins,
     min_gap = G_MAXUINT32;
   overlap = free_origins->edge + min_gap;
 
-  candidates = gather_candidates (free_origins, cancellable, error);
+  candidates = gather_candidates (free_origins, &n_candidates, cancellable, error);
   if (candidates == NULL)
     return NULL;
-  if (!picker_init (&picker, free_origins, candidates))
+  if (!picker_init (&picker, free_origins, candidates, n_candidates))
     {
       picker_clear (&picker);
       g_set_error (error, CBD_CUTOUTS_ERROR, CBD_CUTOUTS_ERROR_NO_MEMORY,
-                   "Not enough memory to choose among %u cutout candidates", candidates->len);
+                   "Not enough memory to choose among %" G_GSIZE_FORMAT " cutout candidates",
+                   n_candidates);
       return NULL;
     }
 

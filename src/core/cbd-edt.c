@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "cbd-edt.h"
+#include "cbd-parallel.h"
 
 G_DEFINE_QUARK (cbd-edt-error-quark, cbd_edt_error)
 
@@ -309,7 +310,6 @@ cbd_edt_compute (const CbdVolume *volume,
   gsize blocks_per_row;
   g_autofree Scratch *scratch = NULL;
   g_autofree Worker *workers = NULL;
-  g_autofree GThread **threads = NULL;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (volume != NULL, FALSE);
@@ -343,7 +343,6 @@ cbd_edt_compute (const CbdVolume *volume,
 
   scratch = g_new0 (Scratch, n_threads);
   workers = g_new0 (Worker, n_threads);
-  threads = g_new0 (GThread *, n_threads);
   for (guint t = 0; t < n_threads; t++)
     if (!scratch_init (&scratch[t], longest))
       {
@@ -371,11 +370,7 @@ cbd_edt_compute (const CbdVolume *volume,
           workers[t].pass = &pass;
           workers[t].scratch = &scratch[t];
         }
-      for (guint t = 1; t < n_threads; t++)
-        threads[t] = g_thread_new ("cbd-edt", worker_run, &workers[t]);
-      worker_run (&workers[0]);
-      for (guint t = 1; t < n_threads; t++)
-        g_thread_join (g_steal_pointer (&threads[t]));
+      cbd_parallel_run_workers ("cbd-edt", worker_run, workers, sizeof workers[0], n_threads);
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;

@@ -161,3 +161,24 @@ cbd_parallel_team (CbdParallel  *parallel,
   loop_join (&loop);
   return n_members;
 }
+
+void
+cbd_parallel_run_workers (const char  *name,
+                          GThreadFunc  func,
+                          gpointer     workers,
+                          gsize        worker_size,
+                          guint        n_workers)
+{
+  g_autofree GThread **threads = g_new0 (GThread *, MAX (n_workers, 1));
+  guint8 *worker = workers;
+
+  for (guint t = 1; t < n_workers; t++)
+    threads[t] = g_thread_try_new (name, func, worker + t * worker_size, NULL);
+  if (n_workers > 0)
+    func (worker);
+  for (guint t = 1; t < n_workers; t++)
+    if (threads[t] != NULL)
+      g_thread_join (threads[t]);
+    else
+      func (worker + t * worker_size);
+}

@@ -43,6 +43,18 @@ guint        cbd_parallel_team (CbdParallel  *parallel,
                                 CbdTeamFunc   func,
                                 gpointer      data);
 
+/* Runs @func once for each of @n_workers workers (@workers: an array of
+ * them, @worker_size bytes each): worker 0 on this thread, the others on
+ * threads named @name of their own, and those the system will not start
+ * (a limit on threads or address space) on this thread after worker 0, so
+ * each runs exactly once and nothing aborts. Returns when all are done.
+ * Workers must not wait for one another. */
+void         cbd_parallel_run_workers (const char  *name,
+                                       GThreadFunc  func,
+                                       gpointer     workers,
+                                       gsize        worker_size,
+                                       guint        n_workers);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbdParallel, cbd_parallel_free)
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #endif
 
 #include "cbd-edt.h"
+#include "cbd-parallel.h"
 #include "cbd-partition.h"
 
 G_DEFINE_QUARK (cbd-partition-error-quark, cbd_partition_error)
@@ -185,16 +186,11 @@ run_parallel (Partition *partition,
               UnitFunc   func)
 {
   g_autofree Worker *workers = g_new0 (Worker, n_threads);
-  g_autofree GThread **threads = g_new0 (GThread *, n_threads);
   gint next_unit = 0;
 
   for (guint t = 0; t < n_threads; t++)
     workers[t] = (Worker) { partition, func, n_units, t, &next_unit };
-  for (guint t = 1; t < n_threads; t++)
-    threads[t] = g_thread_new ("cbd-partition", worker_run, &workers[t]);
-  worker_run (&workers[0]);
-  for (guint t = 1; t < n_threads; t++)
-    g_thread_join (threads[t]);
+  cbd_parallel_run_workers ("cbd-partition", worker_run, workers, sizeof workers[0], n_threads);
 }
 
 static inline gsize
@@ -1041,7 +1037,8 @@ typedef struct
   gsize        nx, ny;
 } FloodQueue;
 
-static void
+/* FALSE when out of memory (the queue is then empty, and clears). */
+static gboolean
 flood_queue_init (FloodQueue *queue, const float *distance, gsize nx, gsize ny,
                   float largest, float smallest)
 {
@@ -1055,7 +1052,10 @@ flood_queue_init (FloodQueue *queue, const float *distance, gsize nx, gsize ny,
   while ((span >> queue->shift) >= FLOOD_MAX_BANDS)
     queue->shift++;
   queue->n_bands = (span >> queue->shift) + 1;
-  queue->bands = g_new0 (Band, queue->n_bands);
+  queue->bands = g_try_new0 (Band, queue->n_bands);
+  if (queue->bands == NULL)
+    queue->n_bands = 0;
+  return queue->bands != NULL;
 }
 
 static void
@@ -1253,7 +1253,7 @@ flood (const Partition *partition,
   guint64 current, popped = 0;
   gboolean ok = TRUE, failed = FALSE;
 
-  flood_queue_init (&queue, distance, nx, ny, largest, smallest);
+  ok = flood_queue_init (&queue, distance, nx, ny, largest, smallest);
   for (gsize s = 0; s < n_seeds && ok; s++)
     {
       guint64 index = seeds[s];

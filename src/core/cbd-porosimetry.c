@@ -12,6 +12,7 @@
 
 #include "cbd-edt.h"
 #include "cbd-json.h"
+#include "cbd-parallel.h"
 #include "cbd-porosimetry.h"
 
 G_DEFINE_QUARK (cbd-porosimetry-error-quark, cbd_porosimetry_error)
@@ -355,21 +356,16 @@ parallel_run (guint            n_threads,
     .stage = stage, .fraction_start = fraction_start, .fraction_span = fraction_span,
   };
   g_autofree ParallelWorker *workers = NULL;
-  g_autofree GThread **threads = NULL;
 
   n_threads = MIN (resolve_threads (n_threads), MAX (n_units, 1));
   workers = g_new0 (ParallelWorker, n_threads);
-  threads = g_new0 (GThread *, n_threads);
   for (guint t = 0; t < n_threads; t++)
     {
       workers[t].parallel = &parallel;
       workers[t].reports = (t == 0);
     }
-  for (guint t = 1; t < n_threads; t++)
-    threads[t] = g_thread_new ("cbd-porosimetry", parallel_worker, &workers[t]);
-  parallel_worker (&workers[0]);
-  for (guint t = 1; t < n_threads; t++)
-    g_thread_join (threads[t]);
+  cbd_parallel_run_workers ("cbd-porosimetry", parallel_worker, workers, sizeof workers[0],
+                            n_threads);
 }
 
 /* ------------------------------------------------------------------------ */

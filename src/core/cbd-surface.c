@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cbd-surface.h"
+#include "cbd-parallel.h"
 
 G_DEFINE_QUARK (cbd-surface-error-quark, cbd_surface_error)
 
@@ -532,7 +533,6 @@ cbd_surface_measure (const CbdVolume  *volume,
 {
   g_autofree MarchingTable *table = NULL;
   g_autofree SurfaceWorker *workers = NULL;
-  g_autofree GThread **threads = NULL;
   g_autofree double *layer_area = NULL, *layer_area_binary = NULL;
   SurfaceJob job = { 0 };
   gboolean ok = TRUE;
@@ -589,7 +589,6 @@ cbd_surface_measure (const CbdVolume  *volume,
     n_threads = MAX (1, g_get_num_processors ());
   n_threads = MIN (n_threads, job.n_layers);
   workers = g_new0 (SurfaceWorker, n_threads);
-  threads = g_new0 (GThread *, n_threads);
   for (guint t = 0; t < n_threads; t++)
     {
       workers[t].job = &job;
@@ -605,11 +604,8 @@ cbd_surface_measure (const CbdVolume  *volume,
                  "Not enough memory for the surface measurement's slices");
   else
     {
-      for (guint t = 1; t < n_threads; t++)
-        threads[t] = g_thread_new ("cbd-surface", surface_worker_run, &workers[t]);
-      surface_worker_run (&workers[0]);
-      for (guint t = 1; t < n_threads; t++)
-        g_thread_join (g_steal_pointer (&threads[t]));
+      cbd_parallel_run_workers ("cbd-surface", surface_worker_run, workers, sizeof workers[0],
+                                n_threads);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;
     }

@@ -933,8 +933,10 @@ run_stage (Synth           *synth,
 
   cbd_progress_report (progress, progress_data, name, base);
   threads = g_new0 (GThread *, n_threads);
+  /* Helpers the system will not start (a thread or address-space limit)
+   * leave their items to the others. */
   for (guint t = 1; t < n_threads; t++)
-    threads[t] = g_thread_new ("cbd-synth", stage_worker, &stage);
+    threads[t] = g_thread_try_new ("cbd-synth", stage_worker, &stage, NULL);
 
   /* The calling thread works too and is the only one that reports. */
   {
@@ -964,7 +966,8 @@ run_stage (Synth           *synth,
       }
   }
   for (guint t = 1; t < n_threads; t++)
-    g_thread_join (threads[t]);
+    if (threads[t] != NULL)
+      g_thread_join (threads[t]);
   g_free (threads);
 
   if (stage.abort == 2)

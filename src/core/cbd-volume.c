@@ -67,10 +67,11 @@ cbd_volume_new (gsize    nx,
   labels = g_try_malloc0 (count);
   if (labels == NULL)
     {
+      g_autofree char *size = g_format_size (count);
+
       g_set_error (error, CBD_VOLUME_ERROR, CBD_VOLUME_ERROR_NO_MEMORY,
                    "Not enough memory for a %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT
-                   " × %" G_GSIZE_FORMAT " volume (%.1f GB)",
-                   nx, ny, nz, count / 1e9);
+                   " × %" G_GSIZE_FORMAT " volume (%s)", nx, ny, nz, size);
       return NULL;
     }
 

@@ -59,10 +59,44 @@ cbd_plot_format_to_string (CbdPlotFormat format)
     }
 }
 
+/* The encoded figure, grown without aborting when memory runs out (cairo
+ * then reports the failed write). */
+typedef struct
+{
+  guint8 *data;
+  gsize   len, size;
+} Bytes;
+
+/* Room for @extra more bytes; FALSE when out of memory. */
+static gboolean
+bytes_reserve (Bytes *bytes, gsize extra)
+{
+  gsize size = MAX (bytes->size, 4096);
+  guint8 *data;
+
+  if (extra > G_MAXSIZE / 2 - bytes->len)
+    return FALSE;
+  while (size < bytes->len + extra)
+    size *= 2;
+  if (size == bytes->size)
+    return TRUE;
+  data = g_try_realloc (bytes->data, size);
+  if (data == NULL)
+    return FALSE;
+  bytes->data = data;
+  bytes->size = size;
+  return TRUE;
+}
+
 static cairo_status_t
 append_bytes (void *closure, const unsigned char *data, unsigned int length)
 {
-  g_byte_array_append (closure, data, length);
+  Bytes *bytes = closure;
+
+  if (!bytes_reserve (bytes, length))
+    return CAIRO_STATUS_NO_MEMORY;
+  memcpy (bytes->data + bytes->len, data, length);
+  bytes->len += length;
   return CAIRO_STATUS_SUCCESS;
 }
 
@@ -90,23 +124,28 @@ put_be32 (guint8 *out, guint32 value)
 
 /* cairo writes no resolution; a pHYs chunk right after IHDR records it so
  * that page layout programs size the figure as intended. */
-static void
-insert_png_resolution (GByteArray *png, double dpi)
+/* FALSE when out of memory. */
+static gboolean
+insert_png_resolution (Bytes *png, double dpi)
 {
   guint8 chunk[4 + 4 + 9 + 4];
   guint32 per_metre = (guint32) lround (dpi / 0.0254);
   const gsize after_ihdr = 8 + 4 + 4 + 13 + 4;
 
   if (png->len < after_ihdr || memcmp (png->data + 12, "IHDR", 4) != 0)
-    return;
+    return TRUE;
   put_be32 (chunk, 9);
   memcpy (chunk + 4, "pHYs", 4);
   put_be32 (chunk + 8, per_metre);
   put_be32 (chunk + 12, per_metre);
   chunk[16] = 1;  /* unit: metre */
   put_be32 (chunk + 17, crc32_update (0, chunk + 4, 4 + 9));
-  /* a GByteArray is a GArray of bytes */
-  g_array_insert_vals ((GArray *) png, after_ihdr, chunk, sizeof chunk);
+  if (!bytes_reserve (png, sizeof chunk))
+    return FALSE;
+  memmove (png->data + after_ihdr + sizeof chunk, png->data + after_ihdr, png->len - after_ihdr);
+  memcpy (png->data + after_ihdr, chunk, sizeof chunk);
+  png->len += sizeof chunk;
+  return TRUE;
 }
 
 static gboolean
@@ -145,7 +184,8 @@ cbd_plot_export (CbdPlotDrawFunc draw,
                  double          dpi,
                  GError        **error)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  Bytes buffer = { NULL, 0, 0 };
+  Bytes *bytes = &buffer;
   g_autoptr(GError) local_error = NULL;
   cairo_surface_t *surface = NULL;
   gboolean ok = FALSE;
@@ -186,7 +226,11 @@ cbd_plot_export (CbdPlotDrawFunc draw,
         if (!check_status (cairo_surface_write_to_png_stream (surface, append_bytes, bytes),
                            path, error))
           goto out;
-        insert_png_resolution (bytes, dpi);
+        if (!insert_png_resolution (bytes, dpi))
+          {
+            check_status (CAIRO_STATUS_NO_MEMORY, path, error);
+            goto out;
+          }
       }
       break;
 
@@ -233,5 +277,6 @@ cbd_plot_export (CbdPlotDrawFunc draw,
 out:
   if (surface != NULL)
     cairo_surface_destroy (surface);
+  g_free (buffer.data);
   return ok;
 }

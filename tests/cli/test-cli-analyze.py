@@ -350,5 +350,32 @@ def test_bad_inputs():
                    "-o", out)
 
 
+def test_out_of_memory():
+    """Short of memory at any stage (the address space capped at steps from
+    what the program needs to start to what the analysis needs), analyze
+    finishes or says what did not fit and exits 1: no abort, no crash."""
+    import resource
+
+    messages = set()
+    solved = False
+    for cap_mb in list(range(24, 132, 6)) + [1024]:
+        def cap(limit=cap_mb * 1024 * 1024):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+        out = fresh("oom")
+        proc = subprocess.run([CLI, "analyze", STACK, *map(str, COMMON), "--cutouts", LIST,
+                               "-o", out], capture_output=True, text=True, timeout=600,
+                              preexec_fn=cap)
+        if proc.returncode == 127 and "error while loading shared libraries" in proc.stderr:
+            continue  # too little for the dynamic loader: before any of our code
+        assert proc.returncode in (0, 1), (cap_mb, proc.returncode, proc.stderr[-400:])
+        if proc.returncode == 1:
+            last = proc.stderr.strip().splitlines()[-1]
+            assert "not enough memory" in last.lower() or "out of memory" in last, (cap_mb, last)
+            messages.add(last)
+        solved |= proc.returncode == 0
+    assert solved and len(messages) >= 2, messages
+
+
 main([test_files_complete, test_cutouts_csv, test_fit_matches_cli_fit, test_psd_csv, test_resume,
-      test_auto, test_fewer_than_asked, test_shared_volume, test_bad_inputs])
+      test_auto, test_fewer_than_asked, test_shared_volume, test_bad_inputs, test_out_of_memory])
