@@ -72,7 +72,25 @@ cbd_parallel_new (guint n_threads)
   n_threads = CLAMP (n_threads, 1, CBD_PARALLEL_CHUNKS);
   if (n_threads > 1)
     {
-      parallel->pool = g_thread_pool_new (worker, NULL, n_threads - 1, TRUE, NULL);
+      g_autoptr(GError) error = NULL;
+
+      /* An exclusive pool starts its threads now; where the system gives
+       * fewer (a thread or address-space limit), work with those, and cap
+       * the pool so that no push tries to start another. */
+      parallel->pool = g_thread_pool_new (worker, NULL, n_threads - 1, TRUE, &error);
+      if (parallel->pool != NULL && error != NULL)
+        {
+          guint started = g_thread_pool_get_num_threads (parallel->pool);
+
+          if (started == 0)
+            {
+              g_thread_pool_free (parallel->pool, TRUE, TRUE);
+              parallel->pool = NULL;
+            }
+          else
+            g_thread_pool_set_max_threads (parallel->pool, (gint) started, NULL);
+          n_threads = started + 1;
+        }
       parallel->n_workers = parallel->pool != NULL ? n_threads - 1 : 0;
     }
   return parallel;

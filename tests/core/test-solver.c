@@ -769,10 +769,11 @@ address_space_bytes (void)
   return pages * (guint64) sysconf (_SC_PAGESIZE);
 }
 
-/* Out of memory at any step of a solve of three axes: with the address
- * space capped at a few MB to a few hundred MB above what the process holds
- * (so that the cluster labels, the system, the multigrid or the vectors
- * cannot be had), each solve either finishes or fails with
+/* Out of memory at any step of a solve of three axes, on 1 and on 3
+ * threads: with the address space capped at a few MB to a few hundred MB
+ * above what the process holds (so that the helper threads, the cluster
+ * labels, the system, the multigrid or the vectors cannot be had), each
+ * solve either finishes or fails with
  * CBD_SOLVER_ERROR_NO_MEMORY, in a subprocess that must not crash. The
  * smallest cap must fail and the largest must solve. */
 static void
@@ -796,7 +797,8 @@ test_out_of_memory (void)
           volume->labels[i] = (state >> 24) < 160;
         }
       cbd_solver_options_init (&options);
-      options.n_threads = 1;   /* no thread stacks to reserve */
+      /* 3: the helpers' stacks (8 MB each) may not fit either */
+      options.n_threads = (guint) atoi (g_getenv ("CBD_TEST_THREADS"));
       cap.rlim_cur = cap.rlim_max = address_space_bytes ()
                                     + (rlim_t) atoi (g_getenv ("CBD_TEST_CAP_MB")) * 1024 * 1024;
       g_assert_cmpint (setrlimit (RLIMIT_AS, &cap), ==, 0);
@@ -814,20 +816,24 @@ test_out_of_memory (void)
       return;
     }
 
-  for (guint c = 0; c < G_N_ELEMENTS (caps_mb); c++)
-    {
-      char cap[16];
+  for (guint threads = 1; threads <= 3; threads += 2)
+    for (guint c = 0; c < G_N_ELEMENTS (caps_mb); c++)
+      {
+        char cap[16], n_threads[4];
 
-      g_snprintf (cap, sizeof cap, "%u", caps_mb[c]);
-      g_setenv ("CBD_TEST_CAP_MB", cap, TRUE);
-      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, 0);
-      g_test_trap_assert_passed ();
-      if (c == 0)
-        g_test_trap_assert_stdout ("no memory: Not enough memory for the *");
-      else if (c + 1 == G_N_ELEMENTS (caps_mb))
-        g_test_trap_assert_stdout ("solved*");
-    }
+        g_snprintf (cap, sizeof cap, "%u", caps_mb[c]);
+        g_snprintf (n_threads, sizeof n_threads, "%u", threads);
+        g_setenv ("CBD_TEST_CAP_MB", cap, TRUE);
+        g_setenv ("CBD_TEST_THREADS", n_threads, TRUE);
+        g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, 0);
+        g_test_trap_assert_passed ();
+        if (c == 0)
+          g_test_trap_assert_stdout ("no memory: Not enough memory for the *");
+        else if (c + 1 == G_N_ELEMENTS (caps_mb))
+          g_test_trap_assert_stdout ("solved*");
+      }
   g_unsetenv ("CBD_TEST_CAP_MB");
+  g_unsetenv ("CBD_TEST_THREADS");
 }
 
 static void
