@@ -28,8 +28,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   gsize  dims[3];
-  gsize  half;        /* cells per colour and row: (nx + 1) / 2 */
-  gsize  half_up;     /* half rounded up to whole vectors */
+  gsize  half_up;     /* cells per colour and row, (nx + 1) / 2, rounded up to whole vectors */
   gsize  row, plane;  /* strides of one colour's array */
   gsize  size;        /* floats per colour array */
   float  g[3];        /* conductance per axis, when link is NULL */
@@ -45,6 +44,18 @@ typedef struct
    * rows per plane. */
   float *coarse_x;
 } CbdMgBox;
+
+/* The stride of one colour's row on a box @nx cells wide (with half_up). */
+static inline gsize
+cbd_mg_box_row_stride (gsize nx, gsize *half_up)
+{
+  gsize up = ((nx + 1) / 2 + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
+
+  if (half_up != NULL)
+    *half_up = up;
+  /* A row's padding on the right is the next row's on the left. */
+  return up + CBD_MG_BOX_ROW_OFFSET;
+}
 
 static inline gsize
 cbd_mg_box_row_start (const CbdMgBox *box, guint colour, gsize y, gsize z)

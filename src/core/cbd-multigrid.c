@@ -1107,10 +1107,7 @@ box_setup (CbdMultigrid *mg, guint l)
   gboolean links = lv->conductance != NULL;
   CbdGridWalker walker;
 
-  box->half = (dims[0] + 1) / 2;
-  box->half_up = (box->half + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
-  /* A row's padding on the right is the next row's on the left. */
-  box->row = box->half_up + CBD_MG_BOX_ROW_OFFSET;
+  box->row = cbd_mg_box_row_stride (dims[0], &box->half_up);
   box->plane = box->row * (dims[1] + 2);
   box->size = box->plane * (dims[2] + 2);
   memcpy (box->dims, dims, sizeof box->dims);
@@ -1170,8 +1167,7 @@ box_wanted (const CbdMultigrid *mg, guint l, const CbdMgMatrix *matrix)
 {
   const Level *lv = &mg->level[l];
   gsize n_cells = lv->dims[0] * lv->dims[1] * lv->dims[2];
-  gsize half_up = ((lv->dims[0] + 1) / 2 + CBD_MG_BOX_VECTOR - 1) / CBD_MG_BOX_VECTOR * CBD_MG_BOX_VECTOR;
-  gsize row = half_up + CBD_MG_BOX_ROW_OFFSET;
+  gsize row = cbd_mg_box_row_stride (lv->dims[0], NULL);
 
   if (lv->n < BOX_MIN_FILL * n_cells ||
       2.0 * row * (lv->dims[1] + 2) * (lv->dims[2] + 2) >= (double) G_MAXUINT32)

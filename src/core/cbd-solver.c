@@ -168,8 +168,7 @@ typedef struct
   const Problem *problem;
   guint8        *marks;
   guint32       *parent;
-  guint          axes;          /* the axes to be solved, bit d for axis d */
-  gsize          slab_start[CBD_PARALLEL_CHUNKS + 1];
+  guint          axes;          /* the axes to be solved that percolate, bit d for axis d */
 } Percolation;
 
 /* Joins the conducting voxels of one slab of planes to their -x, -y, -z
@@ -184,7 +183,6 @@ percolation_slab (gpointer data, guint member, guint n_members)
   guint32 *parent = job->parent;
   gsize z0 = dims[2] * member / n_members, z1 = dims[2] * (member + 1) / n_members;
 
-  job->slab_start[member] = z0;
   for (gsize z = z0, index = z0 * stride[2]; z < z1; z++)
     for (gsize y = 0; y < dims[1]; y++)
       for (gsize x = 0; x < dims[0]; x++, index++)
@@ -220,7 +218,7 @@ active_axes (guint marks)
 
 /* Every voxel gets its cluster's face bits (roots have them already, so
  * no thread writes what another reads). Returns how many voxels carry
- * current along some but not all of the axes to be solved. */
+ * current along some but not all of the percolating axes to be solved. */
 static double
 percolation_spread (gpointer data, gsize lo, gsize hi)
 {
@@ -248,22 +246,23 @@ percolation_spread (gpointer data, gsize lo, gsize hi)
  * slabs joined across their borders, the clusters touching a face marked at
  * their roots, and the marks spread to every voxel. Connectivity decides
  * the result, not the order of the joins, so it is the same for any number
- * of threads. @parent: one per voxel. Returns TRUE when the same voxels
- * carry current along each of @axes (bit d for axis d), so that one linear
- * system serves them all. */
+ * of threads. @parent: one per voxel. @percolating: the axes (bit d for
+ * axis d) along which a cluster joins both faces. Returns TRUE when the
+ * same voxels carry current along each of @axes that percolates, so that
+ * one linear system serves them all. */
 static gboolean
 find_percolating (const Problem *problem, guint8 *marks, guint32 *parent, guint axes,
-                  CbdParallel *parallel)
+                  guint *percolating, CbdParallel *parallel)
 {
   const gsize *dims = problem->dims, *stride = problem->stride;
-  Percolation job = { problem, marks, parent, axes, { 0 } };
+  Percolation job = { problem, marks, parent, 0 };
   guint n_slabs;
 
   n_slabs = cbd_parallel_team (parallel, (guint) MIN (MAX (dims[2] / 16, 1), CBD_PARALLEL_CHUNKS),
                                percolation_slab, &job);
   for (guint s = 1; s < n_slabs; s++)
     {
-      gsize z = job.slab_start[s];
+      gsize z = dims[2] * s / n_slabs;   /* as percolation_slab cuts them */
 
       for (gsize index = z * stride[2]; index < (z + 1) * stride[2]; index++)
         if ((marks[index] & CONDUCTS) && (marks[index - stride[2]] & CONDUCTS))
@@ -286,6 +285,26 @@ find_percolating (const Problem *problem, guint8 *marks, guint32 *parent, guint 
             }
       }
 
+  /* An axis percolates where a cluster on its first face reaches its last. */
+  *percolating = 0;
+  for (guint a = 0; a < 3; a++)
+    {
+      guint b = (a + 1) % 3, c = (a + 2) % 3;
+
+      for (gsize j = 0; j < dims[c] && !(*percolating & (1u << a)); j++)
+        for (gsize i = 0; i < dims[b]; i++)
+          {
+            gsize index = i * stride[b] + j * stride[c];
+
+            if ((marks[index] & CONDUCTS) &&
+                (marks[cluster_root (parent, (guint32) index)] & FACE_BIT (a, 1)))
+              {
+                *percolating |= 1u << a;
+                break;
+              }
+          }
+    }
+  job.axes = axes & *percolating;
   return cbd_parallel_for (parallel, dims[0] * dims[1] * dims[2], percolation_spread, &job) == 0.0;
 }
 
@@ -949,6 +968,7 @@ solve_axes (const CbdVolume        *volume,
   const double *h = volume->voxel_nm;
   gint64 start = g_get_monotonic_time ();
   double shared_seconds;
+  guint percolating;
   gboolean one_system, built = FALSE, ok = FALSE;
 
   g_return_val_if_fail (axes != 0 && axes < 8, FALSE);
@@ -996,12 +1016,17 @@ solve_axes (const CbdVolume        *volume,
     return out_of_memory (error, "cluster labels");
   parallel = cbd_parallel_new (options->n_threads);
   cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
-  one_system = find_percolating (&problem, marks, parent, axes, parallel);
+  one_system = find_percolating (&problem, marks, parent, axes, &percolating, parallel);
   shared_seconds = (g_get_monotonic_time () - start) / 1e6 / MAX (n_axes, 1);
 
   for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
     {
       CbdAxisResult *result = &results[axis];
+      /* An axis nothing spans needs no system (and leaves the others'
+       * one to share). */
+      const System no_system = { 0 };
+      gboolean carries = (percolating >> axis) & 1;
+      const System *used = carries ? &system : &no_system;
       gsize n_a = volume->dims[axis], n_b = volume->dims[(axis + 1) % 3], n_c = volume->dims[(axis + 2) % 3];
       gint64 axis_start = g_get_monotonic_time ();
       char stage[32];
@@ -1014,7 +1039,7 @@ solve_axes (const CbdVolume        *volume,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         goto out;
       problem.axis = axis;
-      if (!built || !one_system)
+      if (carries && (!built || !one_system))
         {
           /* The cluster labels' memory, or as much again, serves as
            * scratch; only the marks stay for building again. */
@@ -1032,11 +1057,12 @@ solve_axes (const CbdVolume        *volume,
           if (one_system)
             g_clear_pointer (&marks, g_free);
         }
-      system_drive_axis (&problem, &system);
+      if (carries)
+        system_drive_axis (&problem, &system);
       result->eps = (double) n_phase / n_voxels;
-      result->eps_percolating = (double) system.matrix.n / n_voxels;
-      result->dropped_fraction = (double) (n_phase - system.matrix.n) / n_voxels;
-      result->percolating = system.matrix.n > 0;
+      result->eps_percolating = (double) used->matrix.n / n_voxels;
+      result->dropped_fraction = (double) (n_phase - used->matrix.n) / n_voxels;
+      result->percolating = used->matrix.n > 0;
 
       if (!result->percolating)
         /* Nothing connects the driven faces: no current, no tortuosity. */
@@ -1064,10 +1090,10 @@ solve_axes (const CbdVolume        *volume,
             }
         }
 
-      if (potential != NULL && !make_potential (&system, vectors.x, n_voxels, potential, error))
+      if (potential != NULL && !make_potential (used, vectors.x, n_voxels, potential, error))
         goto out;
       if (current_density != NULL &&
-          !make_current_density (&problem, &system, vectors.x, conducts, n_voxels,
+          !make_current_density (&problem, used, vectors.x, conducts, n_voxels,
                                  current_density, error))
         {
           g_clear_pointer (potential, g_free);

@@ -718,6 +718,36 @@ test_axes_with_different_clusters (void)
   assert_same_as_alone (volume, label_one_conducts, &options, together);
 }
 
+/* An empty plane across x: nothing spans x, and y and z share one system
+ * (both halves of the block join their faces); each axis matches its own
+ * solve, x not percolating. */
+static void
+test_axes_with_one_blocked (void)
+{
+  static const gboolean all_axes[3] = { TRUE, TRUE, TRUE };
+  g_autoptr(CbdVolume) volume = new_volume (30, 26, 24);
+  g_autoptr(GError) error = NULL;
+  CbdAxisResult together[3];
+  CbdSolverOptions options;
+  guint32 state = 17;
+
+  for (gsize z = 0; z < 24; z++)
+    for (gsize y = 0; y < 26; y++)
+      for (gsize x = 0; x < 30; x++)
+        {
+          state = state * 1664525u + 1013904223u;
+          volume->labels[cbd_volume_index (volume, x, y, z)] = x != 12 && (state >> 24) < 180;
+        }
+  cbd_solver_options_init (&options);
+  g_assert_true (cbd_solver_solve_axes (volume, label_one_conducts, all_axes, &options, together,
+                                        NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (together[CBD_AXIS_X].percolating);
+  g_assert_cmpfloat (together[CBD_AXIS_X].eps_percolating, ==, 0.0);
+  g_assert_true (together[CBD_AXIS_Y].percolating && together[CBD_AXIS_Z].percolating);
+  assert_same_as_alone (volume, label_one_conducts, &options, together);
+}
+
 /* The same with systems worth a multigrid: a random block that percolates
  * along every axis, and inside it, in an empty tube, a line along z that
  * joins the z faces only. Along z the system has the line's voxels more
@@ -873,6 +903,7 @@ main (int argc, char **argv)
   g_test_add_func ("/solver/percolating-cluster", test_percolating_cluster);
   g_test_add_func ("/solver/axes-together", test_axes_together);
   g_test_add_func ("/solver/axes-with-different-clusters", test_axes_with_different_clusters);
+  g_test_add_func ("/solver/axes-with-one-blocked", test_axes_with_one_blocked);
   g_test_add_func ("/solver/axes-with-different-dense-clusters",
                    test_axes_with_different_dense_clusters);
   g_test_add_func ("/solver/cancel", test_cancel);
