@@ -43,6 +43,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cbd-synth.h"
+#include "cbd-parallel.h"
 
 G_DEFINE_QUARK (cbd-synth-error-quark, cbd_synth_error)
 
@@ -873,17 +874,22 @@ typedef struct
   double           base, span;
 } Stage;
 
+/* One worker of a stage. Its scratch is allocated when it takes its first
+ * item, so a worker that finds no items left allocates nothing. Only
+ * worker 0 (the calling thread) reports progress. */
+typedef struct
+{
+  Stage    *stage;
+  float    *scratch;
+  gboolean  reports;
+} StageWorker;
+
 static gpointer
 stage_worker (gpointer data)
 {
-  Stage *stage = data;
-  g_autofree float *scratch = g_try_malloc_n (MAX (stage->scratch_floats, 1), sizeof (float));
+  StageWorker *worker = data;
+  Stage *stage = worker->stage;
 
-  if (scratch == NULL)
-    {
-      g_atomic_int_set (&stage->abort, 2);
-      return NULL;
-    }
   for (;;)
     {
       gint item;
@@ -898,8 +904,19 @@ stage_worker (gpointer data)
       item = g_atomic_int_add (&stage->next, 1);
       if (item >= stage->n_items)
         break;
-      stage->func (stage->synth, (gsize) item, scratch);
+      if (worker->scratch == NULL)
+        worker->scratch = g_try_malloc_n (MAX (stage->scratch_floats, 1), sizeof (float));
+      if (worker->scratch == NULL)
+        {
+          g_atomic_int_set (&stage->abort, 2);
+          break;
+        }
+      stage->func (stage->synth, (gsize) item, worker->scratch);
       g_atomic_int_inc (&stage->done);
+      if (worker->reports && stage->progress != NULL)
+        cbd_progress_report (stage->progress, stage->progress_data, stage->stage,
+                             stage->base + stage->span * g_atomic_int_get (&stage->done)
+                                                       / stage->n_items);
     }
   return NULL;
 }
@@ -919,7 +936,7 @@ run_stage (Synth           *synth,
 {
   Stage stage = { 0 };
   guint n_threads = synth->params.n_threads;
-  GThread **threads;
+  g_autofree StageWorker *workers = NULL;
 
   if (n_threads == 0)
     n_threads = g_get_num_processors ();
@@ -930,45 +947,24 @@ run_stage (Synth           *synth,
   stage.n_items = (gint) n_items;
   stage.scratch_floats = scratch_floats;
   stage.cancellable = cancellable;
+  stage.progress = progress;
+  stage.progress_data = progress_data;
+  stage.stage = name;
+  stage.base = base;
+  stage.span = span;
 
   cbd_progress_report (progress, progress_data, name, base);
-  threads = g_new0 (GThread *, n_threads);
-  /* Helpers the system will not start (a thread or address-space limit)
-   * leave their items to the others. */
-  for (guint t = 1; t < n_threads; t++)
-    threads[t] = g_thread_try_new ("cbd-synth", stage_worker, &stage, NULL);
-
-  /* The calling thread works too and is the only one that reports. */
-  {
-    g_autofree float *scratch = g_try_malloc_n (MAX (scratch_floats, 1), sizeof (float));
-
-    if (scratch == NULL)
-      g_atomic_int_set (&stage.abort, 2);
-    for (; scratch != NULL;)
-      {
-        gint item;
-
-        if (g_atomic_int_get (&stage.abort))
-          break;
-        if (g_cancellable_is_cancelled (cancellable))
-          {
-            g_atomic_int_set (&stage.abort, 1);
-            break;
-          }
-        item = g_atomic_int_add (&stage.next, 1);
-        if (item >= stage.n_items)
-          break;
-        func (synth, (gsize) item, scratch);
-        g_atomic_int_inc (&stage.done);
-        if (progress != NULL)
-          cbd_progress_report (progress, progress_data, name,
-                               base + span * g_atomic_int_get (&stage.done) / n_items);
-      }
-  }
-  for (guint t = 1; t < n_threads; t++)
-    if (threads[t] != NULL)
-      g_thread_join (threads[t]);
-  g_free (threads);
+  workers = g_new0 (StageWorker, n_threads);
+  for (guint t = 0; t < n_threads; t++)
+    {
+      workers[t].stage = &stage;
+      workers[t].reports = (t == 0);
+    }
+  /* Helpers the system will not start (a thread or address-space limit) run
+   * on this thread after worker 0, which has left them no items. */
+  cbd_parallel_run_workers ("cbd-synth", stage_worker, workers, sizeof workers[0], n_threads);
+  for (guint t = 0; t < n_threads; t++)
+    g_free (workers[t].scratch);
 
   if (stage.abort == 2)
     {
