@@ -27,8 +27,8 @@ struct _CbdSliceView
   gsize          async_threshold;
 
   guint32        lut[256];
-  cairo_surface_t *image;       /* device pixels of the visible part */
-  GskRenderNode *image_node;    /* the same as a texture or a cairo node */
+  GskRenderNode *image_node;    /* device pixels of the visible part, as a
+                                 * texture or a cairo node; NULL: not built */
   GskRenderNode *overlay_node;  /* the overlay's part of this slice */
   graphene_rect_t texture_rect; /* where it goes, in widget coordinates */
   double         last_build_ms;

@@ -63,7 +63,6 @@ cbd_slice_view_has_volume (CbdSliceView *self)
 static void
 cbd_slice_view_clear_image (CbdSliceView *self)
 {
-  g_clear_pointer (&self->image, cairo_surface_destroy);
   g_clear_pointer (&self->image_node, gsk_render_node_unref);
   g_clear_pointer (&self->overlay_node, gsk_render_node_unref);
 }
@@ -440,8 +439,9 @@ cbd_slice_view_build_image (CbdSliceView    *self,
  * and kept while they do not change: GTK 4.8's cairo renderer (chosen on a
  * software GL) converts every pixel of a texture through floats in each
  * frame, 15 ms for a 2720 × 1531 slice, so there a cairo node holds the
- * pixels as they are; other renderers get a texture, uploaded once. GTK
- * does not redraw a node it has drawn before. */
+ * pixels as they are; other renderers get a texture that holds the
+ * surface (not a copy of its pixels), uploaded once. GTK does not redraw a
+ * node it has drawn before. @pixels must not change after this. */
 static GskRenderNode *
 cbd_slice_view_pixels_node (CbdSliceView          *self,
                             cairo_surface_t       *pixels,
@@ -469,7 +469,9 @@ cbd_slice_view_pixels_node (CbdSliceView          *self,
       cairo_destroy (cr);
       return node;
     }
-  bytes = g_bytes_new (cairo_image_surface_get_data (pixels), height * stride);
+  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (pixels), height * stride,
+                                      (GDestroyNotify) cairo_surface_destroy,
+                                      cairo_surface_reference (pixels));
   texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
   return gsk_texture_node_new (texture, rect);
 }
@@ -577,14 +579,20 @@ cbd_slice_view_snapshot (GtkWidget   *widget,
 
   if (self->slice != NULL)
     {
-      if (self->image == NULL)
-        self->image = cbd_slice_view_build_image (self, &self->texture_rect);
-      if (self->image != NULL)
+      if (self->image_node == NULL)
+        {
+          cairo_surface_t *pixels = cbd_slice_view_build_image (self, &self->texture_rect);
+
+          if (pixels != NULL)
+            {
+              self->image_node = cbd_slice_view_pixels_node (self, pixels, &self->texture_rect);
+              cairo_surface_destroy (pixels);
+            }
+        }
+      if (self->image_node != NULL)
         {
           /* Hidden and translucent phases show this colour through. */
           gtk_snapshot_append_color (snapshot, &hidden, &self->texture_rect);
-          if (self->image_node == NULL)
-            self->image_node = cbd_slice_view_pixels_node (self, self->image, &self->texture_rect);
           gtk_snapshot_append_node (snapshot, self->image_node);
         }
     }
