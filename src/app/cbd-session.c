@@ -415,14 +415,6 @@ cbd_session_parse (const char  *data,
         invalid (error, name, "volume", "voxel_size_nm", _("not positive"));
         return NULL;
       }
-  /* Without a [view] (a project the CLI wrote), the view a newly opened
-   * volume gets: the crosshair in the middle, each slice fitted whole
-   * (cbd_view_state_fit; zoom 0). */
-  for (guint axis = 0; axis < 3; axis++)
-    {
-      session->crosshair[axis] = session->dims[axis] / 2;
-      session->centre_nm[axis] = session->dims[axis] * session->voxel_nm[axis] / 2.0;
-    }
   session->labels = g_key_file_get_string (key_file, "volume", "labels", NULL);
   if (!get_raw (key_file, name, session, error))
     return NULL;
@@ -459,7 +451,8 @@ cbd_session_parse (const char  *data,
           }
     }
 
-  if (g_key_file_has_group (key_file, "view"))
+  session->has_view = g_key_file_has_group (key_file, "view");
+  if (session->has_view)
     {
       g_autofree char *colors = g_key_file_get_string (key_file, "view", "colors", NULL);
       g_autofree gboolean *visible = NULL;

@@ -43,6 +43,9 @@ typedef struct
   guint             n_cutouts;
   gsize             cutout_edge;
 
+  gboolean          has_view;           /* [view] was read; FALSE (a project the CLI
+                                         * wrote): the view fields below are unset
+                                         * and the volume's own view stays */
   gsize             crosshair[3];
   double            zoom;               /* pixels per nm, 0: fit */
   double            centre_nm[3];

@@ -99,6 +99,7 @@ cbd_window_capture_session (CbdWindow *self)
     }
   session->cutout_edge = cbd_view_state_get_cutout_edge (self->state);
 
+  session->has_view = TRUE;
   cbd_view_state_get_crosshair (self->state, session->crosshair);
   session->zoom = cbd_view_state_get_zoom (self->state);
   cbd_view_state_get_centre (self->state, session->centre_nm);
@@ -133,11 +134,16 @@ cbd_window_apply_session (CbdWindow        *self,
     }
   cbd_view_state_set_cutout_edge (self->state, session->cutout_edge);
 
-  for (guint axis = 0; axis < 3; axis++)
-    crosshair[axis] = (gint64) session->crosshair[axis];
-  cbd_view_state_set_crosshair (self->state, crosshair);
-  cbd_view_state_set_centre (self->state, session->centre_nm);
-  cbd_view_state_set_zoom (self->state, session->zoom);
+  /* Without [view] (a project the CLI wrote) the view stays as the volume
+   * set it: the crosshair in the middle, each slice fitted whole. */
+  if (session->has_view)
+    {
+      for (guint axis = 0; axis < 3; axis++)
+        crosshair[axis] = (gint64) session->crosshair[axis];
+      cbd_view_state_set_crosshair (self->state, crosshair);
+      cbd_view_state_set_centre (self->state, session->centre_nm);
+      cbd_view_state_set_zoom (self->state, session->zoom);
+    }
   for (guint i = 0; i < CBD_SESSION_N_PHASES; i++)
     {
       GdkRGBA color;

@@ -334,6 +334,7 @@ test_session_round_trip (void)
   g_assert_nonnull (strstr (text, "path=../data/stack.tif"));
   g_assert_cmpfloat (back->voxel_nm[1], ==, 0.1 + 0.2);
   g_assert_cmpfloat (back->voxel_nm[2], ==, 1.0 / 3.0);
+  g_assert_true (back->has_view);
   g_assert_cmpfloat (back->zoom, ==, 2.0 / 7.0);
   g_assert_cmpuint (back->dims[1], ==, 1531);
   g_assert_cmpstr (back->cutouts[0].name, ==, "name with ; and = and ünïcode");
@@ -402,17 +403,45 @@ test_session_raw_layout (void)
 static void
 test_session_without_view (void)
 {
+  static const guint8 voxels[4 * 3 * 2] = { 0, 85, 170, 0, 85, 170, 0, 85, 170, 0, 85, 170,
+                                            170, 85, 0, 170, 85, 0, 170, 85, 0, 170, 85, 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(CbdSession) session = parse_raw_project ("4,3,2:u8", &error);
+  g_autofree char *dir = g_dir_make_tmp ("cbdscope-project-XXXXXX", &error);
+  g_autofree char *raw_path = NULL, *project_path = NULL, *text = NULL;
+  CbdWindow *window;
+  CbdViewState *state;
+  gsize crosshair[3];
+  double centre[3];
 
   g_assert_no_error (error);
-  g_assert_cmpuint (session->crosshair[0], ==, 2);
-  g_assert_cmpuint (session->crosshair[1], ==, 1);
-  g_assert_cmpuint (session->crosshair[2], ==, 1);
-  g_assert_cmpfloat (session->centre_nm[0], ==, 20.0);
-  g_assert_cmpfloat (session->centre_nm[1], ==, 15.0);
-  g_assert_cmpfloat (session->centre_nm[2], ==, 10.0);
-  g_assert_cmpfloat (session->zoom, ==, 0.0);
+  raw_path = g_build_filename (dir, "stack.raw", NULL);
+  project_path = g_build_filename (dir, "p.cbdscope", NULL);
+  g_assert_true (g_file_set_contents (raw_path, (const char *) voxels, sizeof voxels, NULL));
+  text = g_strdup_printf ("[cbdscope]\nversion=1\n"
+                          "[volume]\npath=stack.raw\n"
+                          "dims_voxels=4;3;2\nvoxel_size_nm=10;10;10\n"
+                          "raw=4,3,2:u8\n"
+                          "[cutouts]\ncount=0\ndefault_edge_voxels=2\n"
+                          "[end]\ncomplete=true\n");
+  g_assert_true (g_file_set_contents (project_path, text, -1, NULL));
+
+  window = new_window (NULL);
+  g_assert_true (open_and_wait (window, project_path, NULL));
+  state = cbd_window_get_state (window);
+  cbd_view_state_get_crosshair (state, crosshair);
+  cbd_view_state_get_centre (state, centre);
+  g_assert_cmpuint (crosshair[0], ==, 2);
+  g_assert_cmpuint (crosshair[1], ==, 1);
+  g_assert_cmpuint (crosshair[2], ==, 1);
+  g_assert_cmpfloat (centre[0], ==, 20.0);
+  g_assert_cmpfloat (centre[1], ==, 15.0);
+  g_assert_cmpfloat (centre[2], ==, 10.0);
+  g_assert_cmpfloat (cbd_view_state_get_zoom (state), ==, 0.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_remove (project_path);
+  g_remove (raw_path);
+  g_rmdir (dir);
 }
 
 int
