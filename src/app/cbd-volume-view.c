@@ -1242,7 +1242,8 @@ cbd_volume_view_set_fragment_suffix (CbdVolumeView *self,
  *
  * Draws @overlay inside its cutout's box in the volume (the paper's
  * Figure 3c: solid black, retained pore orange, excluded pore green).
- * Also redraws the cutout boxes, whose style follows their results.
+ * The cutout boxes do not depend on it: their results reach them through
+ * cutouts-changed.
  */
 void
 cbd_volume_view_set_overlay (CbdVolumeView   *self,
@@ -1261,7 +1262,7 @@ cbd_volume_view_set_overlay (CbdVolumeView   *self,
       self->cutout_overlay_dirty = TRUE;
     }
   self->cutout_overlay_opacity = opacity;
-  cbd_volume_view_lines_changed (self);
+  cbd_volume_view_queue_render (self);
 }
 
 /* Whether the renderer holds an overlay texture (after a render). */
