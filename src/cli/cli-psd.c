@@ -153,8 +153,9 @@ cli_command_psd (int argc, char **argv)
     return cli_usage_error ("psd", "expected one VOLUME");
   if (n_threads < 0)
     return cli_usage_error ("psd", "--threads must not be negative");
-  if (per_decade < 1 || per_decade > 1000)
-    return cli_usage_error ("psd", "--per-decade must lie between 1 and 1000");
+  if (per_decade < 1 || per_decade > CBD_PSD_MAX_POINTS_PER_DECADE)
+    return cli_usage_error ("psd", "--per-decade must lie between 1 and %d",
+                            CBD_PSD_MAX_POINTS_PER_DECADE);
 
   cbd_porosimetry_options_init (&options);
   options.n_threads = n_threads;

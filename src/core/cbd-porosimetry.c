@@ -1489,11 +1489,11 @@ check_diameter_choice (const CbdPorosimetryOptions *options,
 {
   if (diameters_nm != NULL)
     return check_diameters (diameters_nm, n_diameters, error);
-  if (options->points_per_decade < 1 || options->points_per_decade > 1000)
+  if (options->points_per_decade < 1 || options->points_per_decade > CBD_PSD_MAX_POINTS_PER_DECADE)
     {
       g_set_error (error, CBD_POROSIMETRY_ERROR, CBD_POROSIMETRY_ERROR_INVALID_ARGUMENT,
-                   "The default diameters take 1 to 1000 points per decade, not %u",
-                   options->points_per_decade);
+                   "The default diameters take 1 to %d points per decade, not %u",
+                   CBD_PSD_MAX_POINTS_PER_DECADE, options->points_per_decade);
       return FALSE;
     }
   return TRUE;

@@ -48,12 +48,14 @@ typedef struct
   double   contact_angle_deg;       /* default 140; must exceed 90 */
   guint    n_threads;               /* 0: one per processor; results do not depend on it */
   guint    points_per_decade;       /* of the default diameter list; default
-                                     * CBD_PSD_POINTS_PER_DECADE, at most 1000 */
+                                     * CBD_PSD_POINTS_PER_DECADE, at most
+                                     * CBD_PSD_MAX_POINTS_PER_DECADE */
 } CbdPorosimetryOptions;
 
 #define CBD_MERCURY_SURFACE_TENSION_N_PER_M 0.48
 #define CBD_MERCURY_CONTACT_ANGLE_DEG       140.0
 #define CBD_PSD_POINTS_PER_DECADE           40
+#define CBD_PSD_MAX_POINTS_PER_DECADE       1000
 
 GQuark    cbd_porosimetry_error_quark      (void);
 void      cbd_porosimetry_options_init     (CbdPorosimetryOptions *options);
