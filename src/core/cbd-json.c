@@ -156,8 +156,7 @@ cbd_json_string (CbdJsonWriter *writer,
   append_escaped (writer->out, value);
 }
 
-/* Shortest round-trip form in the C locale; NaN and infinities become null
- * because JSON has no spelling for them. */
+/* Shortest round-trip form in the C locale. */
 const char *
 cbd_format_double (char   buffer[CBD_NUMBER_BUF_SIZE],
                    double value)
@@ -178,6 +177,7 @@ cbd_format_double (char   buffer[CBD_NUMBER_BUF_SIZE],
   return buffer;
 }
 
+/* NaN and infinities become null because JSON has no spelling for them. */
 void
 cbd_json_double (CbdJsonWriter *writer,
                  double         value)
