@@ -44,7 +44,7 @@ typedef struct Run
   guint        *indices;     /* cutout of each slot */
   int          *slot_of;     /* per cutout index, its slot or -1: each item's
                               * lookup on every progress tick is O(1) */
-  guint         n_slot_of;
+  guint         n_slot_of;   /* the study's cutouts when the run began */
   double       *fraction;    /* per slot, 0..1 */
   gboolean     *done;        /* per slot */
   guint         n_done;      /* finished, failed or skipped */
@@ -225,22 +225,20 @@ run_idle_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The slot of each cutout the run analyses (the stack's job has none). */
+/* The slot of each cutout the run analyses (the stack's job has none),
+ * per cutout of the run's study. */
 static void
 run_index_slots (Run   *run,
                  guint  n_slots)
 {
-  guint n = 0;
+  guint n = cbd_study_get_n_cutouts (run->study);
 
-  for (guint slot = 0; slot < n_slots; slot++)
-    if (run->indices[slot] != STACK_PSD_JOB)
-      n = MAX (n, run->indices[slot] + 1);
   run->n_slot_of = n;
   run->slot_of = g_new (int, MAX (n, 1));
   for (guint index = 0; index < n; index++)
     run->slot_of[index] = -1;
   for (guint slot = 0; slot < n_slots; slot++)
-    if (run->indices[slot] != STACK_PSD_JOB)
+    if (run->indices[slot] < n)  /* not the stack's job (nor a cutout the study lacks) */
       run->slot_of[run->indices[slot]] = (int) slot;
 }
 
@@ -279,9 +277,9 @@ cbd_analysis_runner_start (CbdAnalysisRunner *self,
       n_indices++;
     run->indices = all;
   }
-  run_index_slots (run, n_indices);
   g_mutex_init (&run->mutex);
   run->study = cbd_study_ref (study);
+  run_index_slots (run, n_indices);
   run->cancellable = g_cancellable_new ();
   g_weak_ref_init (&run->runner, self);
   run->n_total = n_indices;
