@@ -38,41 +38,6 @@ typedef gint32 VI __attribute__ ((vector_size (4 * CBD_MG_BOX_VECTOR)));
 /* @v where @mask is set, else 0 */
 #define select_where(mask, v) ((V) ((mask) & (VI) (v)))
 
-/* A row's view of the links: this colour's +x, +y, +z links, the other
- * colour's links from its -x, -y, -z neighbours, and the other colour's x. */
-typedef struct
-{
-  const float *plus[3], *minus[3], *other;
-  gsize        shift;
-} LinkedRow;
-
-static inline void
-linked_row (LinkedRow *lr, const CbdMgBox *box, guint colour, gsize y, gsize z, gsize shift)
-{
-  gsize here = cbd_mg_box_row_start (box, colour, y, z);
-  gsize there = cbd_mg_box_row_start (box, 1 - colour, y, z);
-
-  lr->other = box->x + there;
-  lr->shift = shift;
-  lr->plus[0] = box->link[0] + here;
-  lr->plus[1] = box->link[1] + here;
-  lr->plus[2] = box->link[2] + here;
-  lr->minus[0] = box->link[0] + there + shift - 1;
-  lr->minus[1] = box->link[1] + there - box->row;
-  lr->minus[2] = box->link[2] + there - box->plane;
-}
-
-/* The neighbours of cells j .. j + 7 of a row weighted by their links. */
-static inline __attribute__ ((always_inline)) V
-linked_sum (const LinkedRow *lr, gsize row, gsize plane, gsize j)
-{
-  const float *o = lr->other + j;
-
-  return (load (lr->plus[0] + j) * load (o + lr->shift) + load (lr->minus[0] + j) * load (o + lr->shift - 1))
-       + (load (lr->plus[1] + j) * load (o + row) + load (lr->minus[1] + j) * load (o - row))
-       + (load (lr->plus[2] + j) * load (o + plane) + load (lr->minus[2] + j) * load (o - plane));
-}
-
 CLONES void
 cbd_mg_box_sweep_plane (const CbdMgBox *box,
                         guint           colour,
@@ -96,14 +61,6 @@ cbd_mg_box_sweep_plane (const CbdMgBox *box,
       if (from_zero)
         for (gsize j = 0; j < n; j += CBD_MG_BOX_VECTOR)
           store (x + j, load (b + j) * load (inverse + j));
-      else if (box->link[0] != NULL)
-        {
-          LinkedRow lr;
-
-          linked_row (&lr, box, colour, y, z, shift);
-          for (gsize j = 0; j < n; j += CBD_MG_BOX_VECTOR)
-            store (x + j, (load (b + j) + linked_sum (&lr, row, plane, j)) * load (inverse + j));
-        }
       else
         for (gsize j = 0; j < n; j += CBD_MG_BOX_VECTOR)
           {
@@ -134,19 +91,12 @@ cbd_mg_box_residual_plane (const CbdMgBox *box,
       const float *restrict other = box->x + cbd_mg_box_row_start (box, 1, y, z);
       float *restrict r = box->residual + (z * (box->dims[1] + 1) + y) * n;
       gsize shift = (y + z) & 1;
-      LinkedRow lr = { 0 };
 
-      if (box->link[0] != NULL)
-        linked_row (&lr, box, 0, y, z, shift);
       for (gsize j = 0; j < n; j += CBD_MG_BOX_VECTOR)
         {
           const float *o = other + j;
-          V inv = load (inverse + j), sum, value;
-
-          if (box->link[0] != NULL)
-            sum = linked_sum (&lr, row, plane, j);
-          else
-            sum = g0 * (load (o + shift - 1) + load (o + shift)) + g1 * (load (o - row) + load (o + row))
+          V inv = load (inverse + j), value;
+          V sum = g0 * (load (o + shift - 1) + load (o + shift)) + g1 * (load (o - row) + load (o + row))
                   + g2 * (load (o - plane) + load (o + plane));
           /* d x = x / (1 / d); NaN outside the cluster, masked. */
           value = load (b + j) + sum - load (x + j) / inv;

@@ -8,9 +8,7 @@
  * neighbours of a cell are then j and j ± 1 of the other colour's row, its
  * ±y and ±z neighbours the same j in the neighbouring rows of the other
  * colour. Cells outside the cluster and the padding hold x = b = 0 and an
- * inverse diagonal of 0, so they stay 0 without a branch. The first coarse
- * levels, denser still, may live on a box too, with their link conductances
- * per cell.
+ * inverse diagonal of 0, so they stay 0 without a branch.
  *
  * Internal to cbd-multigrid.c.
  *
@@ -31,12 +29,9 @@ typedef struct
   gsize  half_up;     /* cells per colour and row, (nx + 1) / 2, rounded up to whole vectors */
   gsize  row, plane;  /* strides of one colour's array */
   gsize  size;        /* floats per colour array */
-  float  g[3];        /* conductance per axis, when link is NULL */
+  float  g[3];        /* conductance per axis */
   /* Each 2 × size: red array, then black array. */
   float *x, *b, *inverse;
-  /* Or per cell the conductance of its link to the +x, +y, +z neighbour (a
-   * coarse level); the -x link is the +x link of the -x neighbour. */
-  float *link[3];
   /* Red residual: row stride half_up, ny + 1 rows (the last one 0) per
    * plane, nz + 1 planes (the last one 0). */
   float *residual;

@@ -61,25 +61,34 @@
 /* The finest level lives on the full box when at least this fraction of the
  * box is unknowns (and the conductances are uniform per axis). */
 #define BOX_MIN_FILL 0.35
-#define MAX_BOX_LEVEL 2        /* the coarser levels are small enough as lists */
+/* A coarsening that keeps more than this fraction of the unknowns takes
+ * whole blocks instead of their connected parts. */
+#define MAX_COARSE_FRACTION 0.5
 /* Levels with fewer unknowns run on one thread. */
-#define PARALLEL_MIN_UNKNOWNS 32768
+#define PARALLEL_MIN_UNKNOWNS 8192
 
 /* One level: the matrix in single precision. Level 0 borrows the solver's
- * cells, neighbours and patterns; coarse levels own theirs. */
+ * cells, neighbours and patterns; coarse levels own theirs, as rows of
+ * links (an aggregate may border several of a neighbouring block's). */
 typedef struct
 {
   gsize          n, n_red, dims[3];
-  const guint32 *cell;
-  const gint32  *neighbour;
-  float         *conductance;   /* 6 per unknown, or NULL: axis_conductance */
+  const guint32 *cell;          /* grid cell per unknown; coarse: its block's, shared by its parts */
+  const gint32  *neighbour;     /* 6 per unknown, n where none */
+  float         *conductance;   /* 6 per unknown, or NULL: axis_conductance (level 0) */
   float          axis_conductance[3];
+  gint32        *own_neighbour;
+  /* The links of a coarse unknown beyond its first 6 (where blocks split):
+   * extra_column[k], extra_value[k] for k from extra_start[i] to
+   * extra_start[i + 1]; extra_start is NULL when no unknown has any. */
+  gsize         *extra_start;
+  gint32        *extra_column;
+  float         *extra_value;
   float         *diagonal;      /* per unknown, or NULL: from the pattern */
   float         *inverse_diagonal;
   const guint8  *pattern;
   float          pattern_diagonal[256], pattern_inverse[256];
   guint32       *own_cell;
-  gint32        *own_neighbour;
   float         *x, *b, *r;     /* x holds n + 1 values, x[n] = 0 */
   gint32        *aggregate;     /* unknown → coarse unknown */
   double        *cholesky;      /* coarsest level: n×n lower factor */
@@ -89,16 +98,27 @@ typedef struct
    * plane_start[nz + 1 + z] to plane_start[nz + 2 + z]. */
   gsize         *plane_start;
   gint          *plane_done;    /* stages finished per plane during a pass */
-  /* The level on the full box (cbd-multigrid-box.h), or box.x == NULL; its
-   * x and b are then the box's, except on level 0, whose x and b (the
-   * solver's vectors) are copied in and out. */
+  /* Level 0 on the full box (cbd-multigrid-box.h), or box.x == NULL; its
+   * x and b (the solver's vectors) are copied in and out. */
   CbdMgBox       box;
   guint32       *box_position;     /* unknown → its box cell */
   guint32       *coarse_dense;     /* next level's unknown → box.coarse_x */
-  guint32       *coarse_residual;  /* next level's unknown → its block in box.residual */
+  guint32       *coarse_residual;  /* next level's unknown → its block in box.residual, or SPLIT */
+  /* The box restricts and prolongs whole blocks; the parts of a block
+   * split into several aggregates go through these lists instead: per
+   * split aggregate s (split_coarse[s]) the residual offsets of its red
+   * members (split_offset[split_start[s]] ..), and per plane z the members
+   * (split_cell_start[z] ..) with their box cells and aggregates. */
+  gsize          n_split;
+  gint32        *split_coarse;
+  gsize         *split_start;
+  guint32       *split_offset;
+  gsize         *split_cell_start;
+  guint32       *split_cell_position;
+  gint32        *split_cell_coarse;
   /* Per face of the grid (2 d + side): the unknowns whose diagonal holds a
    * term of that face when it is driven (level 0: those on the face; below:
-   * the blocks holding such unknowns), their diagonals without it (coarse
+   * the aggregates holding such unknowns), their diagonals without it (coarse
    * levels), each one's place in the next level's list, and while the
    * faces of an axis are driven, their terms. */
   const gint32  *face[6];
@@ -108,6 +128,8 @@ typedef struct
   guint32       *face_parent[6];
   float         *face_term[2];
 } Level;
+
+#define SPLIT G_MAXUINT32
 
 static inline float
 level_diagonal (const Level *lv, gsize i)
@@ -140,6 +162,33 @@ level_on_box (const Level *lv)
   return lv->box.x != NULL;
 }
 
+/* The links of unknown @i, in two segments: @segment 0 its 6 slots (@to
+ * n where there is none), 1 its extra links. @uniform receives level 0's
+ * axis conductances when they are the same for every link. */
+static inline gsize
+level_links (const Level *lv, gsize i, guint segment, const gint32 **to, const float **g,
+             float uniform[6])
+{
+  if (segment == 1)
+    {
+      if (lv->extra_start == NULL)
+        return 0;
+      *to = lv->extra_column + lv->extra_start[i];
+      *g = lv->extra_value + lv->extra_start[i];
+      return lv->extra_start[i + 1] - lv->extra_start[i];
+    }
+  *to = lv->neighbour + 6 * i;
+  if (lv->conductance != NULL)
+    *g = lv->conductance + 6 * i;
+  else
+    {
+      for (guint k = 0; k < 6; k++)
+        uniform[k] = lv->axis_conductance[k / 2];
+      *g = uniform;
+    }
+  return 6;
+}
+
 /* The neighbours of one unknown weighted by per-axis conductances. */
 static inline float
 uniform_neighbour_sum (const gint32 *n6, const float *x, float g0, float g1, float g2)
@@ -159,8 +208,13 @@ neighbour_sum (const Level *a, const float *x, gsize i)
   else
     {
       const float *g = &a->conductance[6 * i];
-      return g[0] * x[nb[0]] + g[1] * x[nb[1]] + g[2] * x[nb[2]]
-           + g[3] * x[nb[3]] + g[4] * x[nb[4]] + g[5] * x[nb[5]];
+      float sum = g[0] * x[nb[0]] + g[1] * x[nb[1]] + g[2] * x[nb[2]]
+                + g[3] * x[nb[3]] + g[4] * x[nb[4]] + g[5] * x[nb[5]];
+
+      if (a->extra_start != NULL)
+        for (gsize k = a->extra_start[i]; k < a->extra_start[i + 1]; k++)
+          sum += a->extra_value[k] * x[a->extra_column[k]];
+      return sum;
     }
 }
 
@@ -210,7 +264,7 @@ sweep_range (const Level *lv, gsize first, gsize last)
   const float *restrict b = lv->b;
   const gint32 *restrict nb = lv->neighbour;
 
-  if (lv->conductance == NULL && lv->inverse_diagonal == NULL)
+  if (lv->conductance == NULL)
     {
       const guint8 *restrict pattern = lv->pattern;
       const float g0 = lv->axis_conductance[0], g1 = lv->axis_conductance[1];
@@ -225,6 +279,7 @@ sweep_range (const Level *lv, gsize first, gsize last)
     {
       const float *restrict g = lv->conductance;
       const float *restrict inverse = lv->inverse_diagonal;
+      const gsize *restrict extra_start = lv->extra_start;
 
       for (gsize i = first; i < last; i++)
         {
@@ -232,6 +287,10 @@ sweep_range (const Level *lv, gsize first, gsize last)
           const float *g6 = &g[6 * i];
           float sum = g6[0] * x[n6[0]] + g6[1] * x[n6[1]] + g6[2] * x[n6[2]]
                     + g6[3] * x[n6[3]] + g6[4] * x[n6[4]] + g6[5] * x[n6[5]];
+
+          if (extra_start != NULL)
+            for (gsize k = extra_start[i]; k < extra_start[i + 1]; k++)
+              sum += lv->extra_value[k] * x[lv->extra_column[k]];
           x[i] = (b[i] + sum) * inverse[i];
         }
     }
@@ -254,7 +313,7 @@ residual_range (const Level *lv, gsize lo, gsize hi)
   const float *restrict b = lv->b;
   float *restrict r = lv->r;
 
-  if (lv->conductance == NULL && lv->diagonal == NULL)
+  if (lv->conductance == NULL)
     {
       const gint32 *restrict nb = lv->neighbour;
       const guint8 *restrict pattern = lv->pattern;
@@ -285,17 +344,13 @@ restrict_member (gpointer data, guint member, guint n_members)
   gsize nz = lv->dims[2], pairs = (nz + 1) / 2, cnz = cv->dims[2];
   gsize c0 = pairs * member / n_members, c1 = pairs * (member + 1) / n_members;
   gsize z0 = 2 * c0, z1 = MIN (2 * c1, nz);
-  float *restrict b = level_on_box (cv) ? cv->box.b : cv->b;
-  const guint32 *restrict position = level_on_box (cv) ? cv->box_position : NULL;
+  float *restrict b = cv->b;
 
   for (guint colour = 0; colour < 2; colour++)
     for (gsize I = cv->plane_start[colour * (cnz + 1) + c0]; I < cv->plane_start[colour * (cnz + 1) + c1]; I++)
-      b[position != NULL ? position[I] : I] = 0.0f;
+      b[I] = 0.0f;
   for (gsize i = lv->plane_start[z0]; i < lv->plane_start[z1]; i++)
-    {
-      gsize I = (gsize) aggregate[i];
-      b[position != NULL ? position[I] : I] += r[i];
-    }
+    b[aggregate[i]] += r[i];
 }
 
 static void
@@ -310,40 +365,72 @@ restrict_run (CbdMultigrid *mg, Level *lv, Level *cv)
 }
 
 /* The coarse right-hand side from the box's red residual: each 2×2×2 block
- * has its 4 red cells at the same j in 4 rows. */
+ * has its 4 red cells at the same j in 4 rows. The parts of split blocks
+ * are left to box_restrict_split_chunk. */
 static double
 box_restrict_chunk (gpointer data, gsize lo, gsize hi)
 {
   const LevelJob *job = data;
-  const Level *lv = job->level, *cv = job->coarse;
+  const Level *lv = job->level;
   const float *restrict r = lv->box.residual;
   const guint32 *restrict block_start = lv->coarse_residual;
+  float *restrict b = job->coarse->b;
   gsize row = lv->box.half_up, plane = (lv->box.dims[1] + 1) * row;
 
   for (gsize I = lo; I < hi; I++)
-    {
-      const float *block = r + block_start[I];
-      float sum = (block[0] + block[row]) + (block[plane] + block[plane + row]);
+    if (block_start[I] != SPLIT)
+      {
+        const float *block = r + block_start[I];
+        b[I] = (block[0] + block[row]) + (block[plane] + block[plane + row]);
+      }
+  return 0.0;
+}
 
-      if (level_on_box (cv))
-        cv->box.b[cv->box_position[I]] = sum;
-      else
-        cv->b[I] = sum;
+/* The same for the aggregates of split blocks, from their own members. */
+static double
+box_restrict_split_chunk (gpointer data, gsize lo, gsize hi)
+{
+  const LevelJob *job = data;
+  const Level *lv = job->level;
+  const float *restrict r = lv->box.residual;
+  float *restrict b = job->coarse->b;
+
+  for (gsize s = lo; s < hi; s++)
+    {
+      float sum = 0.0f;
+
+      for (gsize k = lv->split_start[s]; k < lv->split_start[s + 1]; k++)
+        sum += r[lv->split_offset[k]];
+      b[lv->split_coarse[s]] = sum;
     }
   return 0.0;
 }
 
+/* The coarse x onto the dense grid of blocks for the box's prolongation;
+ * split blocks stay 0 there. */
 static double
 box_expand_chunk (gpointer data, gsize lo, gsize hi)
 {
   const LevelJob *job = data;
-  const Level *lv = job->level, *cv = job->coarse;
+  const Level *lv = job->level;
   float *restrict dense = lv->box.coarse_x;
   const guint32 *restrict dense_index = lv->coarse_dense;
+  const float *restrict x = job->coarse->x;
 
   for (gsize I = lo; I < hi; I++)
-    dense[dense_index[I]] = level_on_box (cv) ? cv->box.x[cv->box_position[I]] : cv->x[I];
+    if (lv->coarse_residual[I] != SPLIT)
+      dense[dense_index[I]] = x[I];
   return 0.0;
+}
+
+/* The prolongation to the members of split blocks in box plane @z. */
+static void
+box_prolong_split (const Level *lv, const Level *coarse, gsize z)
+{
+  float *restrict x = lv->box.x;
+
+  for (gsize k = lv->split_cell_start[z]; k < lv->split_cell_start[z + 1]; k++)
+    x[lv->split_cell_position[k]] += COARSE_SCALE * coarse->x[lv->split_cell_coarse[k]];
 }
 
 static void
@@ -351,22 +438,10 @@ prolong_range (const Level *lv, const Level *coarse, gsize lo, gsize hi)
 {
   float *restrict x = lv->x;
   const gint32 *restrict aggregate = lv->aggregate;
+  const float *restrict coarse_x = coarse->x;
 
-  if (level_on_box (coarse))
-    {
-      const float *restrict coarse_x = coarse->box.x;
-      const guint32 *restrict position = coarse->box_position;
-
-      for (gsize i = lo; i < hi; i++)
-        x[i] += COARSE_SCALE * coarse_x[position[aggregate[i]]];
-    }
-  else
-    {
-      const float *restrict coarse_x = coarse->x;
-
-      for (gsize i = lo; i < hi; i++)
-        x[i] += COARSE_SCALE * coarse_x[aggregate[i]];
-    }
+  for (gsize i = lo; i < hi; i++)
+    x[i] += COARSE_SCALE * coarse_x[aggregate[i]];
 }
 
 /* Smoothing passes ----------------------------------------------------------
@@ -444,6 +519,7 @@ stage_run (const Pass *pass, Stage stage, gsize z)
         return;
       case STAGE_PROLONG:
         cbd_mg_box_prolong_plane (&lv->box, z, COARSE_SCALE);
+        box_prolong_split (lv, pass->coarse, z);
         return;
       case STAGE_GATHER:
         {
@@ -556,8 +632,11 @@ static void
 level_clear (Level *lv)
 {
   g_free (lv->own_cell);
-  g_free (lv->own_neighbour);
   g_free (lv->conductance);
+  g_free (lv->own_neighbour);
+  g_free (lv->extra_start);
+  g_free (lv->extra_column);
+  g_free (lv->extra_value);
   g_free (lv->diagonal);
   g_free (lv->inverse_diagonal);
   g_free (lv->r);
@@ -568,13 +647,17 @@ level_clear (Level *lv)
   g_free (lv->box.x);
   g_free (lv->box.b);
   g_free (lv->box.inverse);
-  for (guint d = 0; d < 3; d++)
-    g_free (lv->box.link[d]);
   g_free (lv->box.residual);
   g_free (lv->box.coarse_x);
   g_free (lv->box_position);
   g_free (lv->coarse_dense);
   g_free (lv->coarse_residual);
+  g_free (lv->split_coarse);
+  g_free (lv->split_start);
+  g_free (lv->split_offset);
+  g_free (lv->split_cell_start);
+  g_free (lv->split_cell_position);
+  g_free (lv->split_cell_coarse);
   for (guint f = 0; f < 6; f++)
     {
       g_free (lv->own_face[f]);
@@ -646,21 +729,81 @@ cbd_multigrid_get_diagonal (const CbdMultigrid *mg,
   return level_diagonal (lv, i);
 }
 
-static float
-link_conductance (const Level *a, gsize i, guint k)
+gsize
+cbd_multigrid_get_links (const CbdMultigrid *mg,
+                         guint               l,
+                         gsize               i,
+                         gint32             *to,
+                         double             *g,
+                         gsize               room)
 {
-  return a->conductance != NULL ? a->conductance[6 * i + k] : a->axis_conductance[k / 2];
+  const Level *lv = &mg->level[l];
+  gsize count = 0;
+
+  g_return_val_if_fail (l < mg->n_levels && i < lv->n, 0);
+
+  for (guint segment = 0; segment < 2; segment++)
+    {
+      const gint32 *link_to;
+      const float *link_g;
+      float uniform[6];
+      gsize m = level_links (lv, i, segment, &link_to, &link_g, uniform);
+
+      for (gsize k = 0; k < m; k++)
+        if ((gsize) link_to[k] < lv->n)
+          {
+            if (count < room)
+              {
+                to[count] = link_to[k];
+                g[count] = link_g[k];
+              }
+            count++;
+          }
+    }
+  return count;
 }
 
-/* The coarsening, by threads: each takes whole pairs of planes (whole
- * 2×2×2 blocks) and within them the red unknowns, then the black ones, so
- * every block sees its members in the same order as one thread would, and
- * no two threads write the same block. */
+gsize
+cbd_multigrid_get_aggregate (const CbdMultigrid *mg,
+                             guint               l,
+                             gsize               i)
+{
+  g_return_val_if_fail (l + 1 < mg->n_levels && i < mg->level[l].n, 0);
+
+  return (gsize) mg->level[l].aggregate[i];
+}
+
+/* The diagonal before any face is driven (cbd_multigrid_drive adds those
+ * terms later, level by level). */
+static inline float
+level_base_diagonal (const Level *lv, gsize i)
+{
+  if (lv->diagonal == NULL)
+    return lv->pattern_diagonal[lv->pattern[i] & ~(CBD_MG_INLET | CBD_MG_OUTLET)];
+  return lv->diagonal[i];
+}
+
+/* The coarsening. An aggregate is a connected part of a 2×2×2 block of
+ * the fine level's cells: where walls cut a block (two pores side by
+ * side), one coarse value for both would couple what is far apart along
+ * the conducting path, and the cycle would lose the modes that live on
+ * one side (9 → 5 iterations on the 128³ cutout). A coarse level is then
+ * again a set of unknowns on a grid, several per cell where blocks split,
+ * each linked only to unknowns of the 6 neighbouring cells, so red-black
+ * ordering and the plane wavefront carry over.
+ *
+ * Threads take whole pairs of planes (whole blocks) and within them the
+ * red unknowns, then the black ones: every block sees its members in the
+ * same order as one thread would, and no two threads write the same block. */
 typedef struct
 {
-  Level        *fine, *coarse;
-  gint32       *map;        /* coarse grid cell → coarse unknown */
-  gsize         cd[3];      /* the coarse grid */
+  Level   *fine, *coarse;
+  gsize    cd[3];          /* the grid of blocks */
+  gint32  *parent;         /* union-find over the fine unknowns, within blocks */
+  gint32  *count;          /* per block: its aggregates, then its next coarse unknown */
+  gsize   *member_start;   /* per coarse unknown: its members, in fine order */
+  gint32  *member;
+  gboolean connected;      /* aggregates are the connected parts of blocks */
 } CoarsenJob;
 
 typedef void (*CoarsenFunc) (CoarsenJob *job, gsize i, const gsize *xyz);
@@ -682,123 +825,138 @@ coarsen_each (CoarsenJob *job, guint member, guint n_members, gboolean walk, Coa
       func (job, i, walk ? cbd_grid_walk (&walker, fine->cell[i]) : NULL);
 }
 
-/* Marks the occupied coarse cells; each unknown keeps its cell for now. */
+static gint32
+find_root (gint32 *parent, gint32 i)
+{
+  while (parent[i] != i)
+    i = parent[i] = parent[parent[i]];
+  return i;
+}
+
+/* Each unknown keeps its block in aggregate[] for now. */
 static void
-mark_block (CoarsenJob *job, gsize i, const gsize *xyz)
+find_block (CoarsenJob *job, gsize i, const gsize *xyz)
 {
   const gsize *cd = job->cd;
-  gsize c = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
 
-  job->map[c] = -2;
-  job->fine->aggregate[i] = (gint32) c;
+  job->fine->aggregate[i] = (gint32) (xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2)));
+  job->parent[i] = (gint32) i;
 }
 
+/* Joins @i with the members of its block it links to, or, when not
+ * @connected, with the block's first member (count[] holds it). The
+ * smaller index becomes the root, so every aggregate's root is its first
+ * member whatever the order of joining. */
 static void
-number_block (CoarsenJob *job, gsize i, const gsize *xyz)
-{
-  job->fine->aggregate[i] = job->map[job->fine->aggregate[i]];
-}
-
-/* Galerkin, uniform per axis with the neighbours known from the pattern:
- * whether a link stays inside the block follows from the coordinate's
- * parity. The diagonal without the driven faces' terms (cbd_multigrid_drive
- * adds them). */
-static void
-add_uniform_member (CoarsenJob *job, gsize i, const gsize *xyz)
+join_block (CoarsenJob *job, gsize i, const gsize *xyz)
 {
   const Level *fine = job->fine;
-  Level *coarse = job->coarse;
-  gsize I = (gsize) fine->aggregate[i];
-  guint pattern = fine->pattern[i] & ~(CBD_MG_INLET | CBD_MG_OUTLET);
-  float diagonal = coarse->diagonal[I] + fine->pattern_diagonal[pattern];
-  float *conductance = &coarse->conductance[6 * I];
+  gint32 block = fine->aggregate[i];
 
-  /* Without branches (the patterns are irregular): a link adds g × 0
-   * where it does not apply, which changes nothing. */
-  for (guint k = 0; k < 6; k++)
+  if (!job->connected)
     {
-      guint present = (pattern >> k) & 1;
-      guint inside = (guint) (xyz[k / 2] & 1) ^ (k & 1);
-      float g = fine->axis_conductance[k / 2];
-
-      diagonal -= g * (float) (present & inside);
-      conductance[k] += g * (float) (present & (inside ^ 1));
+      if (job->count[block] < 0)
+        job->count[block] = (gint32) i;
+      job->parent[i] = job->count[block];
+      return;
     }
-  coarse->diagonal[I] = diagonal;
+  for (guint segment = 0; segment < 2; segment++)
+    {
+      const gint32 *to;
+      const float *g;
+      float uniform[6];
+      gsize m = level_links (fine, i, segment, &to, &g, uniform);
+
+      for (gsize k = 0; k < m; k++)
+        if ((gsize) to[k] < fine->n && fine->aggregate[to[k]] == block)
+          {
+            gint32 a = find_root (job->parent, (gint32) i), b = find_root (job->parent, to[k]);
+
+            if (a != b)
+              job->parent[MAX (a, b)] = MIN (a, b);
+          }
+    }
 }
 
-/* Galerkin with conductances per link and the neighbours from the lists. */
 static void
-add_linked_member (CoarsenJob *job, gsize i, const gsize *xyz)
+count_aggregate (CoarsenJob *job, gsize i, const gsize *xyz)
 {
-  const Level *fine = job->fine;
-  Level *coarse = job->coarse;
-  gint32 I = fine->aggregate[i];
-  float diagonal = coarse->diagonal[I] + level_diagonal (fine, i);
+  if (find_root (job->parent, (gint32) i) == (gint32) i)
+    job->count[job->fine->aggregate[i]]++;
+}
 
-  for (guint k = 0; k < 6; k++)
+/* Roots in fine order take their block's coarse unknowns in turn. */
+static void
+number_root (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  if (job->parent[i] == (gint32) i)
     {
-      gint32 j = fine->neighbour[6 * i + k];
-      float g;
+      gint32 block = job->fine->aggregate[i], I = job->count[block]++;
 
-      if ((gsize) j >= fine->n)
-        continue;
-      g = link_conductance (fine, i, k);
-      if (fine->aggregate[j] == I)
-        diagonal -= g;
-      else
-        {
-          coarse->conductance[6 * (gsize) I + k] += g;
-          coarse->own_neighbour[6 * (gsize) I + k] = fine->aggregate[j];
-        }
+      job->coarse->own_cell[I] = (guint32) block;
+      job->fine->aggregate[i] = I;
     }
-  coarse->diagonal[I] = diagonal;
+}
+
+static void
+number_member (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  gint32 root = find_root (job->parent, (gint32) i);
+
+  if (root != (gint32) i)
+    job->fine->aggregate[i] = job->fine->aggregate[root];
+}
+
+static void
+count_member (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  job->member_start[job->fine->aggregate[i] + 1]++;
+}
+
+static void
+place_member (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  job->member[job->member_start[job->fine->aggregate[i]]++] = (gint32) i;
 }
 
 /* One team function per step, so that each loop is compiled with its step
  * inlined (an indirect call per unknown would cost more than the step). */
 static void
-mark_member (gpointer data, guint member, guint n_members)
+find_blocks (gpointer data, guint member, guint n_members)
 {
-  coarsen_each (data, member, n_members, TRUE, mark_block);
+  coarsen_each (data, member, n_members, TRUE, find_block);
 }
 
 static void
-number_member (gpointer data, guint member, guint n_members)
+join_blocks (gpointer data, guint member, guint n_members)
 {
-  coarsen_each (data, member, n_members, FALSE, number_block);
+  coarsen_each (data, member, n_members, FALSE, join_block);
 }
 
 static void
-add_uniform_members (gpointer data, guint member, guint n_members)
+count_aggregates (gpointer data, guint member, guint n_members)
 {
-  coarsen_each (data, member, n_members, TRUE, add_uniform_member);
+  coarsen_each (data, member, n_members, FALSE, count_aggregate);
+}
+
+/* Roots first: a member's root may come later in the order (black). */
+static void
+number_aggregates (gpointer data, guint member, guint n_members)
+{
+  coarsen_each (data, member, n_members, FALSE, number_root);
+  coarsen_each (data, member, n_members, FALSE, number_member);
 }
 
 static void
-add_linked_members (gpointer data, guint member, guint n_members)
+count_members (gpointer data, guint member, guint n_members)
 {
-  coarsen_each (data, member, n_members, FALSE, add_linked_member);
+  coarsen_each (data, member, n_members, FALSE, count_member);
 }
 
-/* The coarse neighbours of a uniform level's coarsening, looked up once per
- * coarse link. */
 static void
-find_coarse_neighbours (gpointer data, guint member, guint n_members)
+place_members (gpointer data, guint member, guint n_members)
 {
-  CoarsenJob *job = data;
-  Level *coarse = job->coarse;
-  gsize cstride[3] = { 1, job->cd[0], job->cd[0] * job->cd[1] };
-  gsize lo = coarse->n * member / n_members, hi = coarse->n * (member + 1) / n_members;
-
-  for (gsize I = lo; I < hi; I++)
-    for (guint k = 0; k < 6; k++)
-      {
-        gsize c = coarse->own_cell[I];
-
-        coarse->own_neighbour[6 * I + k] = coarse->conductance[6 * I + k] != 0.0f
-          ? job->map[(k & 1) ? c + cstride[k / 2] : c - cstride[k / 2]] : (gint32) coarse->n;
-      }
+  coarsen_each (data, member, n_members, FALSE, place_member);
 }
 
 static void
@@ -811,78 +969,240 @@ coarsen_run (CbdParallel *parallel, CoarsenJob *job, CbdTeamFunc func)
   cbd_parallel_team (parallel, max_members, func, job);
 }
 
-/* Builds @coarse from 2×2×2 blocks of @fine; FALSE when out of memory.
- * @lists: also the fine residual, for the list form's restriction (a box
- * level restricts on its own). */
-static gboolean
-level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel)
+/* Galerkin: the row of coarse unknown @I of PᵀAP. Its diagonal sums its
+ * members' diagonals less the links among them (seen from both sides);
+ * links to other aggregates add up per aggregate, in the order they are
+ * first met. Returns the number of links; writes them to @to, @g when
+ * not NULL (room for every member's links). */
+static gsize
+galerkin_row (const CoarsenJob *job, gsize I, gint32 *to, float *g, float *diagonal)
 {
-  const Level *fa = fine;
-  Level *ca = coarse;
-  gsize cd[3], n_cells, n = 0, n_red = 0;
-  g_autofree gint32 *map = NULL;
-  gboolean uniform = fa->conductance == NULL && fa->pattern != NULL;
-  CoarsenJob job = { fine, coarse, NULL, { 0 } };
+  const Level *fine = job->fine;
+  float sum = 0.0f;
+  gsize n_links = 0;
 
-  for (guint d = 0; d < 3; d++)
-    cd[d] = (fa->dims[d] + 1) / 2;
-  n_cells = cd[0] * cd[1] * cd[2];
-  map = cbd_grid_try_new (gint32, n_cells);
-  fine->aggregate = cbd_grid_try_new (gint32, MAX (fa->n, 1));
-  if (map == NULL || fine->aggregate == NULL)
-    return FALSE;
+  for (gsize m = job->member_start[I]; m < job->member_start[I + 1]; m++)
+    {
+      gsize i = (gsize) job->member[m];
 
-  for (gsize c = 0; c < n_cells; c++)
-    map[c] = -1;
-  job.map = map;
-  memcpy (job.cd, cd, sizeof cd);
-  coarsen_run (parallel, &job, mark_member);
-  /* Number the occupied coarse cells, red (even coordinate sum) first. */
+      sum += level_base_diagonal (fine, i);
+      for (guint segment = 0; segment < 2; segment++)
+        {
+          const gint32 *row_to;
+          const float *row_g;
+          float uniform[6];
+          gsize n_row = level_links (fine, i, segment, &row_to, &row_g, uniform);
+
+          for (gsize k = 0; k < n_row; k++)
+            {
+          gint32 J;
+          gsize l = 0;
+
+          if ((gsize) row_to[k] >= fine->n)
+            continue;
+          J = fine->aggregate[row_to[k]];
+          if ((gsize) J == I)
+            {
+              sum -= row_g[k];
+              continue;
+            }
+          while (l < n_links && to[l] != J)
+            l++;
+          if (l == n_links)
+            {
+              to[n_links++] = J;
+              g[l] = 0.0f;
+            }
+          g[l] += row_g[k];
+            }
+        }
+    }
+  *diagonal = sum;
+  return n_links;
+}
+
+/* The scratch rows of galerkin_row for one chunk: room for the links of
+ * the largest aggregate. */
+typedef struct
+{
+  CoarsenJob *job;
+  gsize       most_links;
+} GalerkinJob;
+
+/* Each coarse unknown's diagonal and first 6 links, and in extra_start[I +
+ * 1] the number of links beyond those. */
+static double
+galerkin_chunk (gpointer data, gsize lo, gsize hi)
+{
+  const GalerkinJob *gj = data;
+  g_autofree gint32 *to = g_try_new (gint32, gj->most_links);
+  g_autofree float *g = g_try_new (float, gj->most_links);
+  Level *coarse = gj->job->coarse;
+
+  if (to == NULL || g == NULL)
+    return 1.0;
+  for (gsize I = lo; I < hi; I++)
+    {
+      gsize n_links = galerkin_row (gj->job, I, to, g, &coarse->diagonal[I]);
+
+      for (gsize k = 0; k < 6; k++)
+        {
+          coarse->own_neighbour[6 * I + k] = k < n_links ? to[k] : (gint32) coarse->n;
+          coarse->conductance[6 * I + k] = k < n_links ? g[k] : 0.0f;
+        }
+      coarse->extra_start[I + 1] = MAX (n_links, 6) - 6;
+    }
+  return 0.0;
+}
+
+/* The links beyond the first 6, once extra_start holds where they go. */
+static double
+galerkin_extra_chunk (gpointer data, gsize lo, gsize hi)
+{
+  const GalerkinJob *gj = data;
+  Level *coarse = gj->job->coarse;
+  g_autofree gint32 *to = NULL;
+  g_autofree float *g = NULL;
+
+  for (gsize I = lo; I < hi; I++)
+    {
+      gsize start = coarse->extra_start[I], n_extra = coarse->extra_start[I + 1] - start;
+      float diagonal;
+
+      if (n_extra == 0)
+        continue;
+      if (to == NULL)
+        {
+          to = g_try_new (gint32, gj->most_links);
+          g = g_try_new (float, gj->most_links);
+          if (to == NULL || g == NULL)
+            return 1.0;
+        }
+      galerkin_row (gj->job, I, to, g, &diagonal);
+      memcpy (coarse->extra_column + start, to + 6, n_extra * sizeof *to);
+      memcpy (coarse->extra_value + start, g + 6, n_extra * sizeof *g);
+    }
+  return 0.0;
+}
+
+/* Numbers the aggregates of @job (after join_blocks): red blocks (even
+ * coordinate sum) first, then black ones, each in grid order and within a
+ * block by their first member; each coarse unknown gets its block as its
+ * cell. Returns the number of coarse unknowns, or 0 when out of memory. */
+static gsize
+number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
+{
+  const gsize *cd = job->cd;
+  gsize n = 0, n_cells = cd[0] * cd[1] * cd[2];
+
+  memset (job->count, 0, n_cells * sizeof *job->count);
+  coarsen_run (parallel, job, count_aggregates);
   for (guint colour = 0; colour < 2; colour++)
     for (gsize z = 0, c = 0; z < cd[2]; z++)
       for (gsize y = 0; y < cd[1]; y++)
         for (gsize x = 0; x < cd[0]; x++, c++)
-          if (map[c] == -2 && ((x + y + z) & 1) == colour)
+          if (((x + y + z) & 1) == colour)
             {
-              map[c] = (gint32) n++;
-              n_red += colour == 0;
+              gint32 parts = job->count[c];
+
+              job->count[c] = (gint32) n;
+              n += (gsize) parts;
+              *n_red += colour == 0 ? (gsize) parts : 0;
             }
 
-  memcpy (ca->dims, cd, sizeof cd);
-  ca->n = n;
-  ca->n_red = n_red;
-  coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
+  job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
+  if (job->coarse->own_cell == NULL)
+    return 0;
+  coarsen_run (parallel, job, number_aggregates);
+  return n;
+}
+
+/* The most links in one row of @lv. */
+static gsize
+level_most_links (const Level *lv)
+{
+  gsize most = 0;
+
+  for (gsize i = 0; lv->extra_start != NULL && i < lv->n; i++)
+    most = MAX (most, lv->extra_start[i + 1] - lv->extra_start[i]);
+  return 6 + most;
+}
+
+/* Builds @coarse from the connected parts of 2×2×2 blocks of @fine (whole
+ * blocks when not @connected); FALSE when out of memory. @lists: also the
+ * fine residual, for the list form's restriction (the box restricts on its
+ * own). */
+static gboolean
+level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, CbdParallel *parallel)
+{
+  CoarsenJob job = { fine, coarse, { 0 }, NULL, NULL, NULL, NULL, connected };
+  GalerkinJob galerkin = { &job, 0 };
+  g_autofree gint32 *count = NULL, *parent = NULL, *member = NULL;
+  g_autofree gsize *member_start = NULL;
+  gsize n_cells, n, n_red = 0, most_members = 0;
+
+  for (guint d = 0; d < 3; d++)
+    job.cd[d] = (fine->dims[d] + 1) / 2;
+  n_cells = job.cd[0] * job.cd[1] * job.cd[2];
+  job.count = count = cbd_grid_try_new (gint32, MAX (n_cells, 1));
+  job.parent = parent = cbd_grid_try_new (gint32, MAX (fine->n, 1));
+  fine->aggregate = cbd_grid_try_new (gint32, MAX (fine->n, 1));
+  if (count == NULL || parent == NULL || fine->aggregate == NULL)
+    return FALSE;
+
+  coarsen_run (parallel, &job, find_blocks);
+  for (gsize c = 0; c < n_cells; c++)
+    count[c] = -1;
+  coarsen_run (parallel, &job, join_blocks);
+  if ((n = number_coarse (parallel, &job, &n_red)) == 0)
+    return FALSE;
+  memcpy (coarse->dims, job.cd, sizeof job.cd);
+  coarse->n = n;
+  coarse->n_red = n_red;
+  coarse->cell = coarse->own_cell;
+
+  /* Each aggregate's members, in fine order. */
+  job.member_start = member_start = cbd_grid_try_new0 (gsize, n + 1);
+  job.member = member = cbd_grid_try_new (gint32, MAX (fine->n, 1));
+  if (member_start == NULL || member == NULL)
+    return FALSE;
+  coarsen_run (parallel, &job, count_members);
+  for (gsize I = 0; I < n; I++)
+    {
+      most_members = MAX (most_members, member_start[I + 1]);
+      member_start[I + 1] += member_start[I];
+    }
+  coarsen_run (parallel, &job, place_members);
+  /* Placing moved each start to the next one's. */
+  memmove (member_start + 1, member_start, n * sizeof *member_start);
+  member_start[0] = 0;
+
+  coarse->extra_start = cbd_grid_try_new0 (gsize, n + 1);
   coarse->own_neighbour = cbd_grid_try_new (gint32, 6 * MAX (n, 1));
-  coarse->conductance = cbd_grid_try_new0 (float, 6 * MAX (n, 1));
-  coarse->diagonal = cbd_grid_try_new0 (float, MAX (n, 1));
+  coarse->conductance = cbd_grid_try_new (float, 6 * MAX (n, 1));
+  coarse->diagonal = cbd_grid_try_new (float, MAX (n, 1));
   coarse->x = cbd_grid_try_new0 (float, n + 1);
   coarse->b = cbd_grid_try_new0 (float, n + 1);
   if (lists)
-    fine->r = cbd_grid_try_new0 (float, MAX (fa->n, 1));
-  if (!coarse->own_cell || !coarse->own_neighbour || !coarse->conductance ||
-      !coarse->diagonal || !coarse->x || !coarse->b || (lists && !fine->r))
+    fine->r = cbd_grid_try_new0 (float, MAX (fine->n, 1));
+  if (!coarse->extra_start || !coarse->own_neighbour || !coarse->conductance || !coarse->diagonal ||
+      !coarse->x || !coarse->b || (lists && !fine->r))
     return FALSE;
-  ca->cell = coarse->own_cell;
-  ca->neighbour = coarse->own_neighbour;
-
-  for (gsize c = 0; c < n_cells; c++)
-    if (map[c] >= 0)
-      coarse->own_cell[map[c]] = (guint32) c;
-  coarsen_run (parallel, &job, number_member);
-  /* Galerkin: the diagonal sums the block's diagonals less its inner links
-   * (seen from both sides); links leaving the block add up per direction. */
-  if (uniform)
+  coarse->neighbour = coarse->own_neighbour;
+  galerkin.most_links = MAX (most_members * level_most_links (fine), 1);
+  if (cbd_parallel_for (parallel, n, galerkin_chunk, &galerkin) > 0.0)
+    return FALSE;
+  for (gsize I = 0; I < n; I++)
+    coarse->extra_start[I + 1] += coarse->extra_start[I];
+  if (coarse->extra_start[n] == 0)
     {
-      coarsen_run (parallel, &job, add_uniform_members);
-      coarsen_run (parallel, &job, find_coarse_neighbours);
+      g_clear_pointer (&coarse->extra_start, g_free);
+      return TRUE;
     }
-  else
-    {
-      for (gsize k = 0; k < 6 * n; k++)
-        coarse->own_neighbour[k] = (gint32) n;
-      coarsen_run (parallel, &job, add_linked_members);
-    }
-  return TRUE;
+  coarse->extra_column = g_try_new (gint32, coarse->extra_start[n]);
+  coarse->extra_value = g_try_new (float, coarse->extra_start[n]);
+  return coarse->extra_column != NULL && coarse->extra_value != NULL &&
+         cbd_parallel_for (parallel, n, galerkin_extra_chunk, &galerkin) == 0.0;
 }
 
 static gboolean
@@ -898,9 +1218,17 @@ level_factorise (Level *lv)
   for (gsize i = 0; i < n; i++)
     {
       L[i * n + i] = level_diagonal (a, i);
-      for (guint k = 0; k < 6; k++)
-        if ((gsize) a->neighbour[6 * i + k] < n)
-          L[i * n + a->neighbour[6 * i + k]] -= link_conductance (a, i, k);
+      for (guint segment = 0; segment < 2; segment++)
+        {
+          const gint32 *to;
+          const float *g;
+          float uniform[6];
+          gsize m = level_links (a, i, segment, &to, &g, uniform);
+
+          for (gsize k = 0; k < m; k++)
+            if ((gsize) to[k] < n)
+              L[i * n + to[k]] -= g[k];
+        }
     }
   for (gsize j = 0; j < n; j++)
     {
@@ -1071,13 +1399,12 @@ level_init_top (Level *top, const CbdMgMatrix *matrix)
   return TRUE;
 }
 
-/* Where the unknowns sit in the box, with their inverse diagonals and links. */
+/* Where the unknowns sit in the box, with their inverse diagonals. */
 static double
 box_place_chunk (gpointer data, gsize lo, gsize hi)
 {
   Level *lv = data;
   CbdMgBox *box = &lv->box;
-  gboolean links = lv->conductance != NULL;
   CbdGridWalker walker;
 
   cbd_grid_walker_init (&walker, lv->dims);
@@ -1088,23 +1415,99 @@ box_place_chunk (gpointer data, gsize lo, gsize hi)
 
       lv->box_position[i] = (guint32) position;
       box->inverse[position] = level_inverse_diagonal (lv, i);
-      for (guint d = 0; d < 3 && links; d++)
-        box->link[d][position] = lv->conductance[6 * i + 2 * d + 1];
     }
   return 0.0;
 }
 
-/* Moves level @l onto the box: its inverse diagonal (and on a coarse level
- * its links) per cell, where each unknown sits, where each unknown of the
- * next level has its block. FALSE when out of memory. */
+/* The lists for the members of split blocks (see Level): their aggregates
+ * are marked SPLIT in coarse_residual. FALSE when out of memory. */
 static gboolean
-box_setup (CbdMultigrid *mg, guint l)
+box_split_setup (Level *lv, const Level *coarse)
 {
-  Level *lv = &mg->level[l], *coarse = &mg->level[l + 1];
+  const gsize *dims = lv->dims;
+  gsize nz = dims[2], n_cells = 0;
+  g_autofree gint32 *split_of = cbd_grid_try_new (gint32, MAX (coarse->n, 1));
+  CbdGridWalker walker;
+
+  if (split_of == NULL)
+    return FALSE;
+  for (gsize I = 0; I < coarse->n; I++)
+    {
+      gboolean split = (I > 0 && coarse->cell[I - 1] == coarse->cell[I]) ||
+                       (I + 1 < coarse->n && coarse->cell[I + 1] == coarse->cell[I]);
+
+      split_of[I] = split ? (gint32) lv->n_split++ : -1;
+      if (split)
+        lv->coarse_residual[I] = SPLIT;
+    }
+  lv->split_coarse = g_try_new (gint32, MAX (lv->n_split, 1));
+  lv->split_start = g_try_new0 (gsize, lv->n_split + 1);
+  lv->split_cell_start = g_try_new0 (gsize, nz + 1);
+  if (!lv->split_coarse || !lv->split_start || !lv->split_cell_start)
+    return FALSE;
+  for (gsize I = 0; I < coarse->n; I++)
+    if (split_of[I] >= 0)
+      lv->split_coarse[split_of[I]] = (gint32) I;
+
+  /* Count, then place: red members per aggregate, all members per plane. */
+  cbd_grid_walker_init (&walker, dims);
+  for (gsize i = 0; i < lv->n; i++)
+    {
+      gint32 s = split_of[lv->aggregate[i]];
+      const gsize *xyz = cbd_grid_walk (&walker, lv->cell[i]);
+
+      if (s < 0)
+        continue;
+      if (i < lv->n_red)
+        lv->split_start[s + 1]++;
+      lv->split_cell_start[xyz[2] + 1]++;
+      n_cells++;
+    }
+  for (gsize s = 0; s < lv->n_split; s++)
+    lv->split_start[s + 1] += lv->split_start[s];
+  for (gsize z = 0; z < nz; z++)
+    lv->split_cell_start[z + 1] += lv->split_cell_start[z];
+  lv->split_offset = g_try_new (guint32, MAX (lv->split_start[lv->n_split], 1));
+  lv->split_cell_position = g_try_new (guint32, MAX (n_cells, 1));
+  lv->split_cell_coarse = g_try_new (gint32, MAX (n_cells, 1));
+  if (!lv->split_offset || !lv->split_cell_position || !lv->split_cell_coarse)
+    return FALSE;
+  {
+    g_autofree gsize *next_offset = g_memdup2 (lv->split_start, (lv->n_split + 1) * sizeof (gsize));
+    g_autofree gsize *next_cell = g_memdup2 (lv->split_cell_start, (nz + 1) * sizeof (gsize));
+
+    if (next_offset == NULL || next_cell == NULL)
+      return FALSE;
+    cbd_grid_walker_init (&walker, dims);
+    for (gsize i = 0; i < lv->n; i++)
+      {
+        gint32 I = lv->aggregate[i], s = split_of[I];
+        const gsize *xyz = cbd_grid_walk (&walker, lv->cell[i]);
+        gsize at;
+
+        if (s < 0)
+          continue;
+        if (i < lv->n_red)
+          lv->split_offset[next_offset[s]++] =
+            (guint32) (xyz[0] / 2 + lv->box.half_up * (xyz[1] + (dims[1] + 1) * xyz[2]));
+        at = next_cell[xyz[2]]++;
+        lv->split_cell_position[at] = lv->box_position[i];
+        lv->split_cell_coarse[at] = I;
+      }
+  }
+  return TRUE;
+}
+
+/* Moves level 0 onto the box: its inverse diagonal per cell, where each
+ * unknown sits, where each unknown of the next level has its block. FALSE
+ * when out of memory. */
+static gboolean
+box_setup (CbdMultigrid *mg)
+{
+  Level *lv = &mg->level[0], *coarse = &mg->level[1];
   CbdMgBox *box = &lv->box;
   const gsize *dims = lv->dims;
   gsize cy = (dims[1] + 1) / 2, cz = (dims[2] + 1) / 2;
-  gboolean links = lv->conductance != NULL;
   CbdGridWalker walker;
 
   box->row = cbd_mg_box_row_stride (dims[0], &box->half_up);
@@ -1115,9 +1518,6 @@ box_setup (CbdMultigrid *mg, guint l)
   box->x = cbd_grid_try_new0 (float, 2 * box->size);
   box->b = cbd_grid_try_new0 (float, 2 * box->size);
   box->inverse = cbd_grid_try_new0 (float, 2 * box->size);
-  for (guint d = 0; d < 3 && links; d++)
-    if ((box->link[d] = cbd_grid_try_new0 (float, 2 * box->size)) == NULL)
-      return FALSE;
   box->residual = cbd_grid_try_new0 (float, (dims[2] + 1) * (dims[1] + 1) * box->half_up);
   box->coarse_x = cbd_grid_try_new0 (float, cz * cy * box->half_up);
   lv->box_position = cbd_grid_try_new (guint32, MAX (lv->n, 1));
@@ -1136,45 +1536,32 @@ box_setup (CbdMultigrid *mg, guint l)
       lv->coarse_dense[I] = (guint32) (xyz[0] + box->half_up * (xyz[1] + cy * xyz[2]));
       lv->coarse_residual[I] = (guint32) (xyz[0] + box->half_up * (2 * xyz[1] + (dims[1] + 1) * 2 * xyz[2]));
     }
-  return TRUE;
+  return box_split_setup (lv, coarse);
 }
 
-/* The list form's arrays the box level does not use any more. */
-static void
-box_drop_lists (Level *lv)
-{
-  if (lv->own_neighbour != NULL)
-    {
-      /* A coarse level: the box holds all of it. */
-      g_clear_pointer (&lv->own_neighbour, g_free);
-      g_clear_pointer (&lv->conductance, g_free);
-      g_clear_pointer (&lv->diagonal, g_free);
-      g_clear_pointer (&lv->inverse_diagonal, g_free);
-      g_clear_pointer (&lv->x, g_free);
-      g_clear_pointer (&lv->b, g_free);
-      lv->neighbour = NULL;
-    }
-  g_clear_pointer (&lv->r, g_free);
-  g_clear_pointer (&lv->aggregate, g_free);
-}
-
-/* A level goes onto the box when it is dense: at least BOX_MIN_FILL of its
- * box cells are unknowns. Level 0 also needs uniform conductances (the
- * per-link form is for the coarse levels); a coarse level may sit below a
- * list level (a sparse phase's first coarse level is denser). */
+/* Level 0 goes onto the box when it is dense (at least BOX_MIN_FILL of
+ * its box cells are unknowns) and its conductances are uniform per axis. */
 static gboolean
-box_wanted (const CbdMultigrid *mg, guint l, const CbdMgMatrix *matrix)
+box_wanted (const Level *top, const CbdMgMatrix *matrix)
 {
-  const Level *lv = &mg->level[l];
-  gsize n_cells = lv->dims[0] * lv->dims[1] * lv->dims[2];
-  gsize row = cbd_mg_box_row_stride (lv->dims[0], NULL);
+  gsize n_cells = top->dims[0] * top->dims[1] * top->dims[2];
+  gsize row = cbd_mg_box_row_stride (top->dims[0], NULL);
 
-  if (lv->n < BOX_MIN_FILL * n_cells ||
-      2.0 * row * (lv->dims[1] + 2) * (lv->dims[2] + 2) >= (double) G_MAXUINT32)
-    return FALSE;
-  if (l == 0)
-    return matrix->conductance == NULL && matrix->diagonal == NULL;
-  return l <= MAX_BOX_LEVEL;
+  return top->n >= BOX_MIN_FILL * n_cells &&
+         2.0 * row * (top->dims[1] + 2) * (top->dims[2] + 2) < (double) G_MAXUINT32 &&
+         matrix->conductance == NULL && matrix->diagonal == NULL;
+}
+
+/* Drops a coarse level again, with the fine level's map onto it. */
+static void
+level_drop_coarse (Level *fine, Level *coarse)
+{
+  level_clear (coarse);
+  g_free (coarse->x);
+  g_free (coarse->b);
+  memset (coarse, 0, sizeof *coarse);
+  g_clear_pointer (&fine->aggregate, g_free);
+  g_clear_pointer (&fine->r, g_free);
 }
 
 CbdMultigrid *
@@ -1183,31 +1570,36 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
 {
   g_autoptr(CbdMultigrid) mg = g_new0 (CbdMultigrid, 1);
   g_autofree gint32 *slot = NULL;
-  gboolean on_box[MAX_LEVELS] = { FALSE };
+  gboolean top_on_box;
 
   mg->parallel = parallel;
   mg->n_levels = 1;
   if (!level_init_top (&mg->level[0], matrix))
     return NULL;
+  top_on_box = box_wanted (&mg->level[0], matrix);
 
   while (mg->level[mg->n_levels - 1].n > COARSEST_SIZE && mg->n_levels < MAX_LEVELS)
     {
       Level *fine = &mg->level[mg->n_levels - 1];
       Level *coarse = &mg->level[mg->n_levels];
+      gboolean lists = mg->n_levels > 1 || !top_on_box;
 
-      on_box[mg->n_levels - 1] = box_wanted (mg, mg->n_levels - 1, matrix);
       mg->n_levels++;
       if ((fine->plane_start == NULL && !level_find_planes (fine)) ||
-          !level_coarsen (fine, coarse, !on_box[mg->n_levels - 2], parallel))
+          !level_coarsen (fine, coarse, TRUE, lists, parallel))
         return NULL;
+      if (coarse->n > MAX_COARSE_FRACTION * fine->n)
+        {
+          /* The blocks fall apart (a sparse phase of thin strands): whole
+           * blocks then, or the levels would barely shrink. */
+          level_drop_coarse (fine, coarse);
+          if (!level_coarsen (fine, coarse, FALSE, lists, parallel))
+            return NULL;
+        }
       if (coarse->n == fine->n)
         {
           /* Nothing left to merge (a grid of single cells): solve here. */
-          level_clear (coarse);
-          g_free (coarse->x);
-          g_free (coarse->b);
-          memset (coarse, 0, sizeof *coarse);
-          g_clear_pointer (&fine->aggregate, g_free);
+          level_drop_coarse (fine, coarse);
           mg->n_levels--;
           break;
         }
@@ -1229,7 +1621,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
     {
       Level *lv = &mg->level[l];
 
-      lv->sweeps = l > 0 ? COARSE_SWEEPS : on_box[0] ? FINE_SWEEPS : FINE_LIST_SWEEPS;
+      lv->sweeps = l > 0 ? COARSE_SWEEPS : top_on_box ? FINE_SWEEPS : FINE_LIST_SWEEPS;
       if (lv->plane_start == NULL && !level_find_planes (lv))
         return NULL;
       for (guint side = 0; side < 2; side++)
@@ -1250,14 +1642,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
         lv->inverse_diagonal[i] = 1.0f / lv->diagonal[i];
     }
   /* The coarsest level is solved directly, never on a box. */
-  for (guint l = 0; l + 1 < mg->n_levels; l++)
-    {
-      if (!on_box[l])
-        continue;
-      if (!box_setup (mg, l))
-        return NULL;
-      box_drop_lists (&mg->level[l]);
-    }
+  if (top_on_box && mg->n_levels > 1 && !box_setup (mg))
+    return NULL;
   if (!cbd_multigrid_drive (mg, matrix))
     return NULL;
   for (guint l = 0; l < mg->n_levels; l++)
@@ -1322,13 +1708,8 @@ cbd_multigrid_drive (CbdMultigrid      *mg,
             gsize I = (gsize) lv->face[f][k];
             float diagonal = lv->face_base[f][k] + sum[I];
 
-            if (level_on_box (lv))
-              lv->box.inverse[lv->box_position[I]] = 1.0f / diagonal;
-            else
-              {
-                lv->diagonal[I] = diagonal;
-                lv->inverse_diagonal[I] = 1.0f / diagonal;
-              }
+            lv->diagonal[I] = diagonal;
+            lv->inverse_diagonal[I] = 1.0f / diagonal;
           }
     }
 
@@ -1379,7 +1760,10 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
   pass_add (&pre, STAGE_RESIDUAL);
   pass_run (mg, &pre);
   if (level_on_box (lv))
-    run (mg, box_restrict_chunk, lv, cv, cv->n);
+    {
+      run (mg, box_restrict_chunk, lv, cv, cv->n);
+      run (mg, box_restrict_split_chunk, lv, cv, lv->n_split);
+    }
   else
     restrict_run (mg, lv, cv);
   cycle (mg, l + 1, TRUE);

@@ -64,7 +64,10 @@ gboolean      cbd_multigrid_drive (CbdMultigrid      *multigrid,
 void          cbd_multigrid_free  (CbdMultigrid      *multigrid);
 guint         cbd_multigrid_get_n_levels (const CbdMultigrid *multigrid);
 /* For tests: level @l's number of unknowns (and its grid), each unknown's
- * grid cell, and the diagonal its smoother divides by. */
+ * grid cell (on a coarse level its block's, which the block's aggregates
+ * share), the diagonal its smoother divides by, its links to other
+ * unknowns (the count; the first @room in @to and @g), and the unknown of
+ * level @l + 1 it belongs to. */
 gsize         cbd_multigrid_get_level_size (const CbdMultigrid *multigrid,
                                             guint               l,
                                             gsize               dims[3]);
@@ -72,6 +75,15 @@ guint32       cbd_multigrid_get_cell       (const CbdMultigrid *multigrid,
                                             guint               l,
                                             gsize               i);
 double        cbd_multigrid_get_diagonal   (const CbdMultigrid *multigrid,
+                                            guint               l,
+                                            gsize               i);
+gsize         cbd_multigrid_get_links      (const CbdMultigrid *multigrid,
+                                            guint               l,
+                                            gsize               i,
+                                            gint32             *to,
+                                            double             *g,
+                                            gsize               room);
+gsize         cbd_multigrid_get_aggregate  (const CbdMultigrid *multigrid,
                                             guint               l,
                                             gsize               i);
 
