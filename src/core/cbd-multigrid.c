@@ -1,8 +1,9 @@
 /* cbd-multigrid.c — aggregation multigrid preconditioner for voxel conduction
  *
- * Unsmoothed aggregation of 2×2×2 blocks of cells with the exact Galerkin
- * coarse operator PᵀAP. Every level is again a set of cells on a grid coupled
- * to its 6 face neighbours, so each is stored like the fine matrix and
+ * Unsmoothed aggregation with the exact Galerkin coarse operator PᵀAP. An
+ * aggregate is a connected part of a 2×2×2 block of cells (see "The
+ * coarsening" below), so every level is again a set of unknowns on a grid,
+ * each coupled only to unknowns of its 6 neighbouring cells, and is
  * smoothed by red-black Gauss-Seidel: red then black before the coarse
  * correction, black then red after it, which keeps the V-cycle symmetric as
  * conjugate gradients need. The coarse correction is scaled by 2, the usual
@@ -16,10 +17,11 @@
  * The solve is bound by memory traffic, so two layouts and one schedule
  * serve it:
  * - a level is a list of unknowns (red first, then black, each in grid
- *   order) with 6 neighbour indices, or, when at least BOX_MIN_FILL of its
- *   box is unknowns, the box itself in checkerboard-split rows
- *   (cbd-multigrid-box.h): no indices, whole vectors. Level 0 goes there
- *   with uniform conductances, levels 1 and 2 with their links per cell.
+ *   order) with 6 link slots each (and a side table for the rare coarse
+ *   unknown with more links), or, for a level 0 with uniform conductances
+ *   of which at least BOX_MIN_FILL of the box is unknowns, the box itself
+ *   in checkerboard-split rows (cbd-multigrid-box.h): no indices, whole
+ *   vectors.
  * - every pre-smoothing (its half-sweeps and the residual) and every
  *   post-smoothing (the prolongation and its half-sweeps) is one wavefront
  *   through the planes of the level, so the planes it works on stay in cache
@@ -30,7 +32,7 @@
  * The solver drives one axis after another through the same unknowns, so
  * the hierarchy is built without the driven faces' terms in its diagonals,
  * and cbd_multigrid_drive adds them per axis: on each level only to the
- * unknowns they reach (the blocks of those on a face), as the Galerkin
+ * unknowns they reach (the aggregates of those on a face), as the Galerkin
  * product would.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -795,15 +797,28 @@ level_base_diagonal (const Level *lv, gsize i)
  * Threads take whole pairs of planes (whole blocks) and within them the
  * red unknowns, then the black ones: every block sees its members in the
  * same order as one thread would, and no two threads write the same block. */
+
+/* A link of coarse unknown @row beyond its 6 slots; @member and @k (the
+ * fine unknown and its link that added it) order them as one thread would. */
+typedef struct
+{
+  gint32 row, to, member;
+  guint  k;
+  float  g;
+} ExtraLink;
+
 typedef struct
 {
   Level   *fine, *coarse;
   gsize    cd[3];          /* the grid of blocks */
   gint32  *parent;         /* union-find over the fine unknowns, within blocks */
   gint32  *count;          /* per block: its aggregates, then its next coarse unknown */
-  gsize   *member_start;   /* per coarse unknown: its members, in fine order */
-  gint32  *member;
   gboolean connected;      /* aggregates are the connected parts of blocks */
+  /* Links of coarse rows beyond their 6 slots, as the threads meet them. */
+  GMutex     extra_lock;
+  ExtraLink *extra;
+  gsize      n_extra, extra_room;
+  gboolean   out_of_memory;
 } CoarsenJob;
 
 typedef void (*CoarsenFunc) (CoarsenJob *job, gsize i, const gsize *xyz);
@@ -823,6 +838,15 @@ coarsen_each (CoarsenJob *job, guint member, guint n_members, gboolean walk, Coa
     for (gsize i = fine->plane_start[colour * (nz + 1) + z0];
          i < fine->plane_start[colour * (nz + 1) + z1]; i++)
       func (job, i, walk ? cbd_grid_walk (&walker, fine->cell[i]) : NULL);
+}
+
+/* On level 0, whose slot k is the link in direction k (-x +x -y +y -z
+ * +z): whether it stays inside the 2×2×2 block, from the parity of the
+ * coordinate along it; no lookup of the neighbour needed. */
+static inline gboolean
+link_inside_block (const gsize *xyz, gsize k)
+{
+  return ((xyz[k / 2] & 1) ^ (k & 1)) != 0;
 }
 
 static gint32
@@ -868,7 +892,8 @@ join_block (CoarsenJob *job, gsize i, const gsize *xyz)
       gsize m = level_links (fine, i, segment, &to, &g, uniform);
 
       for (gsize k = 0; k < m; k++)
-        if ((gsize) to[k] < fine->n && fine->aggregate[to[k]] == block)
+        if ((gsize) to[k] < fine->n &&
+            (xyz != NULL ? link_inside_block (xyz, k) : fine->aggregate[to[k]] == block))
           {
             gint32 a = find_root (job->parent, (gint32) i), b = find_root (job->parent, to[k]);
 
@@ -907,18 +932,6 @@ number_member (CoarsenJob *job, gsize i, const gsize *xyz)
     job->fine->aggregate[i] = job->fine->aggregate[root];
 }
 
-static void
-count_member (CoarsenJob *job, gsize i, const gsize *xyz)
-{
-  job->member_start[job->fine->aggregate[i] + 1]++;
-}
-
-static void
-place_member (CoarsenJob *job, gsize i, const gsize *xyz)
-{
-  job->member[job->member_start[job->fine->aggregate[i]]++] = (gint32) i;
-}
-
 /* One team function per step, so that each loop is compiled with its step
  * inlined (an indirect call per unknown would cost more than the step). */
 static void
@@ -930,7 +943,9 @@ find_blocks (gpointer data, guint member, guint n_members)
 static void
 join_blocks (gpointer data, guint member, guint n_members)
 {
-  coarsen_each (data, member, n_members, FALSE, join_block);
+  CoarsenJob *job = data;
+
+  coarsen_each (job, member, n_members, job->fine->pattern != NULL, join_block);
 }
 
 static void
@@ -948,18 +963,6 @@ number_aggregates (gpointer data, guint member, guint n_members)
 }
 
 static void
-count_members (gpointer data, guint member, guint n_members)
-{
-  coarsen_each (data, member, n_members, FALSE, count_member);
-}
-
-static void
-place_members (gpointer data, guint member, guint n_members)
-{
-  coarsen_each (data, member, n_members, FALSE, place_member);
-}
-
-static void
 coarsen_run (CbdParallel *parallel, CoarsenJob *job, CbdTeamFunc func)
 {
   guint max_members = 1;
@@ -969,120 +972,131 @@ coarsen_run (CbdParallel *parallel, CoarsenJob *job, CbdTeamFunc func)
   cbd_parallel_team (parallel, max_members, func, job);
 }
 
-/* Galerkin: the row of coarse unknown @I of PᵀAP. Its diagonal sums its
- * members' diagonals less the links among them (seen from both sides);
- * links to other aggregates add up per aggregate, in the order they are
- * first met. Returns the number of links; writes them to @to, @g when
- * not NULL (room for every member's links). */
-static gsize
-galerkin_row (const CoarsenJob *job, gsize I, gint32 *to, float *g, float *diagonal)
+/* Galerkin, PᵀAP, streamed over the fine unknowns: a coarse diagonal sums
+ * its members' diagonals less the links among them (seen from both
+ * sides); links to other aggregates add up per aggregate in the first
+ * free slot of the row, or, past 6, in the extra links. */
+static void
+add_coarse_link (CoarsenJob *job, gint32 I, gint32 J, float g, gint32 member, guint k)
+{
+  gint32 *to = &job->coarse->own_neighbour[6 * (gsize) I];
+  float *slot = &job->coarse->conductance[6 * (gsize) I];
+
+  /* Slots fill from the first; a free one has conductance 0. */
+  for (guint s = 0; s < 6; s++)
+    if (slot[s] == 0.0f || to[s] == J)
+      {
+        to[s] = J;
+        slot[s] += g;
+        return;
+      }
+  g_mutex_lock (&job->extra_lock);
+  if (job->n_extra == job->extra_room)
+    {
+      gsize room = MAX (2 * job->extra_room, 256);
+      ExtraLink *grown = g_try_renew (ExtraLink, job->extra, room);
+
+      if (grown == NULL)
+        job->out_of_memory = TRUE;
+      else
+        {
+          job->extra = grown;
+          job->extra_room = room;
+        }
+    }
+  if (job->n_extra < job->extra_room)
+    job->extra[job->n_extra++] = (ExtraLink) { I, J, member, k, g };
+  g_mutex_unlock (&job->extra_lock);
+}
+
+static void
+add_member (CoarsenJob *job, gsize i, const gsize *xyz)
 {
   const Level *fine = job->fine;
-  float sum = 0.0f;
-  gsize n_links = 0;
+  gint32 I = fine->aggregate[i];
+  float diagonal = job->coarse->diagonal[I] + level_base_diagonal (fine, i);
+  guint k_all = 0;
 
-  for (gsize m = job->member_start[I]; m < job->member_start[I + 1]; m++)
+  for (guint segment = 0; segment < 2; segment++)
     {
-      gsize i = (gsize) job->member[m];
+      const gint32 *to;
+      const float *g;
+      float uniform[6];
+      gsize m = level_links (fine, i, segment, &to, &g, uniform);
 
-      sum += level_base_diagonal (fine, i);
-      for (guint segment = 0; segment < 2; segment++)
+      for (gsize k = 0; k < m; k++, k_all++)
         {
-          const gint32 *row_to;
-          const float *row_g;
-          float uniform[6];
-          gsize n_row = level_links (fine, i, segment, &row_to, &row_g, uniform);
-
-          for (gsize k = 0; k < n_row; k++)
-            {
           gint32 J;
-          gsize l = 0;
 
-          if ((gsize) row_to[k] >= fine->n)
+          if ((gsize) to[k] >= fine->n)
             continue;
-          J = fine->aggregate[row_to[k]];
-          if ((gsize) J == I)
-            {
-              sum -= row_g[k];
-              continue;
-            }
-          while (l < n_links && to[l] != J)
-            l++;
-          if (l == n_links)
-            {
-              to[n_links++] = J;
-              g[l] = 0.0f;
-            }
-          g[l] += row_g[k];
-            }
+          J = xyz != NULL && link_inside_block (xyz, k) ? I : fine->aggregate[to[k]];
+          if (J == I)
+            diagonal -= g[k];
+          else
+            add_coarse_link (job, I, J, g[k], (gint32) i, k_all);
         }
     }
-  *diagonal = sum;
-  return n_links;
+  job->coarse->diagonal[I] = diagonal;
 }
 
-/* The scratch rows of galerkin_row for one chunk: room for the links of
- * the largest aggregate. */
-typedef struct
+static void
+add_members (gpointer data, guint member, guint n_members)
 {
-  CoarsenJob *job;
-  gsize       most_links;
-} GalerkinJob;
+  CoarsenJob *job = data;
 
-/* Each coarse unknown's diagonal and first 6 links, and in extra_start[I +
- * 1] the number of links beyond those. */
-static double
-galerkin_chunk (gpointer data, gsize lo, gsize hi)
-{
-  const GalerkinJob *gj = data;
-  g_autofree gint32 *to = g_try_new (gint32, gj->most_links);
-  g_autofree float *g = g_try_new (float, gj->most_links);
-  Level *coarse = gj->job->coarse;
-
-  if (to == NULL || g == NULL)
-    return 1.0;
-  for (gsize I = lo; I < hi; I++)
-    {
-      gsize n_links = galerkin_row (gj->job, I, to, g, &coarse->diagonal[I]);
-
-      for (gsize k = 0; k < 6; k++)
-        {
-          coarse->own_neighbour[6 * I + k] = k < n_links ? to[k] : (gint32) coarse->n;
-          coarse->conductance[6 * I + k] = k < n_links ? g[k] : 0.0f;
-        }
-      coarse->extra_start[I + 1] = MAX (n_links, 6) - 6;
-    }
-  return 0.0;
+  coarsen_each (job, member, n_members, job->fine->pattern != NULL, add_member);
 }
 
-/* The links beyond the first 6, once extra_start holds where they go. */
-static double
-galerkin_extra_chunk (gpointer data, gsize lo, gsize hi)
+static int
+extra_link_compare (gconstpointer a, gconstpointer b)
 {
-  const GalerkinJob *gj = data;
-  Level *coarse = gj->job->coarse;
-  g_autofree gint32 *to = NULL;
-  g_autofree float *g = NULL;
+  const ExtraLink *x = a, *y = b;
 
-  for (gsize I = lo; I < hi; I++)
+  if (x->row != y->row)
+    return x->row < y->row ? -1 : 1;
+  if (x->member != y->member)
+    return x->member < y->member ? -1 : 1;
+  return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* The extra links into the coarse level's side table, each row's in the
+ * order its members met them, repeated neighbours summed. FALSE when out
+ * of memory. */
+static gboolean
+store_extra_links (CoarsenJob *job)
+{
+  Level *coarse = job->coarse;
+  gsize n = coarse->n, m = 0;
+
+  if (job->n_extra == 0)
+    return TRUE;
+  qsort (job->extra, job->n_extra, sizeof *job->extra, extra_link_compare);
+  coarse->extra_start = g_try_new0 (gsize, n + 1);
+  coarse->extra_column = g_try_new (gint32, job->n_extra);
+  coarse->extra_value = g_try_new (float, job->n_extra);
+  if (!coarse->extra_start || !coarse->extra_column || !coarse->extra_value)
+    return FALSE;
+  for (gsize e = 0, row_first = 0; e < job->n_extra; e++)
     {
-      gsize start = coarse->extra_start[I], n_extra = coarse->extra_start[I + 1] - start;
-      float diagonal;
+      const ExtraLink *link = &job->extra[e];
+      gsize l;
 
-      if (n_extra == 0)
-        continue;
-      if (to == NULL)
+      if (e == 0 || link->row != job->extra[e - 1].row)
+        row_first = m;
+      for (l = row_first; l < m && coarse->extra_column[l] != link->to; l++)
+        ;
+      if (l == m)
         {
-          to = g_try_new (gint32, gj->most_links);
-          g = g_try_new (float, gj->most_links);
-          if (to == NULL || g == NULL)
-            return 1.0;
+          coarse->extra_column[m] = link->to;
+          coarse->extra_value[m++] = 0.0f;
+          coarse->extra_start[link->row + 1]++;
         }
-      galerkin_row (gj->job, I, to, g, &diagonal);
-      memcpy (coarse->extra_column + start, to + 6, n_extra * sizeof *to);
-      memcpy (coarse->extra_value + start, g + 6, n_extra * sizeof *g);
+      coarse->extra_value[l] += link->g;
     }
-  return 0.0;
+  for (gsize I = 0; I < n; I++)
+    coarse->extra_start[I + 1] += coarse->extra_start[I];
+  return TRUE;
 }
 
 /* Numbers the aggregates of @job (after join_blocks): red blocks (even
@@ -1117,17 +1131,6 @@ number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
   return n;
 }
 
-/* The most links in one row of @lv. */
-static gsize
-level_most_links (const Level *lv)
-{
-  gsize most = 0;
-
-  for (gsize i = 0; lv->extra_start != NULL && i < lv->n; i++)
-    most = MAX (most, lv->extra_start[i + 1] - lv->extra_start[i]);
-  return 6 + most;
-}
-
 /* Builds @coarse from the connected parts of 2×2×2 blocks of @fine (whole
  * blocks when not @connected); FALSE when out of memory. @lists: also the
  * fine residual, for the list form's restriction (the box restricts on its
@@ -1135,11 +1138,10 @@ level_most_links (const Level *lv)
 static gboolean
 level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, CbdParallel *parallel)
 {
-  CoarsenJob job = { fine, coarse, { 0 }, NULL, NULL, NULL, NULL, connected };
-  GalerkinJob galerkin = { &job, 0 };
-  g_autofree gint32 *count = NULL, *parent = NULL, *member = NULL;
-  g_autofree gsize *member_start = NULL;
-  gsize n_cells, n, n_red = 0, most_members = 0;
+  CoarsenJob job = { .fine = fine, .coarse = coarse, .connected = connected };
+  g_autofree gint32 *count = NULL, *parent = NULL;
+  gsize n_cells, n, n_red = 0;
+  gboolean ok;
 
   for (guint d = 0; d < 3; d++)
     job.cd[d] = (fine->dims[d] + 1) / 2;
@@ -1161,48 +1163,27 @@ level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, C
   coarse->n_red = n_red;
   coarse->cell = coarse->own_cell;
 
-  /* Each aggregate's members, in fine order. */
-  job.member_start = member_start = cbd_grid_try_new0 (gsize, n + 1);
-  job.member = member = cbd_grid_try_new (gint32, MAX (fine->n, 1));
-  if (member_start == NULL || member == NULL)
-    return FALSE;
-  coarsen_run (parallel, &job, count_members);
-  for (gsize I = 0; I < n; I++)
-    {
-      most_members = MAX (most_members, member_start[I + 1]);
-      member_start[I + 1] += member_start[I];
-    }
-  coarsen_run (parallel, &job, place_members);
-  /* Placing moved each start to the next one's. */
-  memmove (member_start + 1, member_start, n * sizeof *member_start);
-  member_start[0] = 0;
-
-  coarse->extra_start = cbd_grid_try_new0 (gsize, n + 1);
   coarse->own_neighbour = cbd_grid_try_new (gint32, 6 * MAX (n, 1));
-  coarse->conductance = cbd_grid_try_new (float, 6 * MAX (n, 1));
-  coarse->diagonal = cbd_grid_try_new (float, MAX (n, 1));
+  coarse->conductance = cbd_grid_try_new0 (float, 6 * MAX (n, 1));
+  coarse->diagonal = cbd_grid_try_new0 (float, MAX (n, 1));
   coarse->x = cbd_grid_try_new0 (float, n + 1);
   coarse->b = cbd_grid_try_new0 (float, n + 1);
   if (lists)
     fine->r = cbd_grid_try_new0 (float, MAX (fine->n, 1));
-  if (!coarse->extra_start || !coarse->own_neighbour || !coarse->conductance || !coarse->diagonal ||
+  if (!coarse->own_neighbour || !coarse->conductance || !coarse->diagonal ||
       !coarse->x || !coarse->b || (lists && !fine->r))
     return FALSE;
   coarse->neighbour = coarse->own_neighbour;
-  galerkin.most_links = MAX (most_members * level_most_links (fine), 1);
-  if (cbd_parallel_for (parallel, n, galerkin_chunk, &galerkin) > 0.0)
-    return FALSE;
-  for (gsize I = 0; I < n; I++)
-    coarse->extra_start[I + 1] += coarse->extra_start[I];
-  if (coarse->extra_start[n] == 0)
-    {
-      g_clear_pointer (&coarse->extra_start, g_free);
-      return TRUE;
-    }
-  coarse->extra_column = g_try_new (gint32, coarse->extra_start[n]);
-  coarse->extra_value = g_try_new (float, coarse->extra_start[n]);
-  return coarse->extra_column != NULL && coarse->extra_value != NULL &&
-         cbd_parallel_for (parallel, n, galerkin_extra_chunk, &galerkin) == 0.0;
+
+  g_mutex_init (&job.extra_lock);
+  coarsen_run (parallel, &job, add_members);
+  g_mutex_clear (&job.extra_lock);
+  for (gsize k = 0; k < 6 * n; k++)
+    if (coarse->conductance[k] == 0.0f)
+      coarse->own_neighbour[k] = (gint32) n;
+  ok = !job.out_of_memory && store_extra_links (&job);
+  g_free (job.extra);
+  return ok;
 }
 
 static gboolean
