@@ -813,6 +813,7 @@ typedef struct
   gsize    cd[3];          /* the grid of blocks */
   gint32  *parent;         /* union-find over the fine unknowns, within blocks */
   gint32  *count;          /* per block: its aggregates, then its next coarse unknown */
+  guint8  *mask;           /* level 0: per block, which of its cells are unknowns */
   gboolean connected;      /* aggregates are the connected parts of blocks */
   /* Links of coarse rows beyond their 6 slots, as the threads meet them. */
   GMutex     extra_lock;
@@ -974,22 +975,23 @@ coarsen_run (CbdParallel *parallel, CoarsenJob *job, CbdTeamFunc func)
 
 /* Galerkin, PᵀAP, streamed over the fine unknowns: a coarse diagonal sums
  * its members' diagonals less the links among them (seen from both
- * sides); links to other aggregates add up per aggregate in the first
- * free slot of the row, or, past 6, in the extra links. */
+ * sides); links to other aggregates add up per aggregate. Slot k of a
+ * row holds the link in direction k (-x +x -y +y -z +z), as on level 0;
+ * a second aggregate in the same direction (a split neighbouring block)
+ * goes to the extra links. */
 static void
-add_coarse_link (CoarsenJob *job, gint32 I, gint32 J, float g, gint32 member, guint k)
+add_coarse_link (CoarsenJob *job, gint32 I, gint32 J, float g, guint direction, gint32 member, guint k)
 {
-  gint32 *to = &job->coarse->own_neighbour[6 * (gsize) I];
-  float *slot = &job->coarse->conductance[6 * (gsize) I];
+  gint32 *to = &job->coarse->own_neighbour[6 * (gsize) I + direction];
+  float *slot = &job->coarse->conductance[6 * (gsize) I + direction];
 
-  /* Slots fill from the first; a free one has conductance 0. */
-  for (guint s = 0; s < 6; s++)
-    if (slot[s] == 0.0f || to[s] == J)
-      {
-        to[s] = J;
-        slot[s] += g;
-        return;
-      }
+  /* A free slot has conductance 0. */
+  if (*slot == 0.0f || *to == J)
+    {
+      *to = J;
+      *slot += g;
+      return;
+    }
   g_mutex_lock (&job->extra_lock);
   if (job->n_extra == job->extra_room)
     {
@@ -1007,6 +1009,17 @@ add_coarse_link (CoarsenJob *job, gint32 I, gint32 J, float g, gint32 member, gu
   if (job->n_extra < job->extra_room)
     job->extra[job->n_extra++] = (ExtraLink) { I, J, member, k, g };
   g_mutex_unlock (&job->extra_lock);
+}
+
+/* The direction of the link from fine unknown @i to @j, neighbours on the
+ * grid (a grid one cell wide along an axis has no links along it). */
+static guint
+link_direction (const Level *fine, gsize i, gsize j)
+{
+  gsize a = fine->cell[i], b = fine->cell[j], step = MAX (a, b) - MIN (a, b);
+  guint d = step == 1 && fine->dims[0] > 1 ? 0 : step == fine->dims[0] && fine->dims[1] > 1 ? 1 : 2;
+
+  return 2 * d + (b > a);
 }
 
 static void
@@ -1034,7 +1047,8 @@ add_member (CoarsenJob *job, gsize i, const gsize *xyz)
           if (J == I)
             diagonal -= g[k];
           else
-            add_coarse_link (job, I, J, g[k], (gint32) i, k_all);
+            add_coarse_link (job, I, J, g[k], segment == 0 ? (guint) k : link_direction (fine, i, to[k]),
+                             (gint32) i, k_all);
         }
     }
   job->coarse->diagonal[I] = diagonal;
@@ -1131,6 +1145,127 @@ number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
   return n;
 }
 
+/* Level 0's parts of blocks without a union-find: its links inside a
+ * block are exactly the pairs of neighbouring cells that are both
+ * unknowns, so a block's parts follow from which of its 8 cells are
+ * unknowns (@mask, bit (x & 1) + 2 (y & 1) + 4 (z & 1)): part_of[mask][bit]
+ * numbers them in bit order, n_parts[mask] counts them. */
+static struct
+{
+  guint8 part_of[256][8];
+  guint8 n_parts[256];
+} block_parts;
+
+static void
+block_parts_init (void)
+{
+  static gsize done = 0;
+
+  if (!g_once_init_enter (&done))
+    return;
+  for (guint mask = 0; mask < 256; mask++)
+    {
+      guint8 parts = 0;
+
+      memset (block_parts.part_of[mask], 0xff, 8);
+      for (guint seed = 0; seed < 8; seed++)
+        {
+          guint stack[8], top = 0;
+
+          if (!(mask & (1u << seed)) || block_parts.part_of[mask][seed] != 0xff)
+            continue;
+          block_parts.part_of[mask][seed] = parts;
+          stack[top++] = seed;
+          while (top > 0)
+            {
+              guint cell = stack[--top];
+
+              /* Neighbours in a 2×2×2 block differ in one bit. */
+              for (guint d = 0; d < 3; d++)
+                {
+                  guint other = cell ^ (1u << d);
+
+                  if ((mask & (1u << other)) && block_parts.part_of[mask][other] == 0xff)
+                    {
+                      block_parts.part_of[mask][other] = parts;
+                      stack[top++] = other;
+                    }
+                }
+            }
+          parts++;
+        }
+      block_parts.n_parts[mask] = parts;
+    }
+  g_once_init_leave (&done, 1);
+}
+
+static inline guint
+octant_bit (const gsize *xyz)
+{
+  return (guint) ((xyz[0] & 1) | (xyz[1] & 1) << 1 | (xyz[2] & 1) << 2);
+}
+
+/* Each unknown's block in aggregate[], each block's cells in mask[]. */
+static void
+mark_cell (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  const gsize *cd = job->cd;
+  gsize block = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
+
+  job->fine->aggregate[i] = (gint32) block;
+  job->mask[block] |= (guint8) (1u << octant_bit (xyz));
+}
+
+static void
+number_part (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  gint32 block = job->fine->aggregate[i];
+
+  job->fine->aggregate[i] = job->count[block] + block_parts.part_of[job->mask[block]][octant_bit (xyz)];
+}
+
+static void
+mark_cells (gpointer data, guint member, guint n_members)
+{
+  coarsen_each (data, member, n_members, TRUE, mark_cell);
+}
+
+static void
+number_parts (gpointer data, guint member, guint n_members)
+{
+  coarsen_each (data, member, n_members, TRUE, number_part);
+}
+
+/* number_coarse for level 0 by the table. */
+static gsize
+number_coarse_top (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
+{
+  const gsize *cd = job->cd;
+  gsize n = 0, n_cells = cd[0] * cd[1] * cd[2];
+
+  block_parts_init ();
+  coarsen_run (parallel, job, mark_cells);
+  for (guint colour = 0; colour < 2; colour++)
+    for (gsize z = 0, c = 0; z < cd[2]; z++)
+      for (gsize y = 0; y < cd[1]; y++)
+        for (gsize x = 0; x < cd[0]; x++, c++)
+          if (((x + y + z) & 1) == colour)
+            {
+              job->count[c] = (gint32) n;
+              n += block_parts.n_parts[job->mask[c]];
+              *n_red += colour == 0 ? block_parts.n_parts[job->mask[c]] : 0;
+            }
+
+  job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
+  if (job->coarse->own_cell == NULL)
+    return 0;
+  for (gsize c = 0; c < n_cells; c++)
+    for (guint p = 0; p < block_parts.n_parts[job->mask[c]]; p++)
+      job->coarse->own_cell[job->count[c] + (gint32) p] = (guint32) c;
+  coarsen_run (parallel, job, number_parts);
+  return n;
+}
+
 /* Builds @coarse from the connected parts of 2×2×2 blocks of @fine (whole
  * blocks when not @connected); FALSE when out of memory. @lists: also the
  * fine residual, for the list form's restriction (the box restricts on its
@@ -1140,6 +1275,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, C
 {
   CoarsenJob job = { .fine = fine, .coarse = coarse, .connected = connected };
   g_autofree gint32 *count = NULL, *parent = NULL;
+  g_autofree guint8 *mask = NULL;
   gsize n_cells, n, n_red = 0;
   gboolean ok;
 
@@ -1147,17 +1283,28 @@ level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, C
     job.cd[d] = (fine->dims[d] + 1) / 2;
   n_cells = job.cd[0] * job.cd[1] * job.cd[2];
   job.count = count = cbd_grid_try_new (gint32, MAX (n_cells, 1));
-  job.parent = parent = cbd_grid_try_new (gint32, MAX (fine->n, 1));
   fine->aggregate = cbd_grid_try_new (gint32, MAX (fine->n, 1));
-  if (count == NULL || parent == NULL || fine->aggregate == NULL)
+  if (count == NULL || fine->aggregate == NULL)
     return FALSE;
 
-  coarsen_run (parallel, &job, find_blocks);
-  for (gsize c = 0; c < n_cells; c++)
-    count[c] = -1;
-  coarsen_run (parallel, &job, join_blocks);
-  if ((n = number_coarse (parallel, &job, &n_red)) == 0)
-    return FALSE;
+  if (connected && fine->pattern != NULL)
+    {
+      job.mask = mask = cbd_grid_try_new0 (guint8, MAX (n_cells, 1));
+      if (mask == NULL || (n = number_coarse_top (parallel, &job, &n_red)) == 0)
+        return FALSE;
+    }
+  else
+    {
+      job.parent = parent = cbd_grid_try_new (gint32, MAX (fine->n, 1));
+      if (parent == NULL)
+        return FALSE;
+      coarsen_run (parallel, &job, find_blocks);
+      for (gsize c = 0; c < n_cells; c++)
+        count[c] = -1;
+      coarsen_run (parallel, &job, join_blocks);
+      if ((n = number_coarse (parallel, &job, &n_red)) == 0)
+        return FALSE;
+    }
   memcpy (coarse->dims, job.cd, sizeof job.cd);
   coarse->n = n;
   coarse->n_red = n_red;
