@@ -1022,6 +1022,7 @@ link_direction (const Level *fine, gsize i, gsize j)
   return 2 * d + (b > a);
 }
 
+/* One fine unknown's part of the product, on a coarse level. */
 static void
 add_member (CoarsenJob *job, gsize i, const gsize *xyz)
 {
@@ -1043,7 +1044,7 @@ add_member (CoarsenJob *job, gsize i, const gsize *xyz)
 
           if ((gsize) to[k] >= fine->n)
             continue;
-          J = xyz != NULL && link_inside_block (xyz, k) ? I : fine->aggregate[to[k]];
+          J = fine->aggregate[to[k]];
           if (J == I)
             diagonal -= g[k];
           else
@@ -1054,12 +1055,44 @@ add_member (CoarsenJob *job, gsize i, const gsize *xyz)
   job->coarse->diagonal[I] = diagonal;
 }
 
+/* add_member on level 0, where bit k of an unknown's pattern tells whether
+ * it has a link in direction k: the links inside the block (from the
+ * parities) are subtracted without a branch, only those leaving it are
+ * looked up. The same arithmetic in the same order as add_member. */
+static void
+add_top_member (CoarsenJob *job, gsize i, const gsize *xyz)
+{
+  const Level *fine = job->fine;
+  gint32 I = fine->aggregate[i];
+  guint present = fine->pattern[i] & 0x3f, inside = 0;
+  float diagonal = job->coarse->diagonal[I] + level_base_diagonal (fine, i);
+  const gint32 *to;
+  const float *g;
+  float uniform[6];
+
+  level_links (fine, i, 0, &to, &g, uniform);
+  for (guint k = 0; k < 6; k++)
+    inside |= (guint) link_inside_block (xyz, k) << k;
+  for (guint k = 0; k < 6; k++)
+    diagonal -= g[k] * (float) ((present & inside) >> k & 1);
+  for (guint out = present & ~inside; out != 0; out &= out - 1)
+    {
+      guint k = (guint) g_bit_nth_lsf (out, -1);
+
+      add_coarse_link (job, I, fine->aggregate[to[k]], g[k], k, (gint32) i, k);
+    }
+  job->coarse->diagonal[I] = diagonal;
+}
+
 static void
 add_members (gpointer data, guint member, guint n_members)
 {
   CoarsenJob *job = data;
 
-  coarsen_each (job, member, n_members, job->fine->pattern != NULL, add_member);
+  if (job->fine->pattern != NULL)
+    coarsen_each (job, member, n_members, TRUE, add_top_member);
+  else
+    coarsen_each (job, member, n_members, FALSE, add_member);
 }
 
 static int
@@ -1582,10 +1615,12 @@ box_split_setup (Level *lv, const Level *coarse)
   for (gsize i = 0; i < lv->n; i++)
     {
       gint32 s = split_of[lv->aggregate[i]];
-      const gsize *xyz = cbd_grid_walk (&walker, lv->cell[i]);
+      const gsize *xyz;
 
+      /* Few unknowns are in split blocks: walk to those only. */
       if (s < 0)
         continue;
+      xyz = cbd_grid_walk (&walker, lv->cell[i]);
       if (i < lv->n_red)
         lv->split_start[s + 1]++;
       lv->split_cell_start[xyz[2] + 1]++;
@@ -1610,11 +1645,12 @@ box_split_setup (Level *lv, const Level *coarse)
     for (gsize i = 0; i < lv->n; i++)
       {
         gint32 I = lv->aggregate[i], s = split_of[I];
-        const gsize *xyz = cbd_grid_walk (&walker, lv->cell[i]);
+        const gsize *xyz;
         gsize at;
 
         if (s < 0)
           continue;
+        xyz = cbd_grid_walk (&walker, lv->cell[i]);
         if (i < lv->n_red)
           lv->split_offset[next_offset[s]++] =
             (guint32) (xyz[0] / 2 + lv->box.half_up * (xyz[1] + (dims[1] + 1) * xyz[2]));
