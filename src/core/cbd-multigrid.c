@@ -1636,11 +1636,13 @@ box_split_setup (Level *lv, const Level *coarse)
   if (!lv->split_offset || !lv->split_cell_position || !lv->split_cell_coarse)
     return FALSE;
   {
-    g_autofree gsize *next_offset = g_memdup2 (lv->split_start, (lv->n_split + 1) * sizeof (gsize));
-    g_autofree gsize *next_cell = g_memdup2 (lv->split_cell_start, (nz + 1) * sizeof (gsize));
+    g_autofree gsize *next_offset = g_try_new (gsize, lv->n_split + 1);
+    g_autofree gsize *next_cell = g_try_new (gsize, nz + 1);
 
     if (next_offset == NULL || next_cell == NULL)
       return FALSE;
+    memcpy (next_offset, lv->split_start, (lv->n_split + 1) * sizeof (gsize));
+    memcpy (next_cell, lv->split_cell_start, (nz + 1) * sizeof (gsize));
     cbd_grid_walker_init (&walker, dims);
     for (gsize i = 0; i < lv->n; i++)
       {
