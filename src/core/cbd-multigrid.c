@@ -893,8 +893,7 @@ join_block (CoarsenJob *job, gsize i, const gsize *xyz)
       gsize m = level_links (fine, i, segment, &to, &g, uniform);
 
       for (gsize k = 0; k < m; k++)
-        if ((gsize) to[k] < fine->n &&
-            (xyz != NULL ? link_inside_block (xyz, k) : fine->aggregate[to[k]] == block))
+        if ((gsize) to[k] < fine->n && fine->aggregate[to[k]] == block)
           {
             gint32 a = find_root (job->parent, (gint32) i), b = find_root (job->parent, to[k]);
 
@@ -944,9 +943,7 @@ find_blocks (gpointer data, guint member, guint n_members)
 static void
 join_blocks (gpointer data, guint member, guint n_members)
 {
-  CoarsenJob *job = data;
-
-  coarsen_each (job, member, n_members, job->fine->pattern != NULL, join_block);
+  coarsen_each (data, member, n_members, FALSE, join_block);
 }
 
 static void
