@@ -93,7 +93,7 @@ typedef struct
   guint32       *own_cell;
   float         *x, *b, *r;     /* x holds n + 1 values, x[n] = 0 */
   gint32        *aggregate;     /* unknown → coarse unknown */
-  double        *cholesky;      /* coarsest level: n×n lower factor */
+  double        *cholesky;      /* coarsest level: n×n lower factor, then n of scratch */
   guint          sweeps;
   /* Unknowns of plane z (the grid's slowest axis): red ones from
    * plane_start[z] to plane_start[z + 1], black ones from
@@ -306,7 +306,7 @@ first_sweep_range (const Level *lv, gsize lo, gsize hi)
     lv->x[i] = lv->b[i] * level_inverse_diagonal (lv, i);
 }
 
-/* The residual, streamed, then summed per block by the coarse level: both
+/* The residual, streamed, then summed per aggregate by the coarse level: both
  * passes stay in memory order where it matters (the fine arrays). */
 static void
 residual_range (const Level *lv, gsize lo, gsize hi)
@@ -334,8 +334,8 @@ residual_range (const Level *lv, gsize lo, gsize hi)
 
 /* The coarse right-hand side: each thread takes whole pairs of fine planes
  * (whole blocks) and adds the red residuals of their unknowns in order to
- * their blocks, so each block sums its members in the same order for any
- * number of threads (the black residual is 0). */
+ * their aggregates, so each aggregate sums its members in the same order
+ * for any number of threads (the black residual is 0). */
 static void
 restrict_member (gpointer data, guint member, guint n_members)
 {
@@ -721,11 +721,12 @@ cbd_multigrid_get_diagonal (const CbdMultigrid *mg,
                             guint               l,
                             gsize               i)
 {
-  const Level *lv = &mg->level[l];
+  const Level *lv;
 
-  g_return_val_if_fail (l < mg->n_levels && i < lv->n, NAN);
+  g_return_val_if_fail (l < mg->n_levels && i < mg->level[l].n, NAN);
 
-  /* A box level keeps only the inverse (its list form is gone). */
+  /* What the smoother divides by: on the box, the box's inverse. */
+  lv = &mg->level[l];
   if (level_on_box (lv))
     return 1.0 / lv->box.inverse[lv->box_position[i]];
   return level_diagonal (lv, i);
@@ -739,10 +740,11 @@ cbd_multigrid_get_links (const CbdMultigrid *mg,
                          double             *g,
                          gsize               room)
 {
-  const Level *lv = &mg->level[l];
+  const Level *lv;
   gsize count = 0;
 
-  g_return_val_if_fail (l < mg->n_levels && i < lv->n, 0);
+  g_return_val_if_fail (l < mg->n_levels && i < mg->level[l].n, 0);
+  lv = &mg->level[l];
 
   for (guint segment = 0; segment < 2; segment++)
     {
@@ -910,25 +912,17 @@ count_aggregate (CoarsenJob *job, gsize i, const gsize *xyz)
     job->count[job->fine->aggregate[i]]++;
 }
 
-/* Roots in fine order take their block's coarse unknowns in turn. */
+/* Aggregates take their block's coarse unknowns in turn, in the order of
+ * their roots; a root is its aggregate's smallest index, so it comes
+ * before its members. */
 static void
-number_root (CoarsenJob *job, gsize i, const gsize *xyz)
-{
-  if (job->parent[i] == (gint32) i)
-    {
-      gint32 block = job->fine->aggregate[i], I = job->count[block]++;
-
-      job->coarse->own_cell[I] = (guint32) block;
-      job->fine->aggregate[i] = I;
-    }
-}
-
-static void
-number_member (CoarsenJob *job, gsize i, const gsize *xyz)
+number_aggregate (CoarsenJob *job, gsize i, const gsize *xyz)
 {
   gint32 root = find_root (job->parent, (gint32) i);
 
-  if (root != (gint32) i)
+  if (root == (gint32) i)
+    job->fine->aggregate[i] = job->count[job->fine->aggregate[i]]++;
+  else
     job->fine->aggregate[i] = job->fine->aggregate[root];
 }
 
@@ -952,12 +946,10 @@ count_aggregates (gpointer data, guint member, guint n_members)
   coarsen_each (data, member, n_members, FALSE, count_aggregate);
 }
 
-/* Roots first: a member's root may come later in the order (black). */
 static void
 number_aggregates (gpointer data, guint member, guint n_members)
 {
-  coarsen_each (data, member, n_members, FALSE, number_root);
-  coarsen_each (data, member, n_members, FALSE, number_member);
+  coarsen_each (data, member, n_members, FALSE, number_aggregate);
 }
 
 static void
@@ -1143,18 +1135,23 @@ store_extra_links (CoarsenJob *job)
   return TRUE;
 }
 
-/* Numbers the aggregates of @job (after join_blocks): red blocks (even
- * coordinate sum) first, then black ones, each in grid order and within a
- * block by their first member; each coarse unknown gets its block as its
- * cell. Returns the number of coarse unknowns, or 0 when out of memory. */
+/* Turns count[] (each block's number of aggregates) into each block's
+ * first coarse unknown, red blocks (even coordinate sum) first, then black
+ * ones, each in grid order, and gives every coarse unknown its block as
+ * its cell. Returns the number of coarse unknowns, or 0 when out of
+ * memory. */
 static gsize
-number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
+number_blocks (CoarsenJob *job, gsize *n_red)
 {
   const gsize *cd = job->cd;
   gsize n = 0, n_cells = cd[0] * cd[1] * cd[2];
 
-  memset (job->count, 0, n_cells * sizeof *job->count);
-  coarsen_run (parallel, job, count_aggregates);
+  for (gsize c = 0; c < n_cells; c++)
+    n += (gsize) job->count[c];
+  job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
+  if (job->coarse->own_cell == NULL)
+    return 0;
+  n = 0;
   for (guint colour = 0; colour < 2; colour++)
     for (gsize z = 0, c = 0; z < cd[2]; z++)
       for (gsize y = 0; y < cd[1]; y++)
@@ -1164,12 +1161,23 @@ number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
               gint32 parts = job->count[c];
 
               job->count[c] = (gint32) n;
-              n += (gsize) parts;
               *n_red += colour == 0 ? (gsize) parts : 0;
+              for (gint32 p = 0; p < parts; p++)
+                job->coarse->own_cell[n++] = (guint32) c;
             }
+  return n;
+}
 
-  job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
-  if (job->coarse->own_cell == NULL)
+/* Numbers the aggregates of @job after join_blocks: within a block by
+ * their first member. */
+static gsize
+number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
+{
+  gsize n, n_cells = job->cd[0] * job->cd[1] * job->cd[2];
+
+  memset (job->count, 0, n_cells * sizeof *job->count);
+  coarsen_run (parallel, job, count_aggregates);
+  if ((n = number_blocks (job, n_red)) == 0)
     return 0;
   coarsen_run (parallel, job, number_aggregates);
   return n;
@@ -1270,28 +1278,14 @@ number_parts (gpointer data, guint member, guint n_members)
 static gsize
 number_coarse_top (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 {
-  const gsize *cd = job->cd;
-  gsize n = 0, n_cells = cd[0] * cd[1] * cd[2];
+  gsize n, n_cells = job->cd[0] * job->cd[1] * job->cd[2];
 
   block_parts_init ();
   coarsen_run (parallel, job, mark_cells);
-  for (guint colour = 0; colour < 2; colour++)
-    for (gsize z = 0, c = 0; z < cd[2]; z++)
-      for (gsize y = 0; y < cd[1]; y++)
-        for (gsize x = 0; x < cd[0]; x++, c++)
-          if (((x + y + z) & 1) == colour)
-            {
-              job->count[c] = (gint32) n;
-              n += block_parts.n_parts[job->mask[c]];
-              *n_red += colour == 0 ? block_parts.n_parts[job->mask[c]] : 0;
-            }
-
-  job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
-  if (job->coarse->own_cell == NULL)
-    return 0;
   for (gsize c = 0; c < n_cells; c++)
-    for (guint p = 0; p < block_parts.n_parts[job->mask[c]]; p++)
-      job->coarse->own_cell[job->count[c] + (gint32) p] = (guint32) c;
+    job->count[c] = block_parts.n_parts[job->mask[c]];
+  if ((n = number_blocks (job, n_red)) == 0)
+    return 0;
   coarsen_run (parallel, job, number_parts);
   return n;
 }
@@ -1370,7 +1364,7 @@ level_factorise (Level *lv)
   gsize n = a->n;
   double *L;
 
-  L = lv->cholesky = g_try_new0 (double, MAX (n * n, 1));
+  L = lv->cholesky = g_try_new0 (double, n * n + MAX (n, 1));
   if (L == NULL)
     return FALSE;
   for (gsize i = 0; i < n; i++)
@@ -1415,7 +1409,7 @@ level_solve_directly (Level *lv)
 {
   gsize n = lv->n;
   const double *L = lv->cholesky;
-  g_autofree double *y = g_new (double, MAX (n, 1));
+  double *y = lv->cholesky + n * n;
 
   for (gsize i = 0; i < n; i++)
     {
@@ -1435,7 +1429,7 @@ level_solve_directly (Level *lv)
 }
 
 /* The lists of level @coarse's unknowns that hold a face term (see Level):
- * the blocks of the fine level's, each once, in their order. @slot: one
+ * the aggregates of the fine level's, each once, in their order. @slot: one
  * per coarse unknown, all -1 (and so left). FALSE when out of memory. */
 static gboolean
 level_find_faces (Level *fine, Level *coarse, gint32 *slot)
@@ -1731,10 +1725,12 @@ CbdMultigrid *
 cbd_multigrid_new (const CbdMgMatrix *matrix,
                    CbdParallel       *parallel)
 {
-  g_autoptr(CbdMultigrid) mg = g_new0 (CbdMultigrid, 1);
+  g_autoptr(CbdMultigrid) mg = g_try_new0 (CbdMultigrid, 1);
   g_autofree gint32 *slot = NULL;
   gboolean top_on_box;
 
+  if (mg == NULL)
+    return NULL;
   mg->parallel = parallel;
   mg->n_levels = 1;
   if (!level_init_top (&mg->level[0], matrix))
