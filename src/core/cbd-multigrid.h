@@ -12,7 +12,10 @@ G_BEGIN_DECLS
 
 /* A symmetric conduction matrix on cells of a grid: every unknown couples to
  * at most its 6 face neighbours, off-diagonal entries are -conductance. The
- * solver applies it exactly (double); the multigrid keeps float copies. */
+ * solver applies it exactly (double); the multigrid keeps float copies.
+ * Neighbouring unknowns are always linked (a positive conductance), which
+ * the multigrid's first coarsening relies on, and every cluster of them
+ * touches a driven face, so that the matrix is positive definite. */
 typedef struct
 {
   gsize          n;               /* unknowns */
