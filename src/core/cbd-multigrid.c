@@ -202,6 +202,15 @@ uniform_neighbour_sum (const gint32 *n6, const float *x, float g0, float g1, flo
   return g0 * (x[n6[0]] + x[n6[1]]) + g1 * (x[n6[2]] + x[n6[3]]) + g2 * (x[n6[4]] + x[n6[5]]);
 }
 
+/* @sum plus unknown i's extra links weighted by their conductances. */
+static inline float
+extra_sum (const Level *a, const float *x, gsize i, float sum)
+{
+  for (gsize k = a->extra_start[i]; k < a->extra_start[i + 1]; k++)
+    sum += a->extra_value[k] * x[a->extra_column[k]];
+  return sum;
+}
+
 /* The weighted sum of the neighbours of unknown i. */
 static inline float
 neighbour_sum (const Level *a, const float *x, gsize i)
@@ -217,10 +226,7 @@ neighbour_sum (const Level *a, const float *x, gsize i)
       float sum = g[0] * x[nb[0]] + g[1] * x[nb[1]] + g[2] * x[nb[2]]
                 + g[3] * x[nb[3]] + g[4] * x[nb[4]] + g[5] * x[nb[5]];
 
-      if (a->extra_start != NULL)
-        for (gsize k = a->extra_start[i]; k < a->extra_start[i + 1]; k++)
-          sum += a->extra_value[k] * x[a->extra_column[k]];
-      return sum;
+      return a->extra_start != NULL ? extra_sum (a, x, i, sum) : sum;
     }
 }
 
@@ -295,8 +301,7 @@ sweep_range (const Level *lv, gsize first, gsize last)
                     + g6[3] * x[n6[3]] + g6[4] * x[n6[4]] + g6[5] * x[n6[5]];
 
           if (extra_start != NULL)
-            for (gsize k = extra_start[i]; k < extra_start[i + 1]; k++)
-              sum += lv->extra_value[k] * x[lv->extra_column[k]];
+            sum = extra_sum (lv, x, i, sum);
           x[i] = (b[i] + sum) * inverse[i];
         }
     }
