@@ -741,7 +741,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   double *x = vectors->x, *p = vectors->p;
   float *z = vectors->z, *r_single = vectors->r_single;
   Cg cg = { problem, system, x, vectors->r, p, vectors->q, z, r_single, 0.0, 0.0, 0.0 };
-  double rz, rr, residual;
+  double rz = 0.0, rr, residual;
   guint iteration = 0;
 
   if (*multigrid != NULL && !cbd_multigrid_drive (*multigrid, &system->matrix))
@@ -755,16 +755,10 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   x[n] = p[n] = 0.0;
   z[n] = 0.0f;
   rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
-  cbd_multigrid_apply (*multigrid, r_single, z);
-  for (gsize i = 0; i < n; i++)
-    p[i] = z[i];
-  rz = cbd_parallel_for (parallel, n, rz_chunk, &cg);
   residual = sqrt (rr) / system->rhs_norm;
 
   for (;;)
     {
-      double rz_next;
-
       if (residual <= options->tolerance)
         {
           measure_currents (&cg);
@@ -774,13 +768,27 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
       if (iteration >= options->max_iterations)
         break;
 
+      /* The next direction from the preconditioned residual, only once it
+       * is known to be needed: after the last step it would be wasted (a
+       * whole cycle per axis). */
+      cbd_multigrid_apply (*multigrid, r_single, z);
+      if (iteration == 0)
+        {
+          for (gsize i = 0; i < n; i++)
+            p[i] = z[i];
+          rz = cbd_parallel_for (parallel, n, rz_chunk, &cg);
+        }
+      else
+        {
+          double rz_next = cbd_parallel_for (parallel, n, rz_chunk, &cg);
+
+          cg.alpha = rz_next / rz;
+          rz = rz_next;
+          cbd_parallel_for (parallel, n, direction_chunk, &cg);
+        }
+
       cg.alpha = rz / cbd_parallel_for (parallel, n, matvec_chunk, &cg);
       rr = cbd_parallel_for (parallel, n, update_chunk, &cg);
-      cbd_multigrid_apply (*multigrid, r_single, z);
-      rz_next = cbd_parallel_for (parallel, n, rz_chunk, &cg);
-      cg.alpha = rz_next / rz;
-      rz = rz_next;
-      cbd_parallel_for (parallel, n, direction_chunk, &cg);
       residual = sqrt (rr) / system->rhs_norm;
       iteration++;
 
