@@ -116,16 +116,11 @@ cbd_mg_box_prolong_plane (const CbdMgBox *box,
   for (gsize y = 0; y < box->dims[1]; y++)
     {
       const float *restrict coarse = box->coarse_x + ((z / 2) * coarse_rows + y / 2) * n;
+      gsize start = cbd_mg_box_row_start (box, 0, y, z);
+      float *restrict x = box->x + start;
+      const float *restrict inverse = box->inverse + start;
 
-      for (guint colour = 0; colour < 2; colour++)
-        {
-          gsize start = cbd_mg_box_row_start (box, colour, y, z);
-          float *restrict x = box->x + start;
-          const float *restrict inverse = box->inverse + start;
-
-          for (gsize j = 0; j < n; j += CBD_MG_BOX_VECTOR)
-            store (x + j, load (x + j) + select_where (load (inverse + j) > zero,
-                                                       scale * load (coarse + j)));
-        }
+      for (gsize j = 0; j < n; j += CBD_MG_BOX_VECTOR)
+        store (x + j, load (x + j) + select_where (load (inverse + j) > zero, scale * load (coarse + j)));
     }
 }

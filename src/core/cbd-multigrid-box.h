@@ -68,7 +68,9 @@ void cbd_mg_box_sweep_plane    (const CbdMgBox *box,
  * residual is 0 after a black half-sweep). */
 void cbd_mg_box_residual_plane (const CbdMgBox *box,
                                 gsize           z);
-/* x += @scale × the coarse x of each cell's 2×2×2 block, in plane @z. */
+/* x += @scale × the coarse x of each red cell's 2×2×2 block, in plane @z
+ * (the black half-sweep that follows recomputes the black cells from the
+ * red ones, so a correction to them would be overwritten unread). */
 void cbd_mg_box_prolong_plane  (const CbdMgBox *box,
                                 gsize           z,
                                 float           scale);

@@ -113,8 +113,9 @@ typedef struct
   /* The box restricts and prolongs whole blocks; the parts of a block
    * split into several aggregates go through these lists instead: per
    * split aggregate s (split_coarse[s]) the residual offsets of its red
-   * members (split_offset[split_start[s]] ..), and per plane z the members
-   * (split_cell_start[z] ..) with their box cells and aggregates. */
+   * members (split_offset[split_start[s]] ..), and per plane z the same
+   * red members (split_cell_start[z] ..) with their box cells and
+   * aggregates. */
   gsize          n_split;
   gint32        *split_coarse;
   gsize         *split_start;
@@ -434,7 +435,7 @@ box_expand_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
-/* The prolongation to the members of split blocks in box plane @z. */
+/* The prolongation to the red members of split blocks in box plane @z. */
 static void
 box_prolong_split (const Level *lv, const Level *coarse, gsize z)
 {
@@ -565,8 +566,9 @@ stage_run (const Pass *pass, Stage stage, gsize z)
       residual_range (lv, red_lo, red_hi);
       break;
     case STAGE_PROLONG:
+      /* Red only: the black half-sweep that follows (post-smoothing
+       * starts with one) recomputes the black unknowns from the red. */
       prolong_range (lv, pass->coarse, red_lo, red_hi);
-      prolong_range (lv, pass->coarse, black_lo, black_hi);
       break;
     default:
       g_assert_not_reached ();
@@ -1610,9 +1612,10 @@ box_split_setup (Level *lv, const Level *coarse)
     if (split_of[I] >= 0)
       lv->split_coarse[split_of[I]] = (gint32) I;
 
-  /* Count, then place: red members per aggregate, all members per plane. */
+  /* Count, then place the red members (the residual and the correction
+   * live on the red cells), per aggregate and per plane. */
   cbd_grid_walker_init (&walker, dims);
-  for (gsize i = 0; i < lv->n; i++)
+  for (gsize i = 0; i < lv->n_red; i++)
     {
       gint32 s = split_of[lv->aggregate[i]];
       const gsize *xyz;
@@ -1621,8 +1624,7 @@ box_split_setup (Level *lv, const Level *coarse)
       if (s < 0)
         continue;
       xyz = cbd_grid_walk (&walker, lv->cell[i]);
-      if (i < lv->n_red)
-        lv->split_start[s + 1]++;
+      lv->split_start[s + 1]++;
       lv->split_cell_start[xyz[2] + 1]++;
       n_cells++;
     }
@@ -1644,7 +1646,7 @@ box_split_setup (Level *lv, const Level *coarse)
     memcpy (next_offset, lv->split_start, (lv->n_split + 1) * sizeof (gsize));
     memcpy (next_cell, lv->split_cell_start, (nz + 1) * sizeof (gsize));
     cbd_grid_walker_init (&walker, dims);
-    for (gsize i = 0; i < lv->n; i++)
+    for (gsize i = 0; i < lv->n_red; i++)
       {
         gint32 I = lv->aggregate[i], s = split_of[I];
         const gsize *xyz;
@@ -1653,9 +1655,8 @@ box_split_setup (Level *lv, const Level *coarse)
         if (s < 0)
           continue;
         xyz = cbd_grid_walk (&walker, lv->cell[i]);
-        if (i < lv->n_red)
-          lv->split_offset[next_offset[s]++] =
-            (guint32) (xyz[0] / 2 + lv->box.half_up * (xyz[1] + (dims[1] + 1) * xyz[2]));
+        lv->split_offset[next_offset[s]++] =
+          (guint32) (xyz[0] / 2 + lv->box.half_up * (xyz[1] + (dims[1] + 1) * xyz[2]));
         at = next_cell[xyz[2]]++;
         lv->split_cell_position[at] = lv->box_position[i];
         lv->split_cell_coarse[at] = I;
