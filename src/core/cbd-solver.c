@@ -743,6 +743,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   Cg cg = { problem, system, x, vectors->r, p, vectors->q, z, r_single, 0.0, 0.0, 0.0 };
   double rz = 0.0, rr, residual;
   guint iteration = 0;
+  gboolean measured;
 
   if (*multigrid != NULL && !cbd_multigrid_drive (*multigrid, &system->matrix))
     g_clear_pointer (multigrid, cbd_multigrid_free);
@@ -759,7 +760,8 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
 
   for (;;)
     {
-      if (residual <= options->tolerance)
+      measured = residual <= options->tolerance;
+      if (measured)
         {
           measure_currents (&cg);
           if (imbalance (&cg) <= MAX_IMBALANCE)
@@ -805,7 +807,8 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
         }
     }
 
-  measure_currents (&cg);
+  if (!measured)
+    measure_currents (&cg);
   result->iterations = iteration;
   result->residual = residual;
   result->imbalance = imbalance (&cg);
