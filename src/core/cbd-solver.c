@@ -619,6 +619,24 @@ direction_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
+/* The first direction, p = z, and r·z. */
+static double
+first_direction_chunk (gpointer data, gsize lo, gsize hi)
+{
+  const Cg *cg = data;
+  double *restrict p = cg->p;
+  const double *restrict r = cg->r;
+  const float *restrict z = cg->z;
+  double rz = 0.0;
+
+  for (gsize i = lo; i < hi; i++)
+    {
+      p[i] = z[i];
+      rz += r[i] * z[i];
+    }
+  return rz;
+}
+
 /* The start: the potential of a homogeneous block, a linear ramp. */
 static double
 ramp_chunk (gpointer data, gsize lo, gsize hi)
@@ -775,11 +793,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
        * whole cycle per axis). */
       cbd_multigrid_apply (*multigrid, r_single, z);
       if (iteration == 0)
-        {
-          for (gsize i = 0; i < n; i++)
-            p[i] = z[i];
-          rz = cbd_parallel_for (parallel, n, rz_chunk, &cg);
-        }
+        rz = cbd_parallel_for (parallel, n, first_direction_chunk, &cg);
       else
         {
           double rz_next = cbd_parallel_for (parallel, n, rz_chunk, &cg);
