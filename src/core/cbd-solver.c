@@ -324,24 +324,36 @@ fill_chunk (gpointer data, gsize lo, gsize hi)
 {
   const SystemFill *fill = data;
   const Problem *problem = fill->problem;
-  const gint32 *active_index = fill->active_index;
   System *system = fill->system;
+  /* Locals, so that the stores (which may alias anything under
+   * -fno-strict-aliasing) do not force reloads in every step. */
+  const gint32 *restrict active_index = fill->active_index;
+  const guint8 *restrict labels = problem->labels;
+  guint32 *restrict voxel = system->voxel;
+  gint32 *restrict neighbour = system->neighbour;
+  guint8 *restrict pattern = system->pattern;
+  double *restrict conductance = system->conductance;
+  double *restrict diagonal_out = system->diagonal;
   const gsize *dims = problem->dims, *stride = problem->stride;
-  gsize n = fill->n;
+  const gboolean uniform = problem->uniform;
+  const gint32 n = (gint32) fill->n;
+  double axis_g[3];
   CbdGridWalker walker;
 
+  for (guint d = 0; d < 3; d++)
+    axis_g[d] = problem->axis_conductance[d] * problem->phase_conductivity;
   cbd_grid_walker_init (&walker, dims);
   for (gsize index = lo; index < hi; index++)
     {
       gint32 i = active_index[index];
       const gsize *coord;
-      guint8 label = problem->labels[index];
+      guint8 links = 0;
       double diagonal = 0.0;
 
       if (i < 0)
         continue;
       coord = cbd_grid_walk (&walker, index);
-      system->voxel[i] = (guint32) index;
+      voxel[i] = (guint32) index;
       for (guint d = 0; d < 3; d++)
         for (guint side = 0; side < 2; side++)
           {
@@ -353,20 +365,20 @@ fill_chunk (gpointer data, gsize lo, gsize hi)
               j = active_index[index - stride[d]];
             else if (side == 1 && coord[d] + 1 < dims[d])
               j = active_index[index + stride[d]];
-            system->neighbour[k] = j >= 0 ? j : (gint32) n;
+            neighbour[k] = j >= 0 ? j : n;
             if (j < 0)
               continue;
-            system->pattern[i] |= 1 << (2 * d + side);
-            g = problem->uniform
-              ? problem->axis_conductance[d] * problem->phase_conductivity
-              : link_conductance (problem, label,
-                                  problem->labels[side ? index + stride[d] : index - stride[d]], d);
-            if (system->conductance != NULL)
-              system->conductance[k] = g;
+            links |= 1 << (2 * d + side);
+            g = uniform ? axis_g[d]
+                        : link_conductance (problem, labels[index],
+                                            labels[side ? index + stride[d] : index - stride[d]], d);
+            if (conductance != NULL)
+              conductance[k] = g;
             diagonal += g;
           }
-      if (system->diagonal != NULL)
-        system->diagonal[i] = diagonal;
+      pattern[i] = links;
+      if (diagonal_out != NULL)
+        diagonal_out[i] = diagonal;
     }
   return 0.0;
 }
