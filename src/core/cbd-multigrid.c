@@ -1179,15 +1179,31 @@ number_blocks (CoarsenJob *job, gsize *n_red)
   return n;
 }
 
-/* Numbers the aggregates of @job after join_blocks: within a block by
- * their first member. */
+/* Numbers the aggregates of @job by a union-find, within a block by their
+ * first member: the connected parts of each block, or whole blocks when
+ * the parts would keep more than MAX_COARSE_FRACTION of the unknowns (a
+ * sparse phase of thin strands, whose levels would barely shrink). */
 static gsize
 number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 {
   gsize n, n_cells = job->cd[0] * job->cd[1] * job->cd[2];
 
-  memset (job->count, 0, n_cells * sizeof *job->count);
-  coarsen_run (parallel, job, count_aggregates);
+  for (;;)
+    {
+      gsize parts = 0;
+
+      coarsen_run (parallel, job, find_blocks);
+      for (gsize c = 0; c < n_cells; c++)
+        job->count[c] = -1;
+      coarsen_run (parallel, job, join_blocks);
+      memset (job->count, 0, n_cells * sizeof *job->count);
+      coarsen_run (parallel, job, count_aggregates);
+      for (gsize c = 0; c < n_cells; c++)
+        parts += (gsize) job->count[c];
+      if (!job->connected || parts <= MAX_COARSE_FRACTION * job->fine->n)
+        break;
+      job->connected = FALSE;
+    }
   if ((n = number_blocks (job, n_red)) == 0)
     return 0;
   coarsen_run (parallel, job, number_aggregates);
@@ -1270,7 +1286,8 @@ number_part (CoarsenJob *job, gsize i, const gsize *xyz)
 {
   gint32 block = job->fine->aggregate[i];
 
-  job->fine->aggregate[i] = job->count[block] + block_parts.part_of[job->mask[block]][octant_bit (xyz)];
+  job->fine->aggregate[i] = job->count[block]
+                          + (job->connected ? block_parts.part_of[job->mask[block]][octant_bit (xyz)] : 0);
 }
 
 static void
@@ -1289,26 +1306,29 @@ number_parts (gpointer data, guint member, guint n_members)
 static gsize
 number_coarse_top (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 {
-  gsize n, n_cells = job->cd[0] * job->cd[1] * job->cd[2];
+  gsize n, n_cells = job->cd[0] * job->cd[1] * job->cd[2], parts = 0;
 
   block_parts_init ();
   coarsen_run (parallel, job, mark_cells);
   for (gsize c = 0; c < n_cells; c++)
-    job->count[c] = block_parts.n_parts[job->mask[c]];
+    parts += block_parts.n_parts[job->mask[c]];
+  job->connected = parts <= MAX_COARSE_FRACTION * job->fine->n;
+  for (gsize c = 0; c < n_cells; c++)
+    job->count[c] = job->connected ? block_parts.n_parts[job->mask[c]] : job->mask[c] != 0;
   if ((n = number_blocks (job, n_red)) == 0)
     return 0;
   coarsen_run (parallel, job, number_parts);
   return n;
 }
 
-/* Builds @coarse from the connected parts of 2×2×2 blocks of @fine (whole
- * blocks when not @connected); FALSE when out of memory. @lists: also the
+/* Builds @coarse from the connected parts of 2×2×2 blocks of @fine (or
+ * whole blocks, see number_coarse); FALSE when out of memory. @lists: also the
  * fine residual, for the list form's restriction (the box restricts on its
  * own). */
 static gboolean
-level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, CbdParallel *parallel)
+level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel)
 {
-  CoarsenJob job = { .fine = fine, .coarse = coarse, .connected = connected };
+  CoarsenJob job = { .fine = fine, .coarse = coarse, .connected = TRUE };
   g_autofree gint32 *count = NULL, *parent = NULL;
   g_autofree guint8 *mask = NULL;
   gsize n_cells, n, n_red = 0;
@@ -1322,7 +1342,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, C
   if (count == NULL || fine->aggregate == NULL)
     return FALSE;
 
-  if (connected && fine->pattern != NULL)
+  if (fine->pattern != NULL)
     {
       job.mask = mask = cbd_grid_try_new0 (guint8, MAX (n_cells, 1));
       if (mask == NULL || (n = number_coarse_top (parallel, &job, &n_red)) == 0)
@@ -1331,13 +1351,7 @@ level_coarsen (Level *fine, Level *coarse, gboolean connected, gboolean lists, C
   else
     {
       job.parent = parent = cbd_grid_try_new (gint32, MAX (fine->n, 1));
-      if (parent == NULL)
-        return FALSE;
-      coarsen_run (parallel, &job, find_blocks);
-      for (gsize c = 0; c < n_cells; c++)
-        count[c] = -1;
-      coarsen_run (parallel, &job, join_blocks);
-      if ((n = number_coarse (parallel, &job, &n_red)) == 0)
+      if (parent == NULL || (n = number_coarse (parallel, &job, &n_red)) == 0)
         return FALSE;
     }
   memcpy (coarse->dims, job.cd, sizeof job.cd);
@@ -1755,16 +1769,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
 
       mg->n_levels++;
       if ((fine->plane_start == NULL && !level_find_planes (fine)) ||
-          !level_coarsen (fine, coarse, TRUE, lists, parallel))
+          !level_coarsen (fine, coarse, lists, parallel))
         return NULL;
-      if (coarse->n > MAX_COARSE_FRACTION * fine->n)
-        {
-          /* The blocks fall apart (a sparse phase of thin strands): whole
-           * blocks then, or the levels would barely shrink. */
-          level_drop_coarse (fine, coarse);
-          if (!level_coarsen (fine, coarse, FALSE, lists, parallel))
-            return NULL;
-        }
       if (coarse->n == fine->n)
         {
           /* Nothing left to merge (a grid of single cells): solve here. */
