@@ -187,15 +187,16 @@ cbd_parallel_run_workers (const char  *name,
                           gsize        worker_size,
                           guint        n_workers)
 {
-  g_autofree GThread **threads = g_new0 (GThread *, MAX (n_workers, 1));
+  /* Without room for the handles, every worker runs here. */
+  g_autofree GThread **threads = g_try_new0 (GThread *, MAX (n_workers, 1));
   guint8 *worker = workers;
 
-  for (guint t = 1; t < n_workers; t++)
+  for (guint t = 1; t < n_workers && threads != NULL; t++)
     threads[t] = g_thread_try_new (name, func, worker + t * worker_size, NULL);
   if (n_workers > 0)
     func (worker);
   for (guint t = 1; t < n_workers; t++)
-    if (threads[t] != NULL)
+    if (threads != NULL && threads[t] != NULL)
       g_thread_join (threads[t]);
     else
       func (worker + t * worker_size);

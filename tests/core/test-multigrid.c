@@ -602,8 +602,6 @@ check_levels (const CbdMultigrid *mg, const TestGrid *grid, Shape *shape)
   return n_levels;
 }
 
-/* On a random grid, one hierarchy driven x, y, z, x in turn, and one
- * built for z directly. */
 /* M⁻¹ applied to random vectors, as conjugate gradients needs it: the
  * same bits for any number of threads, symmetric (u·Mv = v·Mu; a
  * restriction that is not the prolongation's transpose, split blocks
@@ -644,6 +642,8 @@ check_cycle (const TestGrid *grid, CbdMultigrid *mg)
   g_assert_cmpfloat (fabs (u_mv - v_mu), <=, 1e-5 * sqrt (u_mu * v_mv));
 }
 
+/* On a random grid, one hierarchy driven x, y, z, x in turn, and one
+ * built for z directly. */
 static void
 check_grid (gsize nx, gsize ny, gsize nz, double fill, gboolean uniform, guint min_levels, Shape *shape)
 {
