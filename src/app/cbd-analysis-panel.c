@@ -79,6 +79,7 @@ struct _CbdAnalysisPanel
 
   guint              filter_timeout;
   guint              refresh_idle;     /* results arrived: one refresh for a batch */
+  gboolean           updating_items;   /* their notifications are ours, not edits */
   GCancellable      *filter_cancellable;  /* the filter task in flight */
   gboolean           filter_pending;      /* thresholds changed meanwhile */
   struct FilterInput *filter_input;       /* of the task in flight (its data) */
@@ -465,7 +466,11 @@ update_items (CbdAnalysisPanel *self)
       analysis.progress = cbd_analysis_runner_get_cutout_progress (self->runner, i);
       if (analysis.progress <= 0.0 || analysis.progress >= 1.0)
         analysis.progress = -1.0;
+      /* The item tells the view state, which tells every listener that
+       * the cutouts changed; this panel is already refreshing. */
+      self->updating_items = TRUE;
       cbd_cutout_item_set_analysis (g_ptr_array_index (self->study_items, i), &analysis);
+      self->updating_items = FALSE;
     }
 }
 
@@ -1029,8 +1034,6 @@ point_activated_cb (CbdPlotView      *view,
   cbd_view_state_centre_on_cutout (self->state, item);
 }
 
-/* An edited, added or removed cutout: the study follows when it may (the
- * inputs change only between runs). */
 /* Brings the study in line with the cutout list and refreshes what shows
  * its results; FALSE (nothing done) while a run or a filter task holds it. */
 static gboolean
@@ -1047,10 +1050,13 @@ sync_and_refresh (CbdAnalysisPanel *self)
   return TRUE;
 }
 
+/* An edited, added or removed cutout: the study follows when it may (the
+ * inputs change only between runs). */
 static void
 cutouts_changed_cb (CbdAnalysisPanel *self)
 {
-  sync_and_refresh (self);
+  if (!self->updating_items)
+    sync_and_refresh (self);
 }
 
 static void
@@ -1275,21 +1281,20 @@ update_overlay (CbdAnalysisPanel *self)
 {
   g_autoptr(GTask) task = NULL;
   g_auto(CbdCutoutResult) result = { 0 };
-  CbdCutoutItem *selected;
   const CbdCutout *cutout;
   const CbdLabelMap *map;
   CbdStudySettings current;
   OverlayInput *input;
+  gssize point;
   guint index = G_MAXUINT;
 
   if (self->overlay_cancellable != NULL)
     g_cancellable_cancel (self->overlay_cancellable);
   g_clear_object (&self->overlay_cancellable);
 
-  selected = self->state != NULL ? cbd_view_state_get_selected_cutout (self->state) : NULL;
-  for (guint i = 0; self->study != NULL && i < self->study_items->len; i++)
-    if (g_ptr_array_index (self->study_items, i) == selected)
-      index = i;
+  point = self->study != NULL ? selected_point (self) : -1;
+  if (point >= 0)
+    index = (guint) point;
 
   if (index == G_MAXUINT || !gtk_check_button_get_active (self->overlay_check) ||
       !cbd_study_get_result (self->study, index, &result) ||
