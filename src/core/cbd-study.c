@@ -1050,21 +1050,7 @@ typedef struct
   char            stage[128];
 } SubProgress;
 
-static void
-sub_progress_forward (const CbdProgress *progress,
-                      gpointer           user_data)
-{
-  SubProgress *sub = user_data;
-  CbdProgress out = *progress;
-
-  out.stage = sub->stage;
-  out.fraction = progress->fraction < 0
-                   ? sub->lo
-                   : sub->lo + (sub->hi - sub->lo) * CLAMP (progress->fraction, 0.0, 1.0);
-  sub->func (&out, sub->data);
-}
-
-/* The same, keeping the stage the callee names. */
+/* @progress with its fraction mapped into [lo, hi], its stage kept. */
 static void
 range_forward (const CbdProgress *progress,
                gpointer           user_data)
@@ -1076,6 +1062,18 @@ range_forward (const CbdProgress *progress,
                    ? sub->lo
                    : sub->lo + (sub->hi - sub->lo) * CLAMP (progress->fraction, 0.0, 1.0);
   sub->func (&out, sub->data);
+}
+
+/* The same under the stage SubProgress.stage names. */
+static void
+sub_progress_forward (const CbdProgress *progress,
+                      gpointer           user_data)
+{
+  SubProgress *sub = user_data;
+  CbdProgress out = *progress;
+
+  out.stage = sub->stage;
+  range_forward (&out, sub);
 }
 
 /* Sets the stage and range and reports its start; returns the callback to
@@ -1148,10 +1146,7 @@ solver_forward (const CbdProgress *progress,
   g_snprintf (stage, sizeof stage, "%s, %c%s", sub->stage,
               g_ascii_tolower (progress->stage[0]), progress->stage + (progress->stage[0] != '\0'));
   out.stage = stage;
-  out.fraction = progress->fraction < 0
-                   ? sub->lo
-                   : sub->lo + (sub->hi - sub->lo) * CLAMP (progress->fraction, 0.0, 1.0);
-  sub->func (&out, sub->data);
+  range_forward (&out, sub);
 }
 
 /* The three axes in one call, which shares the cluster search and the
