@@ -903,9 +903,26 @@ column_expects (ColumnType type)
   g_assert_not_reached ();
 }
 
+/* The fields a project does not store, marked unknown as cbd-envelope.h
+ * documents for a table read back, so that no one mistakes them for
+ * measurements: the box empty (min above max), as 0 to 0 would be a real
+ * one-voxel box. */
+static void
+mark_unstored_unknown (CbdEnvelopePore *pore)
+{
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      pore->centroid_nm[axis] = NAN;
+      pore->bbox_min[axis] = G_MAXSIZE;
+      pore->bbox_max[axis] = 0;
+    }
+  pore->equivalent_diameter_nm = NAN;
+  pore->n_neighbours = 0;
+}
+
 static gboolean
 read_pore_column (Reader *reader, const char *group, const PoreColumn *column,
-                  CbdEnvelopePore *pores, guint32 n_pores)
+                  CbdEnvelopePore **pores, guint32 n_pores)
 {
   gsize count = 0;
   g_auto(GStrv) items = read_list (reader, group, column->key, 0, &count);
@@ -915,8 +932,18 @@ read_pore_column (Reader *reader, const char *group, const PoreColumn *column,
   if (count != n_pores)
     return reader_fail (reader, group, column->key, "%" G_GSIZE_FORMAT " values where %u (one per "
                         "pore, as filter_n_pores says) are expected", count, n_pores);
+  if (*pores == NULL)
+    {
+      /* Only once a list backs the count: a damaged filter_n_pores must
+       * not reserve memory for pores that are not there. */
+      *pores = g_try_new0 (CbdEnvelopePore, MAX (n_pores, 1));
+      if (*pores == NULL)
+        return reader_fail (reader, group, "filter_n_pores", "not enough memory for %u pores", n_pores);
+      for (guint32 p = 0; p < n_pores; p++)
+        mark_unstored_unknown (&(*pores)[p]);
+    }
   for (guint32 p = 0; p < n_pores; p++)
-    if (!parse_pore_value (items[p], column, &pores[p]))
+    if (!parse_pore_value (items[p], column, &(*pores)[p]))
       return reader_fail (reader, group, column->key, "value %u, “%s”, is not %s", p + 1,
                           items[p], column_expects (column->type));
   return TRUE;
@@ -948,23 +975,6 @@ check_pore (Reader *reader, const char *group, const CbdEnvelope *table, guint32
   return TRUE;
 }
 
-/* The fields a project does not store, marked unknown as cbd-envelope.h
- * documents for a table read back, so that no one mistakes them for
- * measurements: the box empty (min above max), as 0 to 0 would be a real
- * one-voxel box. */
-static void
-mark_unstored_unknown (CbdEnvelopePore *pore)
-{
-  for (guint axis = 0; axis < 3; axis++)
-    {
-      pore->centroid_nm[axis] = NAN;
-      pore->bbox_min[axis] = G_MAXSIZE;
-      pore->bbox_max[axis] = 0;
-    }
-  pore->equivalent_diameter_nm = NAN;
-  pore->n_neighbours = 0;
-}
-
 /* A finished cutout's pore table; *@table_out NULL when the project has
  * none (written before they were kept: filtering again partitions). The
  * envelope box comes from the project's settings, as the study's tables. */
@@ -991,16 +1001,10 @@ read_pore_table (Reader *reader, const char *group, const gsize dims[3], const d
   if ((double) filter->n_pores > (double) size[0] * size[1] * size[2])
     return reader_fail (reader, group, "filter_n_pores", "%u pores cannot each have a voxel in a "
                         "cutout of %" G_GSIZE_FORMAT "³ voxels", filter->n_pores, size[0]);
-  pores = g_try_new0 (CbdEnvelopePore, MAX (filter->n_pores, 1));
-  if (pores == NULL)
-    return reader_fail (reader, group, "filter_n_pores", "not enough memory for %u pores",
-                        filter->n_pores);
-  for (guint32 p = 0; p < filter->n_pores; p++)
-    mark_unstored_unknown (&pores[p]);
   /* only these keys are read: others in the group (of a newer cbdscope
    * that stores more) are ignored, as GKeyFile ignores unknown keys */
   for (guint c = 0; c < G_N_ELEMENTS (pore_columns); c++)
-    if (!read_pore_column (reader, group, &pore_columns[c], pores, filter->n_pores))
+    if (!read_pore_column (reader, group, &pore_columns[c], &pores, filter->n_pores))
       return FALSE;
 
   table = cbd_envelope_new_table (dims, voxel_nm, cutout->origin, size, &settings->envelope, pores,
