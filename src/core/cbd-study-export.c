@@ -195,13 +195,14 @@ json_fit (CbdJsonWriter *writer, CbdStudy *study, gboolean accepted_only)
   gboolean have_summary;
   guint n;
 
-  n = cbd_study_get_points (study, accepted_only, &porosity, &sigma, NULL, NULL);
-  have_summary = n > 0 && cbd_fit_summarize ((const double *) porosity->data,
-                                             (const double *) sigma->data, NULL, n, &summary,
-                                             NULL);
   cbd_json_begin_object (writer);
   if (!cbd_study_fit (study, accepted_only, &fit, NULL, &error))
     {
+      /* The summary of what there is, though it does not fit. */
+      n = cbd_study_get_points (study, accepted_only, &porosity, &sigma, NULL, NULL);
+      have_summary = n > 0 && cbd_fit_summarize ((const double *) porosity->data,
+                                                 (const double *) sigma->data, NULL, n, &summary,
+                                                 NULL);
       cbd_json_member_int (writer, "n", n);
       cbd_json_member_string (writer, "error", error->message);
       cbd_fit_summary_write_json (have_summary ? &summary : NULL, NULL, writer);
@@ -209,6 +210,8 @@ json_fit (CbdJsonWriter *writer, CbdStudy *study, gboolean accepted_only)
       return;
     }
 
+  /* The fit's cached summary (the same points). */
+  have_summary = cbd_study_fit (study, accepted_only, &fit, &summary, NULL);
   cbd_fit_result_write_json (&fit, writer);
   cbd_fit_summary_write_json (have_summary ? &summary : NULL, &fit, writer);
   cbd_json_end_object (writer);
