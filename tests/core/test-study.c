@@ -812,36 +812,67 @@ replace_line (const char *text, const char *prefix, const char *line)
   return g_strjoinv ("\n", lines);
 }
 
+/* @text with value @index (from 0) of list @key in its first group that has
+ * it set to @value, or left out when @value is NULL. */
+static char *
+edit_list (const char *text, const char *key, guint index, const char *value)
+{
+  g_autofree char *prefix = g_strconcat (key, "=", NULL);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      {
+        g_auto(GStrv) values = g_strsplit (lines[i] + strlen (prefix), ";", -1);
+        g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+        g_autofree char *joined = NULL;
+
+        g_assert_cmpuint (index, <, g_strv_length (values));
+        for (guint k = 0; values[k] != NULL; k++)
+          if (k != index)
+            g_ptr_array_add (kept, values[k]);
+          else if (value != NULL)
+            g_ptr_array_add (kept, (gpointer) value);
+        g_ptr_array_add (kept, NULL);
+        joined = g_strjoinv (";", (char **) kept->pdata);
+        g_free (lines[i]);
+        lines[i] = g_strconcat (prefix, joined, NULL);
+        return g_strjoinv ("\n", lines);
+      }
+  g_assert_not_reached ();
+}
+
+/* The first value of @key's list (in the first group) of at least @min. */
+static guint
+first_value_at_least (const char *text, const char *key, guint64 min, guint64 *value)
+{
+  g_autofree char *prefix = g_strconcat ("\n", key, "=", NULL);
+  const char *line = strstr (text, prefix);
+  g_autofree char *list = NULL;
+  g_auto(GStrv) values = NULL;
+
+  g_assert_nonnull (line);
+  list = g_strndup (line + strlen (prefix), strcspn (line + strlen (prefix), "\n"));
+  values = g_strsplit (list, ";", -1);
+  for (guint k = 0; values[k] != NULL; k++)
+    {
+      *value = g_ascii_strtoull (values[k], NULL, 10);
+      if (*value >= min)
+        return k;
+    }
+  g_assert_not_reached ();
+}
+
 /* @text with the first cumulative count that can fall made to: the value
  * after the first non-zero one set one below it. */
 static char *
 falling_counts (const char *text, const char *key)
 {
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint64 value;
+  guint k = first_value_at_least (text, key, 1, &value);
+  g_autofree char *less = g_strdup_printf ("%" G_GUINT64_FORMAT, value - 1);
 
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], key))
-      {
-        g_auto(GStrv) values = g_strsplit (lines[i] + strlen (key), ";", -1);
-        guint n = g_strv_length (values);
-        g_autofree char *joined = NULL;
-
-        for (guint k = 0; k + 1 < n; k++)
-          {
-            guint64 value = g_ascii_strtoull (values[k], NULL, 10);
-
-            if (value == 0)
-              continue;
-            g_free (values[k + 1]);
-            values[k + 1] = g_strdup_printf ("%" G_GUINT64_FORMAT, value - 1);
-            break;
-          }
-        joined = g_strjoinv (";", values);
-        g_free (lines[i]);
-        lines[i] = g_strconcat (key, joined, NULL);
-        return g_strjoinv ("\n", lines);
-      }
-  g_assert_not_reached ();
+  return edit_list (text, key, k + 1, less);
 }
 
 static void
@@ -924,7 +955,7 @@ test_project_errors (void)
   }
   /* distribution counts as cbd_psd_new_from_counts() takes them */
   {
-    g_autofree char *text = falling_counts (good, "psd_intruded_voxels=");
+    g_autofree char *text = falling_counts (good, "psd_intruded_voxels");
 
     expect_error (text, -1, CBD_PROJECT_ERROR_INVALID,
                   (const char *const[]) { "[cutout 1]", "intruded voxels falls from", NULL });
@@ -1657,57 +1688,6 @@ test_pore_table_stale (void)
       g_assert_true (result.pore_table == kept[i].pore_table);
       cbd_cutout_result_clear (&kept[i]);
     }
-}
-
-/* @text with value @index (from 0) of list @key in its first group that has
- * it set to @value, or left out when @value is NULL. */
-static char *
-edit_list (const char *text, const char *key, guint index, const char *value)
-{
-  g_autofree char *prefix = g_strconcat (key, "=", NULL);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], prefix))
-      {
-        g_auto(GStrv) values = g_strsplit (lines[i] + strlen (prefix), ";", -1);
-        g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-        g_autofree char *joined = NULL;
-
-        g_assert_cmpuint (index, <, g_strv_length (values));
-        for (guint k = 0; values[k] != NULL; k++)
-          if (k != index)
-            g_ptr_array_add (kept, values[k]);
-          else if (value != NULL)
-            g_ptr_array_add (kept, (gpointer) value);
-        g_ptr_array_add (kept, NULL);
-        joined = g_strjoinv (";", (char **) kept->pdata);
-        g_free (lines[i]);
-        lines[i] = g_strconcat (prefix, joined, NULL);
-        return g_strjoinv ("\n", lines);
-      }
-  g_assert_not_reached ();
-}
-
-/* The first value of @key's list (in the first group) of at least @min. */
-static guint
-first_value_at_least (const char *text, const char *key, guint64 min, guint64 *value)
-{
-  g_autofree char *prefix = g_strconcat ("\n", key, "=", NULL);
-  const char *line = strstr (text, prefix);
-  g_autofree char *list = NULL;
-  g_auto(GStrv) values = NULL;
-
-  g_assert_nonnull (line);
-  list = g_strndup (line + strlen (prefix), strcspn (line + strlen (prefix), "\n"));
-  values = g_strsplit (list, ";", -1);
-  for (guint k = 0; values[k] != NULL; k++)
-    {
-      *value = g_ascii_strtoull (values[k], NULL, 10);
-      if (*value >= min)
-        return k;
-    }
-  g_assert_not_reached ();
 }
 
 /* Each kind of damage to a pore table is refused when the project is read,
