@@ -428,33 +428,123 @@ find_faces (const Problem *problem, const gint32 *active_index, System *system)
   return TRUE;
 }
 
+/* Numbering the unknowns by planes: each plane's count of red and black
+ * unknowns, then, from their running sums, the numbers themselves. */
+typedef struct
+{
+  const Problem *problem;
+  const guint8  *marks;
+  guint          faces;
+  gint32        *active_index;
+  gsize         *plane_first;   /* per plane z: [2 z] red, [2 z + 1] black */
+} Numbering;
+
+static double
+count_plane_unknowns (gpointer data, gsize lo, gsize hi)
+{
+  Numbering *job = data;
+  const gsize *dims = job->problem->dims;
+  const guint8 *restrict marks = job->marks;
+  const guint faces = job->faces;
+
+  for (gsize z = lo; z < hi; z++)
+    {
+      gsize count[2] = { 0, 0 };
+
+      for (gsize y = 0; y < dims[1]; y++)
+        {
+          const guint8 *row = marks + (z * dims[1] + y) * dims[0];
+          /* Even and odd x apart: no store to count[] in the loop. */
+          gsize even = 0, odd = 0, x;
+
+          for (x = 0; x + 1 < dims[0]; x += 2)
+            {
+              even += (row[x] & faces) == faces;
+              odd += (row[x + 1] & faces) == faces;
+            }
+          if (x < dims[0])
+            even += (row[x] & faces) == faces;
+          count[(y + z) & 1] += even;
+          count[(y + z + 1) & 1] += odd;
+        }
+      job->plane_first[2 * z] = count[0];
+      job->plane_first[2 * z + 1] = count[1];
+    }
+  return 0.0;
+}
+
+static double
+number_plane_unknowns (gpointer data, gsize lo, gsize hi)
+{
+  Numbering *job = data;
+  const gsize *dims = job->problem->dims;
+  const guint8 *restrict marks = job->marks;
+  gint32 *restrict active_index = job->active_index;
+  const guint faces = job->faces;
+
+  for (gsize z = lo; z < hi; z++)
+    {
+      gsize next[2] = { job->plane_first[2 * z], job->plane_first[2 * z + 1] };
+      gsize index = z * dims[0] * dims[1];
+
+      for (gsize y = 0; y < dims[1]; y++)
+        {
+          /* The numbers of even and odd x, branch-free. */
+          gsize even = next[(y + z) & 1], odd = next[(y + z + 1) & 1], x;
+
+          for (x = 0; x + 1 < dims[0]; x += 2, index += 2)
+            {
+              gboolean active_even = (marks[index] & faces) == faces;
+              gboolean active_odd = (marks[index + 1] & faces) == faces;
+
+              active_index[index] = active_even ? (gint32) even : -1;
+              active_index[index + 1] = active_odd ? (gint32) odd : -1;
+              even += active_even;
+              odd += active_odd;
+            }
+          if (x < dims[0])
+            {
+              gboolean active = (marks[index] & faces) == faces;
+
+              active_index[index++] = active ? (gint32) even : -1;
+              even += active;
+            }
+          next[(y + z) & 1] = even;
+          next[(y + z + 1) & 1] = odd;
+        }
+    }
+  return 0.0;
+}
+
 /* The voxels whose marks have all of @faces (the cluster touches them)
  * become the unknowns, numbered red (even coordinate sum) first, then
- * black: the multigrid smoother sweeps each colour as one contiguous block.
- * @active_index: scratch, one per voxel (the cluster labels' memory, so no
- * new pages to fault in). */
+ * black, each in grid order: the multigrid smoother sweeps each colour as
+ * one contiguous block. @active_index: scratch, one per voxel (the cluster
+ * labels' memory, so no new pages to fault in). */
 static gboolean
 build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_voxels,
               gint32 *active_index, CbdParallel *parallel, System *system, GError **error)
 {
-  const gsize *dims = problem->dims, *stride = problem->stride;
+  const gsize *dims = problem->dims;
+  g_autofree gsize *plane_first = g_try_new (gsize, 2 * dims[2]);
+  Numbering numbering = { problem, marks, faces, active_index, plane_first };
   gsize n = 0, n_red = 0;
 
   system_clear (system);
-  for (guint colour = 0; colour < 2; colour++)
+  if (plane_first == NULL)
+    return out_of_memory (error, "linear system");
+  cbd_parallel_for (parallel, dims[2], count_plane_unknowns, &numbering);
+  for (gsize z = 0; z < dims[2]; z++)
+    n_red += plane_first[2 * z];
+  for (gsize z = 0, red = 0, black = n_red; z < dims[2]; z++)
     {
-      for (gsize cz = 0; cz < dims[2]; cz++)
-        for (gsize cy = 0; cy < dims[1]; cy++)
-          for (gsize cx = (colour + cy + cz) & 1, index = cx + stride[1] * cy + stride[2] * cz;
-               cx < dims[0]; cx += 2, index += 2)
-            {
-              if ((marks[index] & faces) == faces)
-                active_index[index] = n++;
-              else
-                active_index[index] = -1;
-            }
-      if (colour == 0)
-        n_red = n;
+      gsize n_plane_red = plane_first[2 * z], n_plane_black = plane_first[2 * z + 1];
+
+      plane_first[2 * z] = red;
+      plane_first[2 * z + 1] = black;
+      red += n_plane_red;
+      black += n_plane_black;
+      n = black;
     }
   if (n >= G_MAXINT32 - 1)
     {
@@ -462,6 +552,7 @@ build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_
                    "Over 2³¹ conducting voxels: crop the volume for the transport solve");
       return FALSE;
     }
+  cbd_parallel_for (parallel, dims[2], number_plane_unknowns, &numbering);
 
   system->matrix.n = n;
   system->matrix.n_red = n_red;
