@@ -232,9 +232,9 @@ neighbour_sum (const Level *a, const float *x, gsize i)
 }
 
 double
-cbd_mg_matrix_apply (const CbdMgMatrix *a, const double *x, double *y, gsize lo, gsize hi)
+cbd_mg_matrix_apply (const CbdMgMatrix *a, const float *x, double *y, gsize lo, gsize hi)
 {
-  const double *restrict in = x;
+  const float *restrict in = x;
   double *restrict out = y;
   const gint32 *restrict nb = a->neighbour;
   double dot = 0.0;
@@ -249,7 +249,8 @@ cbd_mg_matrix_apply (const CbdMgMatrix *a, const double *x, double *y, gsize lo,
       for (gsize i = lo; i < hi; i++)
         {
           const gint32 *n6 = &nb[6 * i];
-          double sum = g0 * (in[n6[0]] + in[n6[1]]) + g1 * (in[n6[2]] + in[n6[3]]) + g2 * (in[n6[4]] + in[n6[5]]);
+          double sum = g0 * ((double) in[n6[0]] + in[n6[1]]) + g1 * ((double) in[n6[2]] + in[n6[3]])
+                       + g2 * ((double) in[n6[4]] + in[n6[5]]);
           out[i] = diagonal[pattern[i]] * in[i] - sum;
           dot += in[i] * out[i];
         }

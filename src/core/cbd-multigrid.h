@@ -96,9 +96,9 @@ void          cbd_multigrid_apply (CbdMultigrid      *multigrid,
                                    float             *z);
 
 /* Helpers shared with the solver: y = A x and its dot product x·Ax over
- * [lo, hi), where x[n] must be 0. */
+ * [lo, hi), in double precision, where x[n] must be 0. */
 double        cbd_mg_matrix_apply (const CbdMgMatrix *matrix,
-                                   const double      *x,
+                                   const float       *x,
                                    double            *y,
                                    gsize              lo,
                                    gsize              hi);

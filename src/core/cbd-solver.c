@@ -662,8 +662,11 @@ typedef struct
 {
   const Problem *problem;
   const System  *system;
-  double        *x, *r, *p, *q;   /* p[n] = 0 */
-  float         *z, *r_single;    /* z[n] = 0 */
+  double        *x, *r, *q;
+  /* Single precision where rounding does no harm: z is the
+   * preconditioner's, and q = A p is computed exactly from the rounded p,
+   * so x and r stay consistent. p[n] = z[n] = 0. */
+  float         *p, *z, *r_single;
   double         alpha;
   double         current_in, current_out;
 } Cg;
@@ -681,7 +684,8 @@ update_chunk (gpointer data, gsize lo, gsize hi)
 {
   const Cg *cg = data;
   double *restrict x = cg->x, *restrict r = cg->r;
-  const double *restrict p = cg->p, *restrict q = cg->q;
+  const double *restrict q = cg->q;
+  const float *restrict p = cg->p;
   float *restrict r_single = cg->r_single;
   const double alpha = cg->alpha;
   double rr = 0.0;
@@ -713,12 +717,12 @@ static double
 direction_chunk (gpointer data, gsize lo, gsize hi)
 {
   const Cg *cg = data;
-  double *restrict p = cg->p;
+  float *restrict p = cg->p;
   const float *restrict z = cg->z;
   const double beta = cg->alpha;
 
   for (gsize i = lo; i < hi; i++)
-    p[i] = z[i] + beta * p[i];
+    p[i] = (float) (z[i] + beta * p[i]);
   return 0.0;
 }
 
@@ -727,7 +731,7 @@ static double
 first_direction_chunk (gpointer data, gsize lo, gsize hi)
 {
   const Cg *cg = data;
-  double *restrict p = cg->p;
+  float *restrict p = cg->p;
   const double *restrict r = cg->r;
   const float *restrict z = cg->z;
   double rz = 0.0;
@@ -740,36 +744,49 @@ first_direction_chunk (gpointer data, gsize lo, gsize hi)
   return rz;
 }
 
-/* The start: the potential of a homogeneous block, a linear ramp. */
+/* The start: the potential of a homogeneous block, a linear ramp along the
+ * driven axis a, and its residual r = b - A x, where b is the outlet's
+ * conductance times its potential 1. The ramp changes by 1/n_a along a
+ * link on axis a and not at all along the others, so A x needs no
+ * neighbour's value: exact for a block, where the ramp is the answer. */
 static double
-ramp_chunk (gpointer data, gsize lo, gsize hi)
+start_chunk (gpointer data, gsize lo, gsize hi)
 {
   Cg *cg = data;
   const Problem *problem = cg->problem;
+  const System *system = cg->system;
   CbdAxis a = problem->axis;
+  double step = 1.0 / problem->dims[a], rr = 0.0;
   CbdGridWalker walker;
 
   cbd_grid_walker_init (&walker, problem->dims);
   for (gsize i = lo; i < hi; i++)
-    cg->x[i] = (cbd_grid_walk (&walker, cg->system->voxel[i])[a] + 0.5) / problem->dims[a];
-  return 0.0;
-}
-
-/* r = b - A x, where b is the outlet's conductance times its potential 1. */
-static double
-initial_residual_chunk (gpointer data, gsize lo, gsize hi)
-{
-  Cg *cg = data;
-  const System *system = cg->system;
-  double rr = 0.0;
-
-  cbd_mg_matrix_apply (&system->matrix, cg->x, cg->r, lo, hi);
-  for (gsize i = lo; i < hi; i++)
     {
-      double b = 0.0;
-      if (system->pattern[i] & CBD_MG_OUTLET)
-        b = face_conductance (cg->problem, cg->problem->labels[system->voxel[i]]);
-      cg->r[i] = b - cg->r[i];
+      guint8 pattern = system->pattern[i];
+      double x = (cbd_grid_walk (&walker, system->voxel[i])[a] + 0.5) * step, ax = 0.0, b = 0.0;
+
+      for (guint side = 0; side < 2; side++)
+        if (pattern & (1u << (2 * a + side)))
+          {
+            double g = system->conductance != NULL ? system->conductance[6 * i + 2 * a + side]
+                                                   : system->matrix.axis_conductance[a];
+
+            ax += side == 0 ? g * step : -g * step;
+          }
+      if (pattern & (CBD_MG_INLET | CBD_MG_OUTLET))
+        {
+          double g = face_conductance (problem, problem->labels[system->voxel[i]]);
+
+          if (pattern & CBD_MG_INLET)
+            ax += g * x;
+          if (pattern & CBD_MG_OUTLET)
+            {
+              ax += g * x;
+              b = g;
+            }
+        }
+      cg->x[i] = x;
+      cg->r[i] = b - ax;
       cg->r_single[i] = (float) cg->r[i];
       rr += cg->r[i] * cg->r[i];
     }
@@ -803,8 +820,8 @@ imbalance (const Cg *cg)
  * fresh array costs its page faults again. */
 typedef struct
 {
-  double *x, *r, *p, *q;
-  float  *z, *r_single;
+  double *x, *r, *q;
+  float  *p, *z, *r_single;
   gsize   capacity;
 } Vectors;
 
@@ -828,7 +845,7 @@ vectors_reserve (Vectors *v, gsize n)
   vectors_clear (v);
   v->x = cbd_grid_try_new (double, n + 1);
   v->r = cbd_grid_try_new (double, n + 1);
-  v->p = cbd_grid_try_new (double, n + 1);
+  v->p = cbd_grid_try_new (float, n + 1);
   v->q = cbd_grid_try_new (double, n + 1);
   v->z = cbd_grid_try_new (float, n + 1);
   v->r_single = cbd_grid_try_new (float, n + 1);
@@ -859,9 +876,9 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
               const Reporter *reporter, GError **error)
 {
   gsize n = system->matrix.n;
-  double *x = vectors->x, *p = vectors->p;
-  float *z = vectors->z, *r_single = vectors->r_single;
-  Cg cg = { problem, system, x, vectors->r, p, vectors->q, z, r_single, 0.0, 0.0, 0.0 };
+  double *x = vectors->x;
+  float *p = vectors->p, *z = vectors->z, *r_single = vectors->r_single;
+  Cg cg = { problem, system, x, vectors->r, vectors->q, p, z, r_single, 0.0, 0.0, 0.0 };
   double rz = 0.0, rr, residual;
   guint iteration = 0;
   gboolean measured;
@@ -871,12 +888,9 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   if (*multigrid == NULL && (*multigrid = cbd_multigrid_new (&system->matrix, parallel)) == NULL)
     return out_of_memory (error, "multigrid hierarchy");
 
-  /* Start from the potential of a homogeneous block: a linear ramp. The
-   * entries past the last unknown stand for absent neighbours. */
-  cbd_parallel_for (parallel, n, ramp_chunk, &cg);
-  x[n] = p[n] = 0.0;
-  z[n] = 0.0f;
-  rr = cbd_parallel_for (parallel, n, initial_residual_chunk, &cg);
+  /* The entries past the last unknown stand for absent neighbours. */
+  p[n] = z[n] = 0.0f;
+  rr = cbd_parallel_for (parallel, n, start_chunk, &cg);
   residual = sqrt (rr) / system->rhs_norm;
 
   for (;;)
