@@ -86,8 +86,12 @@ typedef struct
   gint32        *own_neighbour;
   /* The links of a coarse unknown beyond its first 6 (where blocks split):
    * extra_column[k], extra_value[k] for k from extra_start[i] to
-   * extra_start[i + 1]; extra_start is NULL when no unknown has any. */
+   * extra_start[i + 1]; extra_start is NULL when no unknown has any. The
+   * sweeps add them apart, after the 6 slots, for the rows in extra_row
+   * (ascending), so that their main loop has no branch. */
   gsize         *extra_start;
+  gint32        *extra_row;
+  gsize          n_extra_rows;
   gint32        *extra_column;
   float         *extra_value;
   float         *diagonal;      /* per unknown, or NULL: from the pattern */
@@ -203,6 +207,15 @@ uniform_neighbour_sum (const gint32 *n6, const float *x, float g0, float g1, flo
   return g0 * (x[n6[0]] + x[n6[1]]) + g1 * (x[n6[2]] + x[n6[3]]) + g2 * (x[n6[4]] + x[n6[5]]);
 }
 
+/* The 6 slots of a row weighted by their conductances, as a tree: shorter
+ * chains of dependent additions than one after the other. */
+static inline float
+slot_sum (const gint32 *n6, const float *g6, const float *x)
+{
+  return (g6[0] * x[n6[0]] + g6[1] * x[n6[1]]) + (g6[2] * x[n6[2]] + g6[3] * x[n6[3]])
+         + (g6[4] * x[n6[4]] + g6[5] * x[n6[5]]);
+}
+
 /* @sum plus unknown i's extra links weighted by their conductances. */
 static inline float
 extra_sum (const Level *a, const float *x, gsize i, float sum)
@@ -210,25 +223,6 @@ extra_sum (const Level *a, const float *x, gsize i, float sum)
   for (gsize k = a->extra_start[i]; k < a->extra_start[i + 1]; k++)
     sum += a->extra_value[k] * x[a->extra_column[k]];
   return sum;
-}
-
-/* The weighted sum of the neighbours of unknown i. */
-static inline float
-neighbour_sum (const Level *a, const float *x, gsize i)
-{
-  const gint32 *nb = &a->neighbour[6 * i];
-
-  if (a->conductance == NULL)
-    return uniform_neighbour_sum (nb, x, a->axis_conductance[0], a->axis_conductance[1],
-                                  a->axis_conductance[2]);
-  else
-    {
-      const float *g = &a->conductance[6 * i];
-      float sum = g[0] * x[nb[0]] + g[1] * x[nb[1]] + g[2] * x[nb[2]]
-                + g[3] * x[nb[3]] + g[4] * x[nb[4]] + g[5] * x[nb[5]];
-
-      return a->extra_start != NULL ? extra_sum (a, x, i, sum) : sum;
-    }
 }
 
 double
@@ -268,6 +262,24 @@ cbd_mg_matrix_apply (const CbdMgMatrix *a, const float *x, double *y, gsize lo, 
   return dot;
 }
 
+/* The first of @lv's rows with extra links at or after row @i. */
+static gsize
+first_extra_row (const Level *lv, gsize i)
+{
+  gsize lo = 0, hi = lv->n_extra_rows;
+
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+
+      if ((gsize) lv->extra_row[mid] < i)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
 /* One Gauss-Seidel pass over one colour. Everything the loop reads is copied
  * into locals first: the stores to x could otherwise alias them (the build
  * uses -fno-strict-aliasing) and force reloads in every iteration. */
@@ -293,18 +305,16 @@ sweep_range (const Level *lv, gsize first, gsize last)
     {
       const float *restrict g = lv->conductance;
       const float *restrict inverse = lv->inverse_diagonal;
-      const gsize *restrict extra_start = lv->extra_start;
 
       for (gsize i = first; i < last; i++)
+        x[i] = (b[i] + slot_sum (&nb[6 * i], &g[6 * i], x)) * inverse[i];
+      /* The rows' extra links link to the other colour too, which this
+       * half-sweep leaves as it is: adding them now is the same update. */
+      for (gsize k = first_extra_row (lv, first); k < lv->n_extra_rows && (gsize) lv->extra_row[k] < last; k++)
         {
-          const gint32 *n6 = &nb[6 * i];
-          const float *g6 = &g[6 * i];
-          float sum = g6[0] * x[n6[0]] + g6[1] * x[n6[1]] + g6[2] * x[n6[2]]
-                    + g6[3] * x[n6[3]] + g6[4] * x[n6[4]] + g6[5] * x[n6[5]];
+          gsize i = (gsize) lv->extra_row[k];
 
-          if (extra_start != NULL)
-            sum = extra_sum (lv, x, i, sum);
-          x[i] = (b[i] + sum) * inverse[i];
+          x[i] += extra_sum (lv, x, i, 0.0f) * inverse[i];
         }
     }
 }
@@ -339,8 +349,15 @@ residual_range (const Level *lv, gsize lo, gsize hi)
         r[i] = b[i] - diagonal[pattern[i]] * x[i] + uniform_neighbour_sum (&nb[6 * i], x, g0, g1, g2);
     }
   else
-    for (gsize i = lo; i < hi; i++)
-      r[i] = b[i] - level_diagonal (lv, i) * x[i] + neighbour_sum (lv, x, i);
+    {
+      const gint32 *restrict nb = lv->neighbour;
+      const float *restrict g = lv->conductance, *restrict diagonal = lv->diagonal;
+
+      for (gsize i = lo; i < hi; i++)
+        r[i] = b[i] - diagonal[i] * x[i] + slot_sum (&nb[6 * i], &g[6 * i], x);
+      for (gsize k = first_extra_row (lv, lo); k < lv->n_extra_rows && (gsize) lv->extra_row[k] < hi; k++)
+        r[lv->extra_row[k]] += extra_sum (lv, x, (gsize) lv->extra_row[k], 0.0f);
+    }
 }
 
 /* The coarse right-hand side: each thread takes whole pairs of fine planes
@@ -649,6 +666,7 @@ level_clear (Level *lv)
   g_free (lv->conductance);
   g_free (lv->own_neighbour);
   g_free (lv->extra_start);
+  g_free (lv->extra_row);
   g_free (lv->extra_column);
   g_free (lv->extra_value);
   g_free (lv->diagonal);
@@ -1143,7 +1161,16 @@ store_extra_links (CoarsenJob *job)
       coarse->extra_value[l] += link->g;
     }
   for (gsize I = 0; I < n; I++)
-    coarse->extra_start[I + 1] += coarse->extra_start[I];
+    {
+      coarse->n_extra_rows += coarse->extra_start[I + 1] > 0;
+      coarse->extra_start[I + 1] += coarse->extra_start[I];
+    }
+  coarse->extra_row = g_try_new (gint32, coarse->n_extra_rows);
+  if (coarse->extra_row == NULL)
+    return FALSE;
+  for (gsize I = 0, k = 0; I < n; I++)
+    if (coarse->extra_start[I + 1] > coarse->extra_start[I])
+      coarse->extra_row[k++] = (gint32) I;
   return TRUE;
 }
 
