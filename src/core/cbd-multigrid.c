@@ -1330,6 +1330,84 @@ number_parts (gpointer data, guint member, guint n_members)
   coarsen_each (data, member, n_members, TRUE, number_part);
 }
 
+/* The Galerkin product of level 0 with uniform conductances, by blocks
+ * instead of by unknowns: two cells that are both unknowns are linked, so
+ * the fine links between neighbouring blocks follow from their masks (the
+ * 4 pairs of cells facing each other), and a part's diagonal, its members'
+ * links less those inside it, is the sum of its links leaving the block.
+ * Each block writes only its own parts' rows. */
+static void
+add_block_links (gpointer data, guint member, guint n_members)
+{
+  CoarsenJob *job = data;
+  const Level *fine = job->fine;
+  Level *coarse = job->coarse;
+  const gsize *cd = job->cd;
+  const gsize block_stride[3] = { 1, cd[0], cd[0] * cd[1] };
+  const gint32 n = (gint32) coarse->n;
+  /* The octants with bit d set: the upper half of a block along d. */
+  static const guint upper_half[3] = { 0xaa, 0xcc, 0xf0 };
+  gsize z0 = cd[2] * member / n_members, z1 = cd[2] * (member + 1) / n_members;
+
+  for (gsize bz = z0; bz < z1; bz++)
+    for (gsize by = 0; by < cd[1]; by++)
+      for (gsize bx = 0; bx < cd[0]; bx++)
+        {
+          const gsize xyz[3] = { bx, by, bz };
+          gsize block = bx + block_stride[1] * by + block_stride[2] * bz;
+          guint mask = job->mask[block];
+          gint32 first = job->count[block];
+          guint n_parts = job->connected ? block_parts.n_parts[mask] : mask != 0;
+
+          for (gint32 I = first; I < first + (gint32) n_parts; I++)
+            {
+              for (guint k = 0; k < 6; k++)
+                coarse->own_neighbour[6 * (gsize) I + k] = n;
+              coarse->diagonal[I] = 0.0f;
+            }
+          for (guint k = 0; k < 6 && mask != 0; k++)
+            {
+              guint d = k / 2, side = k & 1, shift = 1u << d;
+              gsize other;
+              guint other_mask, linked;
+              gint32 J0;
+              float g = fine->axis_conductance[d];
+
+              if (side == 0 ? xyz[d] == 0 : xyz[d] + 1 == cd[d])
+                continue;
+              other = side == 0 ? block - block_stride[d] : block + block_stride[d];
+              other_mask = job->mask[other];
+              /* The cells on this face whose facing cell is an unknown. */
+              linked = side == 0 ? mask & ~upper_half[d] & (other_mask >> shift)
+                                 : mask & upper_half[d] & (other_mask << shift);
+              if (linked == 0)
+                continue;
+              J0 = job->count[other];
+              if (!job->connected ||
+                  (block_parts.n_parts[mask] == 1 && block_parts.n_parts[other_mask] == 1))
+                {
+                  /* One part on each side: all the links join the same two. */
+                  float count = 0.0f;
+
+                  for (guint bits = linked; bits != 0; bits &= bits - 1)
+                    count += 1.0f;
+                  add_coarse_link (job, first, J0, count * g, k, 0, k);
+                  coarse->diagonal[first] += count * g;
+                  continue;
+                }
+              for (guint bits = linked; bits != 0; bits &= bits - 1)
+                {
+                  guint o = (guint) g_bit_nth_lsf (bits, -1);
+                  gint32 I = first + block_parts.part_of[mask][o];
+                  gint32 J = J0 + block_parts.part_of[other_mask][o ^ shift];
+
+                  add_coarse_link (job, I, J, g, k, (gint32) o, k);
+                  coarse->diagonal[I] += g;
+                }
+            }
+        }
+}
+
 /* number_coarse for level 0 by the table. */
 static gsize
 number_coarse_top (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
@@ -1400,11 +1478,16 @@ level_coarsen (Level *fine, Level *coarse, gboolean lists, CbdParallel *parallel
   coarse->neighbour = coarse->own_neighbour;
 
   g_mutex_init (&job.extra_lock);
-  coarsen_run (parallel, &job, add_members);
+  if (job.mask != NULL && fine->conductance == NULL)
+    coarsen_run (parallel, &job, add_block_links);
+  else
+    {
+      coarsen_run (parallel, &job, add_members);
+      for (gsize k = 0; k < 6 * n; k++)
+        if (coarse->conductance[k] == 0.0f)
+          coarse->own_neighbour[k] = (gint32) n;
+    }
   g_mutex_clear (&job.extra_lock);
-  for (gsize k = 0; k < 6 * n; k++)
-    if (coarse->conductance[k] == 0.0f)
-      coarse->own_neighbour[k] = (gint32) n;
   ok = !job.out_of_memory && store_extra_links (&job);
   g_free (job.extra);
   return ok;
