@@ -165,23 +165,27 @@ cluster_root_read (const guint32 *parent, guint32 v)
 
 typedef struct
 {
-  const Problem *problem;
-  guint8        *marks;
-  guint32       *parent;
-  guint          axes;          /* the axes to be solved that percolate, bit d for axis d */
+  const Problem  *problem;
+  const gboolean *conducts;     /* per label */
+  guint8         *marks;
+  guint32        *parent;
+  guint           axes;         /* the axes to be solved that percolate, bit d for axis d */
+  gsize           n_conducting[CBD_PARALLEL_CHUNKS];   /* per slab */
 } Percolation;
 
-/* Joins the conducting voxels of one slab of planes to their -x, -y, -z
- * neighbours within the slab, in memory order (no queue jumping through
- * the volume as a flood fill would). */
+/* Marks the conducting voxels of one slab of planes (CONDUCTS) and joins
+ * them to their -x, -y, -z neighbours within the slab, in memory order (no
+ * queue jumping through the volume as a flood fill would). */
 static void
 percolation_slab (gpointer data, guint member, guint n_members)
 {
   Percolation *job = data;
   const gsize *dims = job->problem->dims, *stride = job->problem->stride;
+  const guint8 *labels = job->problem->labels;
   guint8 *marks = job->marks;
   guint32 *parent = job->parent;
   gsize z0 = dims[2] * member / n_members, z1 = dims[2] * (member + 1) / n_members;
+  gsize n_conducting = 0;
 
   for (gsize z = z0, index = z0 * stride[2]; z < z1; z++)
     for (gsize y = 0; y < dims[1]; y++)
@@ -189,11 +193,13 @@ percolation_slab (gpointer data, guint member, guint n_members)
         {
           guint32 v = (guint32) index;
 
-          if (!(marks[index] & CONDUCTS))
+          marks[index] = job->conducts[labels[index]] ? CONDUCTS : 0;
+          if (!marks[index])
             {
               parent[index] = NO_VOXEL;
               continue;
             }
+          n_conducting++;
           /* Along a run in x the voxel joins its left neighbour's root. */
           parent[index] = x > 0 && (marks[index - 1] & CONDUCTS) ? cluster_root (parent, v - 1) : v;
           if (y > 0 && (marks[index - stride[1]] & CONDUCTS))
@@ -201,6 +207,7 @@ percolation_slab (gpointer data, guint member, guint n_members)
           if (z > z0 && (marks[index - stride[2]] & CONDUCTS))
             cluster_join (parent, v, (guint32) (index - stride[2]));
         }
+  job->n_conducting[member] = n_conducting;
 }
 
 /* The axes (bit d for axis d) along which a voxel with @marks conducts
@@ -241,25 +248,31 @@ percolation_spread (gpointer data, gsize lo, gsize hi)
   return (double) differing;
 }
 
-/* Marks every conducting voxel with the faces of the box its 6-connected
- * cluster touches (FACE_BIT): union-find in slabs of planes by threads, the
- * slabs joined across their borders, the clusters touching a face marked at
- * their roots, and the marks spread to every voxel. Connectivity decides
- * the result, not the order of the joins, so it is the same for any number
- * of threads. @parent: one per voxel. @percolating: the axes (bit d for
- * axis d) along which a cluster joins both faces. Returns TRUE when the
- * same voxels carry current along each of @axes that percolates, so that
- * one linear system serves them all. */
+/* Marks the voxels of labels that @conducts (CONDUCTS), and every one of
+ * them with the faces of the box its 6-connected cluster touches
+ * (FACE_BIT): union-find in slabs of planes by threads, the slabs joined
+ * across their borders, the clusters touching a face marked at their
+ * roots, and the marks spread to every voxel. Connectivity decides the
+ * result, not the order of the joins, so it is the same for any number of
+ * threads. @marks, @parent: one per voxel. @percolating: the axes (bit d
+ * for axis d) along which a cluster joins both faces. @n_conducting: the
+ * voxels that conduct. Returns TRUE when the same voxels carry current
+ * along each of @axes that percolates, so that one linear system serves
+ * them all. */
 static gboolean
-find_percolating (const Problem *problem, guint8 *marks, guint32 *parent, guint axes,
-                  guint *percolating, CbdParallel *parallel)
+find_percolating (const Problem *problem, const gboolean conducts[256], guint8 *marks,
+                  guint32 *parent, guint axes, guint *percolating, gsize *n_conducting,
+                  CbdParallel *parallel)
 {
   const gsize *dims = problem->dims, *stride = problem->stride;
-  Percolation job = { problem, marks, parent, 0 };
+  Percolation job = { problem, conducts, marks, parent, 0, { 0 } };
   guint n_slabs;
 
   n_slabs = cbd_parallel_team (parallel, (guint) MIN (MAX (dims[2] / 16, 1), CBD_PARALLEL_CHUNKS),
                                percolation_slab, &job);
+  *n_conducting = 0;
+  for (guint s = 0; s < n_slabs; s++)
+    *n_conducting += job.n_conducting[s];
   for (guint s = 1; s < n_slabs; s++)
     {
       gsize z = dims[2] * s / n_slabs;   /* as percolation_slab cuts them */
@@ -1143,22 +1156,14 @@ solve_axes (const CbdVolume        *volume,
       return FALSE;
     }
 
-  marks = cbd_grid_try_new (guint8, n_voxels);
-  if (marks == NULL)
-    return out_of_memory (error, "phase masks");
-  for (gsize index = 0; index < n_voxels; index++)
-    {
-      gboolean c = conducts[volume->labels[index]];
-      marks[index] = c ? CONDUCTS : 0;
-      n_phase += c;
-    }
-
+  marks = cbd_grid_try_new (guint8, MAX (n_voxels, 1));
   parent = cbd_grid_try_new (guint32, MAX (n_voxels, 1));
-  if (parent == NULL)
+  if (marks == NULL || parent == NULL)
     return out_of_memory (error, "cluster labels");
   parallel = cbd_parallel_new (options->n_threads);
   cbd_progress_report (progress, progress_data, "Finding the percolating cluster", -1.0);
-  one_system = find_percolating (&problem, marks, parent, axes, &percolating, parallel);
+  one_system = find_percolating (&problem, conducts, marks, parent, axes, &percolating, &n_phase,
+                                 parallel);
   shared_seconds = (g_get_monotonic_time () - start) / 1e6 / MAX (n_axes, 1);
 
   for (CbdAxis axis = CBD_AXIS_X; axis <= CBD_AXIS_Z; axis++)
