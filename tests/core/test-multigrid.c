@@ -757,8 +757,10 @@ keep_spanning (const gsize dims[3], gboolean *wanted, guint axis)
 }
 
 /* The cycle on grids the solver could pass, driven along z: a dense one
- * (level 0 on the box, split blocks), one with per-link conductances and a
- * sparse one (level 0 as a list, the whole-block fallback). */
+ * (level 0 on the box, split blocks), one with per-link conductances, a
+ * sparse one (level 0 as a list, the whole-block fallback) and one with
+ * planes so large that the passes of levels 0 and 1 run as pipelines of
+ * stages (3 members on 3 threads) rather than in slabs of planes. */
 static void
 test_cycle (void)
 {
@@ -771,6 +773,7 @@ test_cycle (void)
     { { 24, 20, 18 }, 0.8, TRUE },
     { { 22, 18, 16 }, 0.8, FALSE },
     { { 26, 24, 20 }, 0.4, TRUE },
+    { { 192, 176, 24 }, 0.8, TRUE },
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
