@@ -495,7 +495,10 @@ prolong_range (const Level *lv, const Level *coarse, gsize lo, gsize hi)
  *
  * Threads take one slab of planes each, in opposite directions on
  * neighbouring slabs, and wait at the slab borders for the neighbour's
- * stage counter. */
+ * stage counter. Where the planes are so large that each thread's few
+ * planes in flight would crowd the others' out of the shared cache, they
+ * take a share of the stages instead and follow each other through all
+ * planes (pass_member_pipeline). */
 
 typedef enum
 {

@@ -13,10 +13,11 @@
  * cubic voxels keep unit conductances. Two voxels of different conductivity
  * are two half-voxel conductors in series (a harmonic mean).
  *
- * Conjugate gradients in double precision on the compact list of active
- * voxels, preconditioned by one W-cycle of aggregation multigrid in single
- * precision (cbd-multigrid.c), on all cores with bit-identical results for
- * any thread count (cbd-parallel.c).
+ * Conjugate gradients on the compact list of active voxels, with the
+ * potential, the residual and every reduction in double precision (the
+ * search direction in single), preconditioned by one W-cycle of
+ * aggregation multigrid in single precision (cbd-multigrid.c), on all
+ * cores with bit-identical results for any thread count (cbd-parallel.c).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
