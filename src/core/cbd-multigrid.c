@@ -6,8 +6,8 @@
  * each coupled only to unknowns of its 6 neighbouring cells, and is
  * smoothed by red-black Gauss-Seidel: red then black before the coarse
  * correction, black then red after it, which keeps the V-cycle symmetric as
- * conjugate gradients need. The coarse correction is scaled by 2, the usual
- * remedy for the too-weak correction of unsmoothed aggregation. Each coarse
+ * conjugate gradients need. The coarse correction is scaled by about 2, the
+ * usual remedy for the too-weak correction of unsmoothed aggregation. Each coarse
  * problem is solved by two cycles (a W-cycle), which stays symmetric too. The
  * coarsest level is factorised densely (Cholesky).
  *
@@ -51,7 +51,15 @@
 
 #define MAX_LEVELS 24
 #define COARSEST_SIZE 150      /* unknowns factorised directly */
-#define COARSE_SCALE 2.0f
+/* The coarse correction's scale, into level 0 and into the coarser
+ * levels: 2 is the usual remedy for the too-weak correction of unsmoothed
+ * aggregation; on the coarser levels, whose aggregates span more cells,
+ * 2.1 takes as many iterations or one fewer in every case measured (the
+ * 128³ cutout 16 → 15 over three axes, the CAM phase 7 → 6, random fields
+ * of 30 and 50 % 7 → 6 and 5 → 4), while 2.2 already costs the CBD phase
+ * two more (8 → 10). */
+#define FINE_CORRECTION_SCALE 2.0f
+#define COARSE_CORRECTION_SCALE 2.1f
 #define FINE_SWEEPS 3          /* red-black sweeps per side on the finest level */
 /* The same when the finest level is a list: its sweeps gather through
  * indices and cost more per unknown than the box's, so fewer of them and a
@@ -109,6 +117,7 @@ typedef struct
   gint32        *aggregate;     /* unknown → coarse unknown */
   double        *cholesky;      /* coarsest level: n×n lower factor, then n of scratch */
   guint          sweeps;
+  float          correction_scale;
   gboolean       pipeline;      /* passes as pipelines of stages, not slabs of planes */
   /* Unknowns of plane z (the grid's slowest axis): red ones from
    * plane_start[z] to plane_start[z + 1], black ones from
@@ -467,7 +476,7 @@ box_prolong_split (const Level *lv, const Level *coarse, gsize z)
   float *restrict x = lv->box.x;
 
   for (gsize k = lv->split_cell_start[z]; k < lv->split_cell_start[z + 1]; k++)
-    x[lv->split_cell_position[k]] += COARSE_SCALE * coarse->x[lv->split_cell_coarse[k]];
+    x[lv->split_cell_position[k]] += lv->correction_scale * coarse->x[lv->split_cell_coarse[k]];
 }
 
 static void
@@ -476,9 +485,10 @@ prolong_range (const Level *lv, const Level *coarse, gsize lo, gsize hi)
   float *restrict x = lv->x;
   const gint32 *restrict aggregate = lv->aggregate;
   const float *restrict coarse_x = coarse->x;
+  const float scale = lv->correction_scale;
 
   for (gsize i = lo; i < hi; i++)
-    x[i] += COARSE_SCALE * coarse_x[aggregate[i]];
+    x[i] += scale * coarse_x[aggregate[i]];
 }
 
 /* Smoothing passes ----------------------------------------------------------
@@ -558,7 +568,7 @@ stage_run (const Pass *pass, Stage stage, gsize z)
         cbd_mg_box_residual_plane (&lv->box, z);
         return;
       case STAGE_PROLONG:
-        cbd_mg_box_prolong_plane (&lv->box, z, COARSE_SCALE);
+        cbd_mg_box_prolong_plane (&lv->box, z, lv->correction_scale);
         box_prolong_split (lv, pass->coarse, z);
         return;
       case STAGE_GATHER:
@@ -1977,6 +1987,7 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       Level *lv = &mg->level[l];
 
       lv->sweeps = l > 0 ? COARSE_SWEEPS : top_on_box ? FINE_SWEEPS : FINE_LIST_SWEEPS;
+      lv->correction_scale = l > 0 ? COARSE_CORRECTION_SCALE : FINE_CORRECTION_SCALE;
       if (lv->plane_start == NULL && !level_find_planes (lv))
         return NULL;
       lv->pipeline = level_window_bytes (lv, l == 0 && top_on_box) > PIPELINE_MIN_WINDOW;
