@@ -124,6 +124,7 @@ typedef struct
    * plane_start[nz + 1 + z] to plane_start[nz + 2 + z]. */
   gsize         *plane_start;
   gint          *plane_done;    /* stages finished per plane during a pass */
+  double        *plane_dot;     /* level 0: b·x per plane, as the cycle leaves x */
   /* Level 0 on the full box (cbd-multigrid-box.h), or box.x == NULL; its
    * x and b (the solver's vectors) are copied in and out. */
   CbdMgBox       box;
@@ -518,7 +519,8 @@ typedef enum
   STAGE_BLACK,
   STAGE_RESIDUAL,
   STAGE_PROLONG,
-  STAGE_GATHER,      /* level 0 on the box: x out of the box to the solver */
+  STAGE_GATHER,      /* level 0 on the box: x out of the box to the solver, and b·x */
+  STAGE_DOT,         /* level 0 as a list: b·x */
 } Stage;
 
 #define MAX_STAGES (4 * MAX (FINE_SWEEPS, COARSE_SWEEPS) + 4)
@@ -574,13 +576,22 @@ stage_run (const Pass *pass, Stage stage, gsize z)
       case STAGE_GATHER:
         {
           const guint32 *restrict position = lv->box_position;
+          const float *restrict b = lv->b;
           float *restrict x = lv->x;
           const float *restrict box_x = lv->box.x;
+          double dot = 0.0;
 
           for (gsize i = red_lo; i < red_hi; i++)
-            x[i] = box_x[position[i]];
+            {
+              x[i] = box_x[position[i]];
+              dot += (double) b[i] * x[i];
+            }
           for (gsize i = black_lo; i < black_hi; i++)
-            x[i] = box_x[position[i]];
+            {
+              x[i] = box_x[position[i]];
+              dot += (double) b[i] * x[i];
+            }
+          lv->plane_dot[z] = dot;
         }
         return;
       default:
@@ -607,6 +618,17 @@ stage_run (const Pass *pass, Stage stage, gsize z)
       /* Red only: the black half-sweep that follows (post-smoothing
        * starts with one) recomputes the black unknowns from the red. */
       prolong_range (lv, pass->coarse, red_lo, red_hi);
+      break;
+    case STAGE_DOT:
+      {
+        double dot = 0.0;
+
+        for (gsize i = red_lo; i < red_hi; i++)
+          dot += (double) lv->b[i] * lv->x[i];
+        for (gsize i = black_lo; i < black_hi; i++)
+          dot += (double) lv->b[i] * lv->x[i];
+        lv->plane_dot[z] = dot;
+      }
       break;
     default:
       g_assert_not_reached ();
@@ -755,6 +777,7 @@ level_clear (Level *lv)
   g_free (lv->cholesky);
   g_free (lv->plane_start);
   g_free (lv->plane_done);
+  g_free (lv->plane_dot);
   g_free (lv->box.x);
   g_free (lv->box.b);
   g_free (lv->box.inverse);
@@ -1691,7 +1714,8 @@ level_find_planes (Level *lv)
 
   lv->plane_start = g_try_new0 (gsize, 2 * (nz + 1));
   lv->plane_done = g_try_new0 (gint, MAX (nz, 1));
-  if (lv->plane_start == NULL || lv->plane_done == NULL)
+  lv->plane_dot = g_try_new0 (double, MAX (nz, 1));
+  if (lv->plane_start == NULL || lv->plane_done == NULL || lv->plane_dot == NULL)
     return FALSE;
   for (guint colour = 0; colour < 2; colour++)
     {
@@ -2144,21 +2168,30 @@ cycle (CbdMultigrid *mg, guint l, gboolean from_zero)
       pass_add (&post, STAGE_BLACK);
       pass_add (&post, STAGE_RED);
     }
-  if (level_on_box (lv) && l == 0)
-    pass_add (&post, STAGE_GATHER);
+  if (l == 0)
+    pass_add (&post, level_on_box (lv) ? STAGE_GATHER : STAGE_DOT);
   pass_run (mg, &post);
 }
 
-void
+double
 cbd_multigrid_apply (CbdMultigrid *mg,
                      const float  *r,
                      float        *z)
 {
   Level *top = &mg->level[0];
+  double dot = 0.0;
 
   top->b = (float *) r;
   top->x = z;
   cycle (mg, 0, TRUE);
+  /* The last pass summed r·z per plane, unless there was none. */
+  if (mg->n_levels == 1)
+    for (gsize i = 0; i < top->n; i++)
+      dot += (double) r[i] * z[i];
+  else
+    for (gsize plane = 0; plane < top->dims[2]; plane++)
+      dot += top->plane_dot[plane];
   top->b = NULL;
   top->x = NULL;
+  return dot;
 }

@@ -90,8 +90,10 @@ gsize         cbd_multigrid_get_aggregate  (const CbdMultigrid *multigrid,
                                             guint               l,
                                             gsize               i);
 
-/* z = M⁻¹ r (one symmetric W-cycle). @z holds n + 1 values; z[n] stays 0. */
-void          cbd_multigrid_apply (CbdMultigrid      *multigrid,
+/* z = M⁻¹ r (one symmetric W-cycle); returns r·z, summed in double
+ * precision in the same order for any number of threads. @z holds n + 1
+ * values; z[n] stays 0. */
+double        cbd_multigrid_apply (CbdMultigrid      *multigrid,
                                    const float       *r,
                                    float             *z);
 

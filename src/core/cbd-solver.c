@@ -715,19 +715,6 @@ update_chunk (gpointer data, gsize lo, gsize hi)
 }
 
 static double
-rz_chunk (gpointer data, gsize lo, gsize hi)
-{
-  const Cg *cg = data;
-  const double *restrict r = cg->r;
-  const float *restrict z = cg->z;
-  double rz = 0.0;
-
-  for (gsize i = lo; i < hi; i++)
-    rz += r[i] * z[i];
-  return rz;
-}
-
-static double
 direction_chunk (gpointer data, gsize lo, gsize hi)
 {
   const Cg *cg = data;
@@ -740,22 +727,14 @@ direction_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
-/* The first direction, p = z, and r·z. */
+/* The first direction, p = z. */
 static double
 first_direction_chunk (gpointer data, gsize lo, gsize hi)
 {
   const Cg *cg = data;
-  float *restrict p = cg->p;
-  const double *restrict r = cg->r;
-  const float *restrict z = cg->z;
-  double rz = 0.0;
 
-  for (gsize i = lo; i < hi; i++)
-    {
-      p[i] = z[i];
-      rz += r[i] * z[i];
-    }
-  return rz;
+  memcpy (cg->p + lo, cg->z + lo, (hi - lo) * sizeof (float));
+  return 0.0;
 }
 
 /* The start: the potential of a homogeneous block, a linear ramp along the
@@ -893,7 +872,7 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
   double *x = vectors->x;
   float *p = vectors->p, *z = vectors->z, *r_single = vectors->r_single;
   Cg cg = { problem, system, x, vectors->r, vectors->q, p, z, r_single, 0.0, 0.0, 0.0 };
-  double rz = 0.0, rr, residual;
+  double rz = 0.0, rz_next, rr, residual;
   guint iteration = 0;
   gboolean measured;
 
@@ -921,18 +900,17 @@ solve_system (const Problem *problem, const System *system, const CbdSolverOptio
 
       /* The next direction from the preconditioned residual, only once it
        * is known to be needed: after the last step it would be wasted (a
-       * whole cycle per axis). */
-      cbd_multigrid_apply (*multigrid, r_single, z);
+       * whole cycle per axis). The cycle sums r·z as it leaves z (with r
+       * rounded to single precision, as the cycle sees it). */
+      rz_next = cbd_multigrid_apply (*multigrid, r_single, z);
       if (iteration == 0)
-        rz = cbd_parallel_for (parallel, n, first_direction_chunk, &cg);
+        cbd_parallel_for (parallel, n, first_direction_chunk, &cg);
       else
         {
-          double rz_next = cbd_parallel_for (parallel, n, rz_chunk, &cg);
-
           cg.alpha = rz_next / rz;
-          rz = rz_next;
           cbd_parallel_for (parallel, n, direction_chunk, &cg);
         }
+      rz = rz_next;
 
       cg.alpha = rz / cbd_parallel_for (parallel, n, matvec_chunk, &cg);
       rr = cbd_parallel_for (parallel, n, update_chunk, &cg);
