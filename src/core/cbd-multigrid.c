@@ -948,6 +948,7 @@ typedef struct
   gint32  *parent;         /* union-find over the fine unknowns, within blocks */
   gint32  *count;          /* per block: its aggregates, then its next coarse unknown */
   guint8  *mask;           /* level 0: per block, which of its cells are unknowns */
+  gsize   *plane_first;    /* while numbering: per plane of blocks, its first red and black */
   gboolean connected;      /* aggregates are the connected parts of blocks */
   /* Links of coarse rows beyond their 6 slots, as the threads meet them. */
   GMutex     extra_lock;
@@ -1276,37 +1277,85 @@ store_extra_links (CoarsenJob *job)
   return TRUE;
 }
 
+/* Each plane of blocks' count of red and black aggregates. */
+static double
+count_plane_aggregates (gpointer data, gsize lo, gsize hi)
+{
+  CoarsenJob *job = data;
+  const gsize *cd = job->cd;
+
+  for (gsize z = lo; z < hi; z++)
+    {
+      gsize count[2] = { 0, 0 }, c = z * cd[0] * cd[1];
+
+      for (gsize y = 0; y < cd[1]; y++)
+        for (gsize x = 0; x < cd[0]; x++, c++)
+          count[(x + y + z) & 1] += (gsize) job->count[c];
+      job->plane_first[2 * z] = count[0];
+      job->plane_first[2 * z + 1] = count[1];
+    }
+  return 0.0;
+}
+
+/* Each block's first coarse unknown from its plane's first ones. */
+static double
+number_plane_aggregates (gpointer data, gsize lo, gsize hi)
+{
+  CoarsenJob *job = data;
+  const gsize *cd = job->cd;
+  guint32 *own_cell = job->coarse->own_cell;
+
+  for (gsize z = lo; z < hi; z++)
+    {
+      gsize next[2] = { job->plane_first[2 * z], job->plane_first[2 * z + 1] };
+      gsize c = z * cd[0] * cd[1];
+
+      for (gsize y = 0; y < cd[1]; y++)
+        for (gsize x = 0; x < cd[0]; x++, c++)
+          {
+            gsize *first = &next[(x + y + z) & 1];
+            gint32 parts = job->count[c];
+
+            job->count[c] = (gint32) *first;
+            for (gint32 p = 0; p < parts; p++)
+              own_cell[(*first)++] = (guint32) c;
+          }
+    }
+  return 0.0;
+}
+
 /* Turns count[] (each block's number of aggregates) into each block's
  * first coarse unknown, red blocks (even coordinate sum) first, then black
  * ones, each in grid order, and gives every coarse unknown its block as
- * its cell. Returns the number of coarse unknowns, or 0 when out of
- * memory. */
+ * its cell; by planes of blocks on all threads. Returns the number of
+ * coarse unknowns, or 0 when out of memory. */
 static gsize
-number_blocks (CoarsenJob *job, gsize *n_red)
+number_blocks (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 {
-  const gsize *cd = job->cd;
-  gsize n = 0, n_cells = cd[0] * cd[1] * cd[2];
+  gsize nz = job->cd[2], n = 0;
+  g_autofree gsize *plane_first = job->plane_first = g_try_new (gsize, 2 * MAX (nz, 1));
 
-  for (gsize c = 0; c < n_cells; c++)
-    n += (gsize) job->count[c];
-  job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
-  if (job->coarse->own_cell == NULL)
+  if (plane_first == NULL)
     return 0;
-  n = 0;
-  for (guint colour = 0; colour < 2; colour++)
-    for (gsize z = 0, c = 0; z < cd[2]; z++)
-      for (gsize y = 0; y < cd[1]; y++)
-        for (gsize x = 0; x < cd[0]; x++, c++)
-          if (((x + y + z) & 1) == colour)
-            {
-              gint32 parts = job->count[c];
+  cbd_parallel_for (parallel, nz, count_plane_aggregates, job);
+  *n_red = 0;
+  for (gsize z = 0; z < nz; z++)
+    *n_red += plane_first[2 * z];
+  for (gsize z = 0, red = 0, black = *n_red; z < nz; z++)
+    {
+      gsize n_plane_red = plane_first[2 * z], n_plane_black = plane_first[2 * z + 1];
 
-              job->count[c] = (gint32) n;
-              *n_red += colour == 0 ? (gsize) parts : 0;
-              for (gint32 p = 0; p < parts; p++)
-                job->coarse->own_cell[n++] = (guint32) c;
-            }
-  return n;
+      plane_first[2 * z] = red;
+      plane_first[2 * z + 1] = black;
+      red += n_plane_red;
+      black += n_plane_black;
+      n = black;
+    }
+  job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
+  if (job->coarse->own_cell != NULL)
+    cbd_parallel_for (parallel, nz, number_plane_aggregates, job);
+  job->plane_first = NULL;
+  return job->coarse->own_cell != NULL ? n : 0;
 }
 
 /* Numbers the aggregates of @job by a union-find, within a block by their
@@ -1334,7 +1383,7 @@ number_coarse (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
         break;
       job->connected = FALSE;
     }
-  if ((n = number_blocks (job, n_red)) == 0)
+  if ((n = number_blocks (parallel, job, n_red)) == 0)
     return 0;
   coarsen_run (parallel, job, number_aggregates);
   return n;
@@ -1510,6 +1559,29 @@ add_block_links (gpointer data, guint member, guint n_members)
         }
 }
 
+/* The parts of blocks [lo, hi), from their masks. */
+static double
+count_block_parts (gpointer data, gsize lo, gsize hi)
+{
+  const CoarsenJob *job = data;
+  gsize parts = 0;
+
+  for (gsize c = lo; c < hi; c++)
+    parts += block_parts.n_parts[job->mask[c]];
+  return (double) parts;
+}
+
+/* Each block's number of aggregates: its parts, or 1 for a whole block. */
+static double
+set_block_counts (gpointer data, gsize lo, gsize hi)
+{
+  CoarsenJob *job = data;
+
+  for (gsize c = lo; c < hi; c++)
+    job->count[c] = job->connected ? block_parts.n_parts[job->mask[c]] : job->mask[c] != 0;
+  return 0.0;
+}
+
 /* number_coarse for level 0 by the table. */
 static gsize
 number_coarse_top (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
@@ -1518,12 +1590,10 @@ number_coarse_top (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 
   block_parts_init ();
   coarsen_run (parallel, job, mark_cells);
-  for (gsize c = 0; c < n_cells; c++)
-    parts += block_parts.n_parts[job->mask[c]];
+  parts = (gsize) cbd_parallel_for (parallel, n_cells, count_block_parts, job);
   job->connected = parts <= MAX_COARSE_FRACTION * job->fine->n;
-  for (gsize c = 0; c < n_cells; c++)
-    job->count[c] = job->connected ? block_parts.n_parts[job->mask[c]] : job->mask[c] != 0;
-  if ((n = number_blocks (job, n_red)) == 0)
+  cbd_parallel_for (parallel, n_cells, set_block_counts, job);
+  if ((n = number_blocks (parallel, job, n_red)) == 0)
     return 0;
   coarsen_run (parallel, job, number_parts);
   return n;
@@ -1810,6 +1880,29 @@ box_place_chunk (gpointer data, gsize lo, gsize hi)
   return 0.0;
 }
 
+/* Where each unknown of the next level finds its block: in the dense grid
+ * of blocks for the prolongation, in the box's red residual rows for the
+ * restriction. */
+static double
+box_place_coarse_chunk (gpointer data, gsize lo, gsize hi)
+{
+  const LevelJob *job = data;
+  Level *lv = job->level;
+  const Level *coarse = job->coarse;
+  gsize half_up = lv->box.half_up, cy = (lv->dims[1] + 1) / 2, ny = lv->dims[1];
+  CbdGridWalker walker;
+
+  cbd_grid_walker_init (&walker, coarse->dims);
+  for (gsize I = lo; I < hi; I++)
+    {
+      const gsize *xyz = cbd_grid_walk (&walker, coarse->cell[I]);
+
+      lv->coarse_dense[I] = (guint32) (xyz[0] + half_up * (xyz[1] + cy * xyz[2]));
+      lv->coarse_residual[I] = (guint32) (xyz[0] + half_up * (2 * xyz[1] + (ny + 1) * 2 * xyz[2]));
+    }
+  return 0.0;
+}
+
 /* The lists for the members of split blocks (see Level): their aggregates
  * are marked SPLIT in coarse_residual. FALSE when out of memory. */
 static gboolean
@@ -1903,7 +1996,6 @@ box_setup (CbdMultigrid *mg)
   CbdMgBox *box = &lv->box;
   const gsize *dims = lv->dims;
   gsize cy = (dims[1] + 1) / 2, cz = (dims[2] + 1) / 2;
-  CbdGridWalker walker;
 
   box->row = cbd_mg_box_row_stride (dims[0], &box->half_up);
   box->plane = box->row * (dims[1] + 2);
@@ -1923,14 +2015,11 @@ box_setup (CbdMultigrid *mg)
     return FALSE;
 
   cbd_parallel_for (mg->parallel, lv->n, box_place_chunk, lv);
-  cbd_grid_walker_init (&walker, coarse->dims);
-  for (gsize I = 0; I < coarse->n; I++)
-    {
-      const gsize *xyz = cbd_grid_walk (&walker, coarse->cell[I]);
+  {
+    LevelJob job = { lv, coarse };
 
-      lv->coarse_dense[I] = (guint32) (xyz[0] + box->half_up * (xyz[1] + cy * xyz[2]));
-      lv->coarse_residual[I] = (guint32) (xyz[0] + box->half_up * (2 * xyz[1] + (dims[1] + 1) * 2 * xyz[2]));
-    }
+    cbd_parallel_for (mg->parallel, coarse->n, box_place_coarse_chunk, &job);
+  }
   return box_split_setup (lv, coarse);
 }
 
