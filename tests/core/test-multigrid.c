@@ -605,7 +605,8 @@ check_levels (const CbdMultigrid *mg, const TestGrid *grid, Shape *shape)
 /* M⁻¹ applied to random vectors, as conjugate gradients needs it: the
  * same bits for any number of threads, symmetric (u·Mv = v·Mu; a
  * restriction that is not the prolongation's transpose, split blocks
- * included, breaks this) and positive. */
+ * included, breaks this) and positive, and the u·Mu it returns the one
+ * summed here. */
 static void
 check_cycle (const TestGrid *grid, CbdMultigrid *mg)
 {
@@ -616,7 +617,7 @@ check_cycle (const TestGrid *grid, CbdMultigrid *mg)
   g_autofree float *mu_alone = g_new0 (float, n + 1);
   g_autoptr(CbdParallel) one = cbd_parallel_new (1);
   g_autoptr(CbdMultigrid) alone = cbd_multigrid_new (&grid->matrix, one);
-  double u_mv = 0.0, v_mu = 0.0, u_mu = 0.0, v_mv = 0.0;
+  double u_mv = 0.0, v_mu = 0.0, u_mu = 0.0, v_mv = 0.0, returned;
 
   for (gsize i = 0; i < n; i++)
     {
@@ -624,7 +625,7 @@ check_cycle (const TestGrid *grid, CbdMultigrid *mg)
       v[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
     }
   u[n] = v[n] = 0.0f;
-  cbd_multigrid_apply (mg, u, mu);
+  returned = cbd_multigrid_apply (mg, u, mu);
   cbd_multigrid_apply (mg, v, mv);
   g_assert_nonnull (alone);
   cbd_multigrid_apply (alone, u, mu_alone);
@@ -638,6 +639,7 @@ check_cycle (const TestGrid *grid, CbdMultigrid *mg)
     }
   g_assert_true (isfinite (u_mv) && isfinite (v_mu));
   g_assert_cmpfloat (u_mu, >, 0.0);
+  g_assert_cmpfloat_with_epsilon (returned, u_mu, 1e-12 * u_mu);
   g_assert_cmpfloat (v_mv, >, 0.0);
   g_assert_cmpfloat (fabs (u_mv - v_mu), <=, 1e-5 * sqrt (u_mu * v_mv));
 }
