@@ -993,13 +993,20 @@ find_root (gint32 *parent, gint32 i)
   return i;
 }
 
+/* The block of the cell at @xyz. */
+static inline gsize
+block_of (const CoarsenJob *job, const gsize *xyz)
+{
+  const gsize *cd = job->cd;
+
+  return xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
+}
+
 /* Each unknown keeps its block in aggregate[] for now. */
 static void
 find_block (CoarsenJob *job, gsize i, const gsize *xyz)
 {
-  const gsize *cd = job->cd;
-
-  job->fine->aggregate[i] = (gint32) (xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2)));
+  job->fine->aggregate[i] = (gint32) block_of (job, xyz);
   job->parent[i] = (gint32) i;
 }
 
@@ -1449,21 +1456,17 @@ octant_bit (const gsize *xyz)
   return (guint) ((xyz[0] & 1) | (xyz[1] & 1) << 1 | (xyz[2] & 1) << 2);
 }
 
-/* Each unknown's block in aggregate[], each block's cells in mask[]. */
+/* Each block's cells in mask[]. */
 static void
 mark_cell (CoarsenJob *job, gsize i, const gsize *xyz)
 {
-  const gsize *cd = job->cd;
-  gsize block = xyz[0] / 2 + cd[0] * (xyz[1] / 2 + cd[1] * (xyz[2] / 2));
-
-  job->fine->aggregate[i] = (gint32) block;
-  job->mask[block] |= (guint8) (1u << octant_bit (xyz));
+  job->mask[block_of (job, xyz)] |= (guint8) (1u << octant_bit (xyz));
 }
 
 static void
 number_part (CoarsenJob *job, gsize i, const gsize *xyz)
 {
-  gint32 block = job->fine->aggregate[i];
+  gsize block = block_of (job, xyz);
 
   job->fine->aggregate[i] = job->count[block]
                           + (job->connected ? block_parts.part_of[job->mask[block]][octant_bit (xyz)] : 0);
