@@ -134,6 +134,30 @@ cbd_grid_try_alloc (gsize n, gsize size, gboolean zero)
   return block;
 }
 
+/* Red-black numbering by planes: @plane_first holds per plane z its
+ * count of red ([2 z]) and black ([2 z + 1]) items and receives, in their
+ * place, the number of each plane's first red and first black one, all
+ * red before all black. Returns the total; *@n_red the red ones. */
+static inline gsize
+cbd_grid_number_planes (gsize *plane_first, gsize nz, gsize *n_red)
+{
+  gsize red = 0, black = 0;
+
+  for (gsize z = 0; z < nz; z++)
+    black += plane_first[2 * z];
+  *n_red = black;
+  for (gsize z = 0; z < nz; z++)
+    {
+      gsize n_plane_red = plane_first[2 * z], n_plane_black = plane_first[2 * z + 1];
+
+      plane_first[2 * z] = red;
+      plane_first[2 * z + 1] = black;
+      red += n_plane_red;
+      black += n_plane_black;
+    }
+  return black;
+}
+
 #define cbd_grid_try_new(type, n)  ((type *) cbd_grid_try_alloc ((n), sizeof (type), FALSE))
 #define cbd_grid_try_new0(type, n) ((type *) cbd_grid_try_alloc ((n), sizeof (type), TRUE))
 

@@ -1339,25 +1339,13 @@ number_plane_aggregates (gpointer data, gsize lo, gsize hi)
 static gsize
 number_blocks (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 {
-  gsize nz = job->cd[2], n = 0;
+  gsize nz = job->cd[2], n;
   g_autofree gsize *plane_first = job->plane_first = g_try_new (gsize, 2 * MAX (nz, 1));
 
   if (plane_first == NULL)
     return 0;
   cbd_parallel_for (parallel, nz, count_plane_aggregates, job);
-  *n_red = 0;
-  for (gsize z = 0; z < nz; z++)
-    *n_red += plane_first[2 * z];
-  for (gsize z = 0, red = 0, black = *n_red; z < nz; z++)
-    {
-      gsize n_plane_red = plane_first[2 * z], n_plane_black = plane_first[2 * z + 1];
-
-      plane_first[2 * z] = red;
-      plane_first[2 * z + 1] = black;
-      red += n_plane_red;
-      black += n_plane_black;
-      n = black;
-    }
+  n = cbd_grid_number_planes (plane_first, nz, n_red);
   job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
   if (job->coarse->own_cell != NULL)
     cbd_parallel_for (parallel, nz, number_plane_aggregates, job);

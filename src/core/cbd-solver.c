@@ -542,24 +542,13 @@ build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_
   const gsize *dims = problem->dims;
   g_autofree gsize *plane_first = g_try_new (gsize, 2 * dims[2]);
   Numbering numbering = { problem, marks, faces, active_index, plane_first };
-  gsize n = 0, n_red = 0;
+  gsize n, n_red;
 
   system_clear (system);
   if (plane_first == NULL)
     return out_of_memory (error, "linear system");
   cbd_parallel_for (parallel, dims[2], count_plane_unknowns, &numbering);
-  for (gsize z = 0; z < dims[2]; z++)
-    n_red += plane_first[2 * z];
-  for (gsize z = 0, red = 0, black = n_red; z < dims[2]; z++)
-    {
-      gsize n_plane_red = plane_first[2 * z], n_plane_black = plane_first[2 * z + 1];
-
-      plane_first[2 * z] = red;
-      plane_first[2 * z + 1] = black;
-      red += n_plane_red;
-      black += n_plane_black;
-      n = black;
-    }
+  n = cbd_grid_number_planes (plane_first, dims[2], &n_red);
   if (n >= G_MAXINT32 - 1)
     {
       g_set_error (error, CBD_SOLVER_ERROR, CBD_SOLVER_ERROR_TOO_LARGE,
