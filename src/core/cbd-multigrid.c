@@ -6,10 +6,10 @@
  * each coupled only to unknowns of its 6 neighbouring cells, and is
  * smoothed by red-black Gauss-Seidel: red then black before the coarse
  * correction, black then red after it, which keeps the V-cycle symmetric as
- * conjugate gradients need. The coarse correction is scaled by about 2, the
- * usual remedy for the too-weak correction of unsmoothed aggregation. Each coarse
- * problem is solved by two cycles (a W-cycle), which stays symmetric too. The
- * coarsest level is factorised densely (Cholesky).
+ * conjugate gradients need. The coarse correction is scaled by about 2,
+ * the usual remedy for the too-weak correction of unsmoothed aggregation.
+ * Each coarse problem is solved by two cycles (a W-cycle), which stays
+ * symmetric too. The coarsest level is factorised densely (Cholesky).
  *
  * The vectors are single precision: a preconditioner only has to be a good
  * approximation, and halving the bytes moved is what makes it fast.
@@ -233,10 +233,12 @@ slot_sum (const gint32 *n6, const float *g6, const float *x)
          + (g6[4] * x[n6[4]] + g6[5] * x[n6[5]]);
 }
 
-/* @sum plus unknown i's extra links weighted by their conductances. */
+/* Unknown i's extra links weighted by their conductances. */
 static inline float
-extra_sum (const Level *a, const float *x, gsize i, float sum)
+extra_sum (const Level *a, const float *x, gsize i)
 {
+  float sum = 0.0f;
+
   for (gsize k = a->extra_start[i]; k < a->extra_start[i + 1]; k++)
     sum += a->extra_value[k] * x[a->extra_column[k]];
   return sum;
@@ -331,7 +333,7 @@ sweep_range (const Level *lv, gsize first, gsize last)
         {
           gsize i = (gsize) lv->extra_row[k];
 
-          x[i] += extra_sum (lv, x, i, 0.0f) * inverse[i];
+          x[i] += extra_sum (lv, x, i) * inverse[i];
         }
     }
 }
@@ -373,7 +375,7 @@ residual_range (const Level *lv, gsize lo, gsize hi)
       for (gsize i = lo; i < hi; i++)
         r[i] = b[i] - diagonal[i] * x[i] + slot_sum (&nb[6 * i], &g[6 * i], x);
       for (gsize k = first_extra_row (lv, lo); k < lv->n_extra_rows && (gsize) lv->extra_row[k] < hi; k++)
-        r[lv->extra_row[k]] += extra_sum (lv, x, (gsize) lv->extra_row[k], 0.0f);
+        r[lv->extra_row[k]] += extra_sum (lv, x, (gsize) lv->extra_row[k]);
     }
 }
 
@@ -1529,12 +1531,12 @@ add_block_links (gpointer data, guint member, guint n_members)
                   (block_parts.n_parts[mask] == 1 && block_parts.n_parts[other_mask] == 1))
                 {
                   /* One part on each side: all the links join the same two. */
-                  float count = 0.0f;
+                  float n_links = 0.0f;
 
                   for (guint bits = linked; bits != 0; bits &= bits - 1)
-                    count += 1.0f;
-                  add_coarse_link (job, first, J0, count * g, k, 0, k);
-                  coarse->diagonal[first] += count * g;
+                    n_links += 1.0f;
+                  add_coarse_link (job, first, J0, n_links * g, k, 0, k);
+                  coarse->diagonal[first] += n_links * g;
                   continue;
                 }
               for (guint bits = linked; bits != 0; bits &= bits - 1)
