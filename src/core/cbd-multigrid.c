@@ -15,7 +15,7 @@
  * approximation, and halving the bytes moved is what makes it fast.
  *
  * The solve is bound by memory traffic, so two layouts and one schedule
- * serve it:
+ * (in two forms) serve it:
  * - a level is a list of unknowns (red first, then black, each in grid
  *   order) with 6 link slots each (and a side table for the rare coarse
  *   unknown with more links), or, for a level 0 with uniform conductances
@@ -25,9 +25,10 @@
  * - every pre-smoothing (its half-sweeps and the residual) and every
  *   post-smoothing (the prolongation and its half-sweeps) is one wavefront
  *   through the planes of the level, so the planes it works on stay in cache
- *   between stages (see "Smoothing passes" below). The arithmetic is that of
- *   the stages one after the other, so results do not depend on the number
- *   of threads.
+ *   between stages (see "Smoothing passes" below): the threads take slabs
+ *   of planes, or, where planes are large, shares of the stages. The
+ *   arithmetic is that of the stages one after the other, so results do
+ *   not depend on the number of threads.
  *
  * The solver drives one axis after another through the same unknowns, so
  * the hierarchy is built without the driven faces' terms in its diagonals,
@@ -699,17 +700,26 @@ pass_member_pipeline (gpointer data, guint member, guint n_members)
 {
   const Pass *pass = data;
   const Level *lv = pass->level;
-  gsize nz = lv->dims[2], k0 = 0, k1, total = 0, sum = 0;
+  gsize nz = lv->dims[2], k0 = pass->n_stages, k1 = pass->n_stages, total = 0, sum = 0;
   gint *done = lv->plane_done;
 
   for (guint k = 0; k < pass->n_stages; k++)
     total += stage_weight (pass->stage[k]);
-  /* Member m takes the stages that start in its share of the weight. */
-  for (k1 = 0; k1 < pass->n_stages && sum * n_members < total * (member + 1); k1++)
+  /* Member m takes the stages whose middles fall in its share of the
+   * weight, [k0, k1). */
+  for (guint k = 0; k < pass->n_stages; k++)
     {
-      if (sum * n_members < total * member)
-        k0 = k1 + 1;
-      sum += stage_weight (pass->stage[k1]);
+      gsize w = stage_weight (pass->stage[k]);
+      gsize owner = (2 * sum + w) * n_members / (2 * total);
+
+      if (owner >= member && k0 == pass->n_stages)
+        k0 = k;
+      if (owner > member)
+        {
+          k1 = k;
+          break;
+        }
+      sum += w;
     }
   for (gsize t = 0; t + k0 < nz + k1; t++)
     for (gsize k = k0; k < k1 && k - k0 <= t; k++)
@@ -934,8 +944,9 @@ level_base_diagonal (const Level *lv, gsize i)
  * red unknowns, then the black ones: every block sees its members in the
  * same order as one thread would, and no two threads write the same block. */
 
-/* A link of coarse unknown @row beyond its 6 slots; @member and @k (the
- * fine unknown and its link that added it) order them as one thread would. */
+/* A link of coarse unknown @row beyond its 6 slots; @member and @k order
+ * them as one thread would: the fine unknown and its link that added it,
+ * or, by blocks (add_block_links), the octant and the direction. */
 typedef struct
 {
   gint32 row, to, member;
@@ -1346,11 +1357,11 @@ number_blocks (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 
   if (plane_first == NULL)
     return 0;
-  cbd_parallel_for (parallel, nz, count_plane_aggregates, job);
+  cbd_parallel_for_large (parallel, nz, count_plane_aggregates, job);
   n = cbd_grid_number_planes (plane_first, nz, n_red);
   job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
   if (job->coarse->own_cell != NULL)
-    cbd_parallel_for (parallel, nz, number_plane_aggregates, job);
+    cbd_parallel_for_large (parallel, nz, number_plane_aggregates, job);
   job->plane_first = NULL;
   return job->coarse->own_cell != NULL ? n : 0;
 }

@@ -124,16 +124,18 @@ loop_join (Loop *loop)
   g_cond_clear (&loop->cond);
 }
 
-double
-cbd_parallel_for (CbdParallel  *parallel,
-                  gsize         n,
-                  CbdChunkFunc  func,
-                  gpointer      data)
+/* cbd_parallel_for on this thread alone when @n < @min_items. */
+static double
+parallel_for (CbdParallel  *parallel,
+              gsize         n,
+              gsize         min_items,
+              CbdChunkFunc  func,
+              gpointer      data)
 {
   Loop loop = { .func = func, .data = data, .n = n };
   double sum = 0.0;
 
-  if (parallel == NULL || parallel->pool == NULL || n < PARALLEL_MIN_ITEMS)
+  if (parallel == NULL || parallel->pool == NULL || n < min_items)
     loop_run_chunks (&loop);
   else
     {
@@ -148,6 +150,24 @@ cbd_parallel_for (CbdParallel  *parallel,
   for (guint c = 0; c < CBD_PARALLEL_CHUNKS; c++)
     sum += loop.partial[c];
   return sum;
+}
+
+double
+cbd_parallel_for (CbdParallel  *parallel,
+                  gsize         n,
+                  CbdChunkFunc  func,
+                  gpointer      data)
+{
+  return parallel_for (parallel, n, PARALLEL_MIN_ITEMS, func, data);
+}
+
+double
+cbd_parallel_for_large (CbdParallel  *parallel,
+                        gsize         n,
+                        CbdChunkFunc  func,
+                        gpointer      data)
+{
+  return parallel_for (parallel, n, 2, func, data);
 }
 
 /* The pool is exclusive (its threads exist from the start and serve only

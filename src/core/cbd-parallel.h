@@ -35,6 +35,13 @@ double       cbd_parallel_for  (CbdParallel  *parallel,
                                 gsize         n,
                                 CbdChunkFunc  func,
                                 gpointer      data);
+/* The same for @n items that each take long (the planes of a volume): on
+ * all threads however few the items, where cbd_parallel_for keeps short
+ * loops on the calling thread. */
+double       cbd_parallel_for_large (CbdParallel  *parallel,
+                                     gsize         n,
+                                     CbdChunkFunc  func,
+                                     gpointer      data);
 /* Runs @func once per member, members 0 .. n_members - 1 concurrently, where
  * n_members = MIN (@max_members, threads); returns n_members. The caller
  * must make the result independent of n_members if it wants determinism. */

@@ -547,7 +547,7 @@ build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_
   system_clear (system);
   if (plane_first == NULL)
     return out_of_memory (error, "linear system");
-  cbd_parallel_for (parallel, dims[2], count_plane_unknowns, &numbering);
+  cbd_parallel_for_large (parallel, dims[2], count_plane_unknowns, &numbering);
   n = cbd_grid_number_planes (plane_first, dims[2], &n_red);
   if (n >= G_MAXINT32 - 1)
     {
@@ -555,7 +555,7 @@ build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_
                    "Over 2³¹ conducting voxels: crop the volume for the transport solve");
       return FALSE;
     }
-  cbd_parallel_for (parallel, dims[2], number_plane_unknowns, &numbering);
+  cbd_parallel_for_large (parallel, dims[2], number_plane_unknowns, &numbering);
 
   system->matrix.n = n;
   system->matrix.n_red = n_red;
@@ -667,8 +667,9 @@ typedef struct
   const System  *system;
   double        *x, *r, *q;
   /* Single precision where rounding does no harm: z is the
-   * preconditioner's, and q = A p is computed exactly from the rounded p,
-   * so x and r stay consistent. p[n] = z[n] = 0. */
+   * preconditioner's, and q = A p is computed in double from the rounded
+   * p, the same p that moves x, so x and r stay consistent.
+   * p[n] = z[n] = 0. */
   float         *p, *z, *r_single;
   double         alpha;
   double         current_in, current_out;

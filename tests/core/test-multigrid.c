@@ -671,12 +671,16 @@ check_grid (gsize nx, gsize ny, gsize nz, double fill, gboolean uniform, guint m
 }
 
 /* Dense: level 0 on the box; walls cut some blocks, so some coarse
- * unknowns share a cell and link to more than 6 others. */
+ * unknowns share a cell and link to more than 6 others. Odd sizes leave
+ * blocks cut by the grid's edge, and a grid one cell wide has no links
+ * along x, on level 0's product by blocks too. */
 static void
 test_galerkin_dense (void)
 {
   Shape shape = { 0 };
 
+  check_grid (23, 19, 17, 0.8, TRUE, 3, &shape);
+  check_grid (1, 40, 36, 0.8, TRUE, 3, &shape);
   check_grid (24, 20, 18, 0.8, TRUE, 3, &shape);
   g_assert_true (shape.split);
   g_assert_cmpuint (shape.most_links, >, 6);
