@@ -1352,16 +1352,16 @@ number_plane_aggregates (gpointer data, gsize lo, gsize hi)
 static gsize
 number_blocks (CbdParallel *parallel, CoarsenJob *job, gsize *n_red)
 {
-  gsize nz = job->cd[2], n;
+  gsize nz = job->cd[2], n_blocks = job->cd[0] * job->cd[1] * nz, n;
   g_autofree gsize *plane_first = job->plane_first = g_try_new (gsize, 2 * MAX (nz, 1));
 
   if (plane_first == NULL)
     return 0;
-  cbd_parallel_for_large (parallel, nz, count_plane_aggregates, job);
+  cbd_parallel_for_large (parallel, nz, n_blocks, count_plane_aggregates, job);
   n = cbd_grid_number_planes (plane_first, nz, n_red);
   job->coarse->own_cell = cbd_grid_try_new (guint32, MAX (n, 1));
   if (job->coarse->own_cell != NULL)
-    cbd_parallel_for_large (parallel, nz, number_plane_aggregates, job);
+    cbd_parallel_for_large (parallel, nz, n_blocks, number_plane_aggregates, job);
   job->plane_first = NULL;
   return job->coarse->own_cell != NULL ? n : 0;
 }

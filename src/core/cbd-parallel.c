@@ -164,10 +164,12 @@ cbd_parallel_for (CbdParallel  *parallel,
 double
 cbd_parallel_for_large (CbdParallel  *parallel,
                         gsize         n,
+                        gsize         work,
                         CbdChunkFunc  func,
                         gpointer      data)
 {
-  return parallel_for (parallel, n, 2, func, data);
+  /* Little work stays on this thread, as in cbd_parallel_for. */
+  return parallel_for (work >= PARALLEL_MIN_ITEMS ? parallel : NULL, n, 2, func, data);
 }
 
 /* The pool is exclusive (its threads exist from the start and serve only

@@ -35,11 +35,12 @@ double       cbd_parallel_for  (CbdParallel  *parallel,
                                 gsize         n,
                                 CbdChunkFunc  func,
                                 gpointer      data);
-/* The same for @n items that each take long (the planes of a volume): on
- * all threads however few the items, where cbd_parallel_for keeps short
- * loops on the calling thread. */
+/* The same for @n items that each take long (the planes of a volume),
+ * @work in all (their voxels): on all threads however few the items when
+ * the work is worth it, where cbd_parallel_for counts only the items. */
 double       cbd_parallel_for_large (CbdParallel  *parallel,
                                      gsize         n,
+                                     gsize         work,
                                      CbdChunkFunc  func,
                                      gpointer      data);
 /* Runs @func once per member, members 0 .. n_members - 1 concurrently, where

@@ -547,7 +547,7 @@ build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_
   system_clear (system);
   if (plane_first == NULL)
     return out_of_memory (error, "linear system");
-  cbd_parallel_for_large (parallel, dims[2], count_plane_unknowns, &numbering);
+  cbd_parallel_for_large (parallel, dims[2], n_voxels, count_plane_unknowns, &numbering);
   n = cbd_grid_number_planes (plane_first, dims[2], &n_red);
   if (n >= G_MAXINT32 - 1)
     {
@@ -555,7 +555,7 @@ build_system (const Problem *problem, const guint8 *marks, guint faces, gsize n_
                    "Over 2³¹ conducting voxels: crop the volume for the transport solve");
       return FALSE;
     }
-  cbd_parallel_for_large (parallel, dims[2], number_plane_unknowns, &numbering);
+  cbd_parallel_for_large (parallel, dims[2], n_voxels, number_plane_unknowns, &numbering);
 
   system->matrix.n = n;
   system->matrix.n_red = n_red;
@@ -800,7 +800,10 @@ imbalance (const Cg *cg)
 }
 
 /* The vectors of conjugate gradients, kept from one axis to the next: a
- * fresh array costs its page faults again. */
+ * fresh array costs its page faults again. For the same reason x takes
+ * @spare, memory already touched that the caller no longer needs (the
+ * cluster labels), where it is large enough (up to half the volume
+ * conducting); *@spare is then NULL. */
 typedef struct
 {
   double *x, *r, *q;
@@ -821,12 +824,15 @@ vectors_clear (Vectors *v)
 }
 
 static gboolean
-vectors_reserve (Vectors *v, gsize n)
+vectors_reserve (Vectors *v, gsize n, gpointer *spare, gsize spare_bytes)
 {
   if (v->capacity >= n + 1)
     return TRUE;
   vectors_clear (v);
-  v->x = cbd_grid_try_new (double, n + 1);
+  if (*spare != NULL && spare_bytes >= (n + 1) * sizeof (double))
+    v->x = g_steal_pointer (spare);
+  else
+    v->x = cbd_grid_try_new (double, n + 1);
   v->r = cbd_grid_try_new (double, n + 1);
   v->p = cbd_grid_try_new (float, n + 1);
   v->q = cbd_grid_try_new (double, n + 1);
@@ -1169,7 +1175,6 @@ solve_axes (const CbdVolume        *volume,
                              parallel, &system, error))
             goto out;
           built = TRUE;
-          g_clear_pointer (&parent, g_free);
           if (one_system)
             g_clear_pointer (&marks, g_free);
         }
@@ -1185,7 +1190,13 @@ solve_axes (const CbdVolume        *volume,
         result->converged = TRUE;
       else
         {
-          if (!vectors_reserve (&vectors, system.matrix.n))
+          /* Scratch that no other build needs becomes x, where it fits. */
+          gpointer spare = one_system ? g_steal_pointer (&parent) : NULL;
+          gboolean reserved = vectors_reserve (&vectors, system.matrix.n, &spare,
+                                               n_voxels * sizeof (guint32));
+
+          g_free (spare);
+          if (!reserved)
             {
               out_of_memory (error, "iteration vectors");
               goto out;
