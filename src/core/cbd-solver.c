@@ -802,8 +802,8 @@ imbalance (const Cg *cg)
 /* The vectors of conjugate gradients, kept from one axis to the next: a
  * fresh array costs its page faults again. For the same reason x takes
  * @spare, memory already touched that the caller no longer needs (the
- * cluster labels), where it is large enough (up to half the volume
- * conducting); *@spare is then NULL. */
+ * cluster labels), where it is large enough and not much larger (a third
+ * to half of the volume conducting); *@spare is then NULL. */
 typedef struct
 {
   double *x, *r, *q;
@@ -829,7 +829,8 @@ vectors_reserve (Vectors *v, gsize n, gpointer *spare, gsize spare_bytes)
   if (v->capacity >= n + 1)
     return TRUE;
   vectors_clear (v);
-  if (*spare != NULL && spare_bytes >= (n + 1) * sizeof (double))
+  if (*spare != NULL && spare_bytes >= (n + 1) * sizeof (double) &&
+      spare_bytes <= 1.5 * (n + 1) * sizeof (double))
     v->x = g_steal_pointer (spare);
   else
     v->x = cbd_grid_try_new (double, n + 1);
