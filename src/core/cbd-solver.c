@@ -800,10 +800,7 @@ imbalance (const Cg *cg)
 }
 
 /* The vectors of conjugate gradients, kept from one axis to the next: a
- * fresh array costs its page faults again. For the same reason x takes
- * @spare, memory already touched that the caller no longer needs (the
- * cluster labels), where it is large enough and not much larger (a third
- * to half of the volume conducting); *@spare is then NULL. */
+ * fresh array costs its page faults again. */
 typedef struct
 {
   double *x, *r, *q;
@@ -823,6 +820,10 @@ vectors_clear (Vectors *v)
   memset (v, 0, sizeof *v);
 }
 
+/* For the same reason x takes @spare, memory already touched that the
+ * caller no longer needs (the cluster labels), where it is large enough and
+ * not much larger (a third to half of the volume conducting); *@spare is
+ * then NULL. */
 static gboolean
 vectors_reserve (Vectors *v, gsize n, gpointer *spare, gsize spare_bytes)
 {
@@ -1164,14 +1165,9 @@ solve_axes (const CbdVolume        *volume,
       problem.axis = axis;
       if (carries && (!built || !one_system))
         {
-          /* The cluster labels' memory, or as much again, serves as
-           * scratch; only the marks stay for building again. */
+          /* The cluster labels' memory serves as scratch (kept for building
+           * again, or else given to x below); only the marks stay. */
           g_clear_pointer (&multigrid, cbd_multigrid_free);
-          if (parent == NULL && (parent = cbd_grid_try_new (guint32, n_voxels)) == NULL)
-            {
-              out_of_memory (error, "linear system");
-              goto out;
-            }
           if (!build_system (&problem, marks, AXIS_FACES (axis), n_voxels, (gint32 *) parent,
                              parallel, &system, error))
             goto out;
