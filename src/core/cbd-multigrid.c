@@ -82,8 +82,8 @@
 /* A pass on a level runs as a pipeline of stages (pass_member_pipeline)
  * when the planes that one thread's slab would keep in flight take more
  * than this many bytes: then the threads' slabs no longer fit the cache
- * they share (the 256³ volume's level 0: 7 % faster; the 128³ cutout's:
- * 7 % slower as a pipeline). */
+ * they share (the 256³ volume's level 0: about a third less time; the
+ * 128³ cutout's: 7 % more as a pipeline). */
 #define PIPELINE_MIN_WINDOW (4 << 20)
 /* Levels with fewer unknowns run on one thread. */
 #define PARALLEL_MIN_UNKNOWNS 8192
