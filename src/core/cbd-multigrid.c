@@ -330,7 +330,8 @@ sweep_range (const Level *lv, gsize first, gsize last)
         x[i] = (b[i] + slot_sum (&nb[6 * i], &g[6 * i], x)) * inverse[i];
       /* The rows' extra links link to the other colour too, which this
        * half-sweep leaves as it is: adding them now is the same update. */
-      for (gsize k = first_extra_row (lv, first); k < lv->n_extra_rows && (gsize) lv->extra_row[k] < last; k++)
+      for (gsize k = first_extra_row (lv, first);
+           k < lv->n_extra_rows && (gsize) lv->extra_row[k] < last; k++)
         {
           gsize i = (gsize) lv->extra_row[k];
 
@@ -375,7 +376,8 @@ residual_range (const Level *lv, gsize lo, gsize hi)
 
       for (gsize i = lo; i < hi; i++)
         r[i] = b[i] - diagonal[i] * x[i] + slot_sum (&nb[6 * i], &g[6 * i], x);
-      for (gsize k = first_extra_row (lv, lo); k < lv->n_extra_rows && (gsize) lv->extra_row[k] < hi; k++)
+      for (gsize k = first_extra_row (lv, lo);
+           k < lv->n_extra_rows && (gsize) lv->extra_row[k] < hi; k++)
         r[lv->extra_row[k]] += extra_sum (lv, x, (gsize) lv->extra_row[k]);
     }
 }
