@@ -196,7 +196,10 @@ json_fit (CbdJsonWriter *writer, CbdStudy *study, gboolean accepted_only)
   guint n;
 
   cbd_json_begin_object (writer);
-  if (!cbd_study_fit (study, accepted_only, &fit, NULL, &error))
+  /* The fit and its summary from one cached entry, so that they describe
+   * the same points; the fit alone where only the summary failed. */
+  have_summary = cbd_study_fit (study, accepted_only, &fit, &summary, NULL);
+  if (!have_summary && !cbd_study_fit (study, accepted_only, &fit, NULL, &error))
     {
       /* The summary of what there is, though it does not fit. */
       n = cbd_study_get_points (study, accepted_only, &porosity, &sigma, NULL, NULL);
@@ -210,8 +213,6 @@ json_fit (CbdJsonWriter *writer, CbdStudy *study, gboolean accepted_only)
       return;
     }
 
-  /* The fit's cached summary (the same points). */
-  have_summary = cbd_study_fit (study, accepted_only, &fit, &summary, NULL);
   cbd_fit_result_write_json (&fit, writer);
   cbd_fit_summary_write_json (have_summary ? &summary : NULL, &fit, writer);
   cbd_json_end_object (writer);
