@@ -1790,8 +1790,7 @@ level_find_planes (Level *lv)
 
   lv->plane_start = g_try_new0 (gsize, 2 * (nz + 1));
   lv->plane_done = g_try_new0 (gint, MAX (nz, 1));
-  lv->plane_dot = g_try_new0 (double, MAX (nz, 1));
-  if (lv->plane_start == NULL || lv->plane_done == NULL || lv->plane_dot == NULL)
+  if (lv->plane_start == NULL || lv->plane_done == NULL)
     return FALSE;
   for (guint colour = 0; colour < 2; colour++)
     {
@@ -2108,6 +2107,8 @@ cbd_multigrid_new (const CbdMgMatrix *matrix,
       lv->sweeps = l > 0 ? COARSE_SWEEPS : top_on_box ? FINE_SWEEPS : FINE_LIST_SWEEPS;
       lv->correction_scale = l > 0 ? COARSE_CORRECTION_SCALE : FINE_CORRECTION_SCALE;
       if (lv->plane_start == NULL && !level_find_planes (lv))
+        return NULL;
+      if (l == 0 && (lv->plane_dot = g_try_new0 (double, MAX (lv->dims[2], 1))) == NULL)
         return NULL;
       lv->pipeline = level_window_bytes (lv, l == 0 && top_on_box) > PIPELINE_MIN_WINDOW;
       for (guint side = 0; side < 2; side++)
